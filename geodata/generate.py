@@ -1,0 +1,977 @@
+#!/usr/bin/env python3
+"""Generate the plotline sample geodata (Ballerup Kommune: Kildedal and Lautrup).
+
+How to run (from the repository root):
+
+    pip install shapely pyproj        # shapely >= 2.0, pyproj >= 3.0 (PyPI)
+    python3 geodata/generate.py
+
+The script is deterministic: the same input always gives byte-identical files
+(the only pseudo-random values - illustrative cadastral numbers and BBR UUIDs -
+come from random.Random with a fixed seed).
+
+Every geometry is built in EPSG:25832 (ETRS89 / UTM zone 32N, metres) and
+written as an RFC 7946 GeoJSON FeatureCollection in WGS84 longitude/latitude
+with 7 decimals (pyproj, always_xy=True; exterior rings counter-clockwise; no
+"crs" member). The S-train stations are the one exception: they are written
+with exactly the WGS84 coordinates listed in /work/shared/domain.md.
+
+Files written next to this script:
+    areas.geojson, plots.geojson, buildings.geojson, stations.geojson,
+    cycle_superhighways.geojson, brt_lines.geojson, brt_stops.geojson
+
+Topology: the plots of an area tile the area boundary. Neighbouring plots share
+identical vertices along shared edges (T-junctions are removed by inserting the
+vertex into the neighbour). Plot vertices that lie on a straight edge of the
+area boundary are slid along that edge (by at most 2.5 m) so that, after
+rounding to 7 decimals and transforming back to EPSG:25832, they still lie on
+the (round-tripped) boundary edge within a fraction of a millimetre. That keeps
+the area boundary a simple polygon of 10-11 corners while union(plots) equals it.
+
+After writing, the script reads the WGS84 files back, transforms them to
+EPSG:25832 and prints the checks (pairwise plot overlaps, coverage, validity,
+building set-backs, station/stop distances) and per-area totals. It exits with
+status 1 if a check fails.
+"""
+
+import json
+import math
+import os
+import random
+import sys
+import uuid
+import zlib
+
+from pyproj import Transformer
+from shapely import affinity
+from shapely.geometry import LineString, Point, Polygon, box
+from shapely.geometry.polygon import orient
+from shapely.ops import split, unary_union
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TO_WGS = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+DECIMALS = 7
+RNG = random.Random(25832)
+
+FAILED = []
+
+
+def check(ok, msg):
+    print(("  ok   " if ok else "  FAIL ") + msg)
+    if not ok:
+        FAILED.append(msg)
+
+
+# ---------------------------------------------------------------------------
+# coordinate helpers
+# ---------------------------------------------------------------------------
+
+def to_ll(x, y):
+    lon, lat = TO_WGS.transform(x, y)
+    return (round(lon, DECIMALS), round(lat, DECIMALS))
+
+
+def round_trip(x, y):
+    """UTM -> rounded WGS84 -> UTM, exactly what a consumer of the files sees."""
+    return TO_UTM.transform(*to_ll(x, y))
+
+
+def snap(c):
+    return (round(c[0], 3), round(c[1], 3))
+
+
+def ring_coords(poly):
+    return [snap(c) for c in list(poly.exterior.coords)[:-1]]
+
+
+def seg_param(p, a, b):
+    """(t, distance) of point p relative to segment a-b."""
+    ax, ay = a
+    bx, by = b
+    dx, dy = bx - ax, by - ay
+    L2 = dx * dx + dy * dy
+    t = ((p[0] - ax) * dx + (p[1] - ay) * dy) / L2
+    tc = min(1.0, max(0.0, t))
+    qx, qy = ax + tc * dx, ay + tc * dy
+    return t, math.hypot(p[0] - qx, p[1] - qy)
+
+
+def line_dist(p, a, b):
+    """Signed perpendicular distance of p from the infinite line a-b."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    return ((p[0] - a[0]) * dy - (p[1] - a[1]) * dx) / math.hypot(dx, dy)
+
+
+# ---------------------------------------------------------------------------
+# tiling: cut an area boundary into plots with clean shared topology
+# ---------------------------------------------------------------------------
+
+def cut(polys, line):
+    out = []
+    for q in polys:
+        out += list(split(q, LineString(line)).geoms)
+    return out
+
+
+def tile(boundary, band_lines, col_lines, sub_cuts=None):
+    """Cut boundary into bands (band_lines, sorted south->north by centroid y)
+    and each band into cells (col_lines[i], sorted west->east).  sub_cuts maps
+    (band, cell) -> list of extra lines cutting just that cell.  Returns the
+    cells in reference order."""
+    bands = [boundary]
+    for ln in band_lines:
+        bands = cut(bands, ln)
+    bands.sort(key=lambda q: q.centroid.y)
+    cells = []
+    for i, b in enumerate(bands):
+        cs = [b]
+        for ln in col_lines[i]:
+            cs = cut(cs, ln)
+        cs.sort(key=lambda q: q.centroid.x)
+        for j, c in enumerate(cs):
+            extra = (sub_cuts or {}).get((i, j))
+            if extra:
+                pieces = [c]
+                for ln in extra:
+                    pieces = cut(pieces, ln)
+                pieces.sort(key=lambda q: (round(q.centroid.x, -1), q.centroid.y))
+                cells += pieces
+            else:
+                cells.append(c)
+    return cells
+
+
+def normalise_tiling(cell_rings, corners):
+    """cell_rings: list of vertex lists (UTM, open rings).  corners: the area
+    boundary ring (UTM, open).  Returns cleaned rings: merged near-duplicate
+    vertices, T-junctions removed, boundary vertices made round-trip collinear."""
+    # 1. merge vertices closer than 2 cm (corners take precedence)
+    uniq = list(corners)
+    def canon(p):
+        for u in uniq:
+            if math.hypot(p[0] - u[0], p[1] - u[1]) < 0.02:
+                return u
+        uniq.append(p)
+        return p
+    rings = [[canon(p) for p in r] for r in cell_rings]
+    rings = [[p for k, p in enumerate(r) if p != r[k - 1]] for r in rings]
+
+    # 2. remove T-junctions: insert every vertex lying on an edge
+    allv = sorted({p for r in rings for p in r})
+    out = []
+    for r in rings:
+        nr = []
+        n = len(r)
+        for k in range(n):
+            a, b = r[k], r[(k + 1) % n]
+            nr.append(a)
+            on = []
+            for v in allv:
+                if v == a or v == b:
+                    continue
+                t, d = seg_param(v, a, b)
+                if d < 0.02 and 1e-9 < t < 1 - 1e-9:
+                    on.append((t, v))
+            nr += [v for _, v in sorted(on)]
+        out.append(nr)
+
+    # 3. slide each non-corner vertex lying on a boundary edge along that edge
+    #    (by at most 2.5 m, preferring the smallest move) until it lies on the
+    #    edge within 0.1 mm after the WGS84 round trip.  Every ring holding the
+    #    vertex gets the same moved vertex, so shared edges stay identical.
+    nb = len(corners)
+    rt_corner = {c: round_trip(*c) for c in corners}
+    remap = {}
+    for p in allv:
+        if p in rt_corner:
+            continue
+        for k in range(nb):
+            a, b = corners[k], corners[(k + 1) % nb]
+            t, d = seg_param(p, a, b)
+            if d < 0.02 and 0 < t < 1:
+                L = math.hypot(b[0] - a[0], b[1] - a[1])
+                ra, rb = rt_corner[a], rt_corner[b]
+                steps = sorted(range(-5000, 5001), key=lambda s: (abs(s), s))   # 0.5 mm steps
+                tts = [t + s * 0.0005 / L for s in steps]
+                xs = [a[0] + tt * (b[0] - a[0]) for tt in tts]
+                ys = [a[1] + tt * (b[1] - a[1]) for tt in tts]
+                lon, lat = TO_WGS.transform(xs, ys)
+                rx, ry = TO_UTM.transform([round(v, DECIMALS) for v in lon],
+                                          [round(v, DECIMALS) for v in lat])
+                best = None
+                for i in range(len(tts)):
+                    off = abs(line_dist((rx[i], ry[i]), ra, rb))
+                    if best is None or off < best[0]:
+                        best = (off, (xs[i], ys[i]))
+                    if off < 0.0001:
+                        break
+                remap[p] = best[1]
+                break
+    return [[remap.get(p, p) for p in r] for r in out]
+
+
+# ---------------------------------------------------------------------------
+# Kildedal geometry (local frame: u along the railway towards Måløv, v to NNE)
+# ---------------------------------------------------------------------------
+
+KD_ST = (706251.0, 6183364.0)          # Kildedal St., EPSG:25832 (domain.md)
+MALOV_ST = (708258.0, 6182964.0)
+KD_THETA = math.atan2(MALOV_ST[1] - KD_ST[1], MALOV_ST[0] - KD_ST[0])  # ~ -11.3 deg
+
+
+def kd_local_to_utm(u, v):
+    c, s = math.cos(KD_THETA), math.sin(KD_THETA)
+    return (KD_ST[0] + u * c - v * s, KD_ST[1] + u * s + v * c)
+
+
+def kildedal_geometry():
+    shape = [(-470, -60), (-440, 150), (-270, 232), (40, 248), (300, 222),
+             (450, 80), (440, -140), (180, -230), (-180, -222), (-390, -170)]
+    p = Polygon(shape)
+    k = math.sqrt(400000.0 / p.area)                # scale to 40.0 ha about the station
+    p = affinity.scale(p, k, k, origin=(0, 0))
+    band_lines = [[(-800, 130), (800, 145)], [(-800, 16), (800, 16)],
+                  [(-800, -16), (800, -16)], [(-800, -118), (800, -132)]]
+    cols = {4: [-300, -120, 60, 250], 3: [-330, -180, -55, 75, 230], 2: [-70, 70],
+            1: [-320, -160, -30, 120, 280], 0: [-280, -90, 90, 260]}
+    col_lines = {i: [[(x, -400), (x + (8 if i % 2 else -6), 400)] for x in xs]
+                 for i, xs in cols.items()}
+    cells = tile(p, band_lines, col_lines)
+    # tile() orders south->north; Kildedal references run north->south
+    order = []
+    idx = 0
+    per_band = []
+    for i in range(5):
+        n = len(cols[i]) + 1
+        per_band.append(cells[idx:idx + n])
+        idx += n
+    for i in (4, 3, 2, 1, 0):
+        order += per_band[i]
+    corners = [snap(kd_local_to_utm(*c)) for c in list(p.exterior.coords)[:-1]]
+    rings = [[snap(kd_local_to_utm(*c)) for c in list(q.exterior.coords)[:-1]] for q in order]
+    return corners, normalise_tiling(rings, corners)
+
+
+# ---------------------------------------------------------------------------
+# Lautrup geometry (drawn directly in EPSG:25832)
+# ---------------------------------------------------------------------------
+
+def lautrup_geometry():
+    shape = [(712230, 6180930), (712900, 6180905), (713550, 6180950), (714150, 6180990),
+             (714290, 6181400), (714260, 6181950), (714050, 6182380), (713300, 6182350),
+             (712700, 6182395), (712350, 6182100), (712210, 6181500)]
+    p = Polygon(shape)
+    c = p.centroid
+    k = math.sqrt(2500000.0 / p.area)               # scale to 250.0 ha about the centroid
+    p = affinity.scale(p, k, k, origin=(round(c.x), round(c.y)))
+    band_lines = [[(712000, 6181250), (714500, 6181210)], [(712000, 6181540), (714500, 6181560)],
+                  [(712000, 6181840), (714500, 6181820)], [(712000, 6182110), (714500, 6182130)]]
+    cols = {0: [712620, 712980, 713350, 713700, 714000], 1: [712550, 712900, 713280, 713640, 713980],
+            2: [712600, 712950, 713320, 713700, 714020], 3: [712560, 712930, 713300, 713660, 714000],
+            4: [712750, 713150, 713550, 713900]}
+    col_lines = {i: [[(x, 6180000), (x + (10 if i % 2 else -10), 6183000)] for x in xs]
+                 for i, xs in cols.items()}
+    # the south-west cell is cut into three: Lautrupvang 1, a service plot and Lautrupvang 3
+    sub = {(0, 0): [[(712450, 6180800), (712452, 6181400)], [(712440, 6181150), (712700, 6181148)]]}
+    cells = tile(p, band_lines, col_lines, sub)
+    corners = [snap(c) for c in list(p.exterior.coords)[:-1]]
+    rings = [[snap(c) for c in list(q.exterior.coords)[:-1]] for q in cells]
+    return corners, normalise_tiling(rings, corners)
+
+
+# ---------------------------------------------------------------------------
+# attribute tables (illustrative)
+# ---------------------------------------------------------------------------
+
+# land use -> (max plot ratio %, max height m)
+KD_RULES = {
+    "residential": (100, 20), "mixed": (140, 28), "retail_service": (80, 14),
+    "office": (150, 32), "life_science": (130, 28), "public_institution": (60, 14),
+    "green_recreational": (None, None), "infrastructure": (None, 12),
+}
+LT_RULES = {
+    "office": (75, 20), "production": (75, 14), "retail_service": (60, 12),
+    "public_institution": (90, 24), "residential": (90, 28), "mixed": (90, 24),
+    "green_recreational": (None, None), "infrastructure": (None, None),
+}
+
+# Kildedal: (land_use, status, lokalplan), in reference order KD-01..KD-25
+KD_PLOTS = [
+    # northern row (west -> east)
+    ("green_recreational", "planned", "Lokalplan 131"),
+    ("residential", "planned", "Lokalplan 131"),
+    ("residential", "available", "Lokalplan 124"),
+    ("residential", "planned", "Lokalplan 131"),
+    ("public_institution", "under_construction", "Lokalplan 124"),
+    # row north of the railway
+    ("residential", "sold", "Lokalplan 124"),
+    ("residential", "built", "Lokalplan 116"),
+    ("mixed", "built", "Lokalplan 116"),
+    ("retail_service", "built", "Lokalplan 116"),
+    ("office", "under_construction", "Lokalplan 116"),
+    ("life_science", "sold", "Lokalplan 124"),
+    # railway corridor with Kildedal St.
+    ("infrastructure", "built", "Lokalplan 116"),
+    ("infrastructure", "built", "Lokalplan 116"),
+    ("infrastructure", "built", "Lokalplan 116"),
+    # row south of the railway
+    ("green_recreational", "built", "Lokalplan 116"),
+    ("residential", "under_construction", "Lokalplan 116"),
+    ("mixed", "under_construction", "Lokalplan 116"),
+    ("office", "reserved", "Lokalplan 124"),
+    ("life_science", "reserved", "Lokalplan 124"),
+    ("life_science", "available", "Lokalplan 124"),
+    # southern row
+    ("residential", "planned", "Lokalplan 131"),
+    ("residential", "available", "Lokalplan 124"),
+    ("mixed", "planned", "Lokalplan 131"),
+    ("life_science", "available", "Lokalplan 124"),
+    ("green_recreational", "planned", "Lokalplan 131"),
+]
+
+# Lautrup: (land_use, status, lokalplan, fixed homes or None), LT-01..LT-31
+LT_PLOTS = [
+    # band along Ballerup Byvej (south), west -> east
+    ("office", "built", "Lokalplan 52", None),
+    ("retail_service", "built", "Lokalplan 52", None),
+    ("residential", "under_construction", "Lokalplan 198", 115),   # Lautrupvang 3
+    ("office", "built", "Lokalplan 173", None),                    # WTC Ballerup
+    ("office", "under_construction", "Lokalplan 173", None),       # WTC tower
+    ("production", "built", "Lokalplan 52", None),
+    ("production", "built", "Lokalplan 52", None),
+    ("green_recreational", "built", "Lokalplan 52", None),
+    # second band
+    ("public_institution", "built", "Lokalplan 61", None),          # DTU Ballerup
+    ("office", "available", "Lokalplan 173", None),
+    ("office", "built", "Lokalplan 61", None),
+    ("production", "built", "Lokalplan 61", None),
+    ("production", "built", "Lokalplan 61", None),
+    ("production", "reserved", "Lokalplan 61", None),
+    # third band
+    ("residential", "planned", "Lokalplan 210", 250),
+    ("office", "built", "Lokalplan 61", None),
+    ("office", "built", "Lokalplan 61", None),
+    ("production", "built", "Lokalplan 61", None),
+    ("production", "built", "Lokalplan 61", None),
+    ("office", "available", "Lokalplan 61", None),
+    # fourth band
+    ("green_recreational", "built", "Lokalplan 75", None),
+    ("office", "built", "Lokalplan 75", None),
+    ("production", "built", "Lokalplan 75", None),
+    ("office", "built", "Lokalplan 75", None),
+    ("production", "built", "Lokalplan 75", None),
+    ("production", "sold", "Lokalplan 75", None),
+    # northern band
+    ("residential", "planned", "Lokalplan 210", 180),
+    ("office", "built", "Lokalplan 75", None),
+    ("production", "built", "Lokalplan 75", None),
+    ("office", "under_construction", "Lokalplan 75", None),
+    ("production", "built", "Lokalplan 75", None),
+]
+
+# building kinds: footprint (length along the plot's long axis, depth) and floor-area mix
+KINDS = {
+    "residential": ((60, 15), {"residential": 0.95, "other": 0.05}),
+    "mixed": ((55, 18), {"residential": 0.6, "office": 0.25, "retail": 0.1, "other": 0.05}),
+    "office": ((60, 20), {"office": 0.9, "other": 0.1}),
+    "life_science": ((65, 24), {"laboratory": 0.55, "office": 0.35, "other": 0.1}),
+    "retail_service": ((45, 28), {"retail": 0.7, "office": 0.1, "other": 0.2}),
+    "school": ((70, 25), {"other": 1.0}),
+    "lt_office": ((85, 22), {"office": 0.9, "other": 0.1}),
+    "lt_production": ((130, 65), {"office": 0.15, "other": 0.85}),
+    "lt_retail": ((50, 30), {"retail": 0.75, "office": 0.05, "other": 0.2}),
+    "dtu": ((80, 25), {"laboratory": 0.35, "office": 0.2, "other": 0.45}),
+    "tower": ((40, 30), {"office": 0.92, "retail": 0.03, "other": 0.05}),
+    "lautrupvang3": ((72.92, 20), {"residential": 1.0}),
+}
+
+NONE_DGNB = dict(scheme=None, manual=None, phase="none", target=None, achieved=None,
+                 score=None, cert=None, issued=None, valid=None)
+
+
+def kd_dgnb(phase, target="gold", achieved=None, score=None, cert=None, issued=None):
+    return dict(scheme="new_construction", manual="DGNB DK 2020", phase=phase, target=target,
+                achieved=achieved, score=score, cert=cert, issued=issued, valid=None)
+
+
+# Kildedal buildings: (plot, name, kind, storeys, construction_status, dgnb)
+KD_BUILDINGS = [
+    ("KD-07", "Kildedal Have, blok A", "residential", 5, "completed",
+     kd_dgnb("certificate", "gold", "gold", 71.3, "DGNB-DK-NC-2024-0112", "2024-03-14")),
+    ("KD-07", "Kildedal Have, blok B", "residential", 5, "completed",
+     kd_dgnb("certificate", "gold", "gold", 68.9, "DGNB-DK-NC-2024-0187", "2024-09-02")),
+    ("KD-08", "Stationsbyen, hus 1", "mixed", 6, "completed",
+     kd_dgnb("certificate", "platinum", "platinum", 81.6, "DGNB-DK-NC-2025-0034", "2025-02-20")),
+    ("KD-08", "Stationsbyen, hus 2", "mixed", 5, "completed",
+     kd_dgnb("certificate", "gold", "gold", 74.2, "DGNB-DK-NC-2025-0121", "2025-06-11")),
+    ("KD-09", "Kildedal Torvehus", "retail_service", 2, "completed",
+     kd_dgnb("certificate", "gold", "gold", 66.8, "DGNB-DK-NC-2023-0203", "2023-11-28")),
+    ("KD-05", "Kildedal Skole og Børnehus", "school", 3, "under_construction",
+     kd_dgnb("pre_certificate", "gold", "gold", 69.5, "DGNB-DK-PC-2024-0077", "2024-05-06")),
+    ("KD-10", "Kildedal Kontorpark, hus A", "office", 6, "under_construction",
+     kd_dgnb("pre_certificate", "gold", "gold", 72.0, "DGNB-DK-PC-2024-0160", "2024-10-15")),
+    ("KD-10", "Kildedal Kontorpark, hus B", "office", 5, "under_construction",
+     kd_dgnb("pre_certificate", "platinum", "platinum", 80.4, "DGNB-DK-PC-2025-0011", "2025-01-22")),
+    ("KD-16", "Skovkanten, etape 1", "residential", 5, "under_construction",
+     kd_dgnb("pre_certificate", "gold", "gold", 67.1, "DGNB-DK-PC-2025-0058", "2025-04-03")),
+    ("KD-17", "Bydelshuset", "mixed", 6, "under_construction",
+     kd_dgnb("pre_certificate", "gold", "gold", 70.6, "DGNB-DK-PC-2025-0142", "2025-08-19")),
+    ("KD-11", "Life Science Hub 1", "life_science", 4, "projected",
+     kd_dgnb("pre_certificate", "gold", "gold", 73.8, "DGNB-DK-PC-2026-0009", "2026-01-27")),
+    ("KD-11", "Life Science Hub 2", "life_science", 4, "projected", kd_dgnb("none")),
+    ("KD-16", "Skovkanten, etape 2", "residential", 5, "projected", kd_dgnb("none")),
+    ("KD-17", "Bydelshuset, hus 2", "mixed", 6, "projected", kd_dgnb("none")),
+    ("KD-06", "Engkvarteret, blok A", "residential", 4, "projected", kd_dgnb("none")),
+    ("KD-06", "Engkvarteret, blok B", "residential", 5, "projected", kd_dgnb("none")),
+    ("KD-18", "Kildedal Business House", "office", 6, "projected", kd_dgnb("none", "platinum")),
+    ("KD-19", "Kildedal Lab 1", "life_science", 4, "projected", kd_dgnb("none")),
+    ("KD-20", "Kildedal Lab 2", "life_science", 4, "projected", kd_dgnb("none")),
+    ("KD-22", "Søkvarteret, blok A", "residential", 4, "projected", kd_dgnb("none")),
+    ("KD-24", "Kildedal Lab 3", "life_science", 4, "projected", kd_dgnb("none")),
+    ("KD-03", "Vestkvarteret, blok A", "residential", 4, "projected", kd_dgnb("none")),
+]
+
+
+def lt_dgnb(scheme, phase, target, achieved, score, cert, issued, valid=None):
+    manual = "DGNB DK 2020" if scheme == "new_construction" else "DGNB DK in use 2020"
+    return dict(scheme=scheme, manual=manual, phase=phase, target=target, achieved=achieved,
+                score=score, cert=cert, issued=issued, valid=valid)
+
+
+LT_BUILDINGS = [
+    ("LT-01", "Lautrupvang 1", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-01", "Lautrupvang 1B", "lt_office", 3, "completed", NONE_DGNB),
+    ("LT-02", "Lautrupvang 2, servicecenter", "lt_retail", 2, "completed", NONE_DGNB),
+    ("LT-03", "Lautrupvang 3", "lautrupvang3", 8, "under_construction",
+     lt_dgnb("new_construction", "pre_certificate", "gold", "gold", 67.9,
+             "DGNB-DK-PC-2025-0047", "2025-03-10")),
+    ("LT-04", "WTC Ballerup, Borupvang 3", "lt_office", 5, "completed",
+     lt_dgnb("in_use", "in_use", "silver", "silver", 57.4, "DGNB-DK-IU-2024-0031",
+             "2024-06-01", "2027-06-01")),
+    ("LT-04", "WTC Ballerup, hus 2", "lt_office", 5, "completed", NONE_DGNB),
+    ("LT-05", "WTC Ballerup, tårn", "tower", 15, "under_construction",
+     lt_dgnb("new_construction", "pre_certificate", "gold", "gold", 68.2,
+             "DGNB-DK-PC-2024-0198", "2024-12-05")),
+    ("LT-06", "Lautrupvang 10", "lt_production", 1, "completed", NONE_DGNB),
+    ("LT-06", "Lautrupvang 12", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-07", "Borupvang 9", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-09", "DTU Ballerup Campus, bygning 1", "dtu", 4, "completed", NONE_DGNB),
+    ("LT-09", "DTU Ballerup Campus, bygning 2", "dtu", 3, "completed", NONE_DGNB),
+    ("LT-11", "Lautrupbjerg 1", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-11", "Lautrupbjerg 3", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-12", "Lautrupbjerg 8", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-13", "Lautrupbjerg 10", "lt_production", 1, "completed", NONE_DGNB),
+    ("LT-13", "Lautrupbjerg 12", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-16", "Lautruphøj 1", "lt_office", 5, "completed",
+     lt_dgnb("new_construction", "certificate", "gold", "gold", 70.3,
+             "DGNB-DK-NC-2023-0088", "2023-05-17")),
+    ("LT-16", "Lautruphøj 3", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-17", "Lautruphøj 5", "lt_office", 4, "completed",
+     lt_dgnb("in_use", "in_use", "silver", "silver", 54.1, "DGNB-DK-IU-2025-0006",
+             "2025-01-13", "2028-01-13")),
+    ("LT-18", "Lautruphøj 10", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-19", "Lautruphøj 12", "lt_production", 1, "completed", NONE_DGNB),
+    ("LT-19", "Lautruphøj 14", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-22", "Lautrupparken 20", "lt_office", 5, "completed",
+     lt_dgnb("in_use", "in_use", "gold", "gold", 66.7, "DGNB-DK-IU-2023-0019",
+             "2023-09-04", "2026-09-04")),
+    ("LT-22", "Lautrupparken 22", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-23", "Lautrupparken 30", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-24", "Lautrupparken 40", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-24", "Lautrupparken 42", "lt_office", 3, "completed", NONE_DGNB),
+    ("LT-25", "Lautrupparken 50", "lt_production", 1, "completed", NONE_DGNB),
+    ("LT-26", "Lautrupparken 60", "lt_production", 2, "projected", NONE_DGNB),
+    ("LT-28", "Lautrupsgade 5", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-28", "Lautrupsgade 7", "lt_office", 4, "completed", NONE_DGNB),
+    ("LT-29", "Lautrupsgade 11", "lt_production", 2, "completed", NONE_DGNB),
+    ("LT-30", "Lautrupsgade 20", "lt_office", 5, "under_construction",
+     lt_dgnb("new_construction", "pre_certificate", "silver", "silver", 56.3,
+             "DGNB-DK-PC-2025-0171", "2025-11-03")),
+    ("LT-31", "Nordbuen 2", "lt_production", 1, "completed", NONE_DGNB),
+    ("LT-31", "Nordbuen 4", "lt_production", 2, "completed", NONE_DGNB),
+]
+
+
+# ---------------------------------------------------------------------------
+# helpers for attributes
+# ---------------------------------------------------------------------------
+
+def largest_remainder(weights, total):
+    s = sum(weights)
+    if s == 0:
+        return [0] * len(weights)
+    raw = [w * total / s for w in weights]
+    out = [int(math.floor(r)) for r in raw]
+    rest = total - sum(out)
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - out[i]), i))
+    for i in order[:rest]:
+        out[i] += 1
+    return out
+
+
+MAT_LETTERS = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "k", "l", "m", "n", "o", "p",
+               "q", "r", "s", "t", "u", "v", "x", "y", "z", "æ", "ø"]
+
+
+def matrikel(rng, base):
+    n = base + rng.randint(0, 40)
+    suffix = rng.choice(MAT_LETTERS) + rng.choice(MAT_LETTERS)
+    return f"{n}{suffix}"
+
+
+def split_floor(total, mix):
+    keys = ["residential", "office", "laboratory", "retail", "other"]
+    parts = largest_remainder([mix.get(k, 0.0) for k in keys], total)
+    return dict(zip(keys, parts))
+
+
+def place_buildings(plot, n, dims, angle, setback=10.0, gap=16.0):
+    """n rectangular footprints (dims = length along the plot's long axis, depth)
+    inside plot shrunk by setback, side by side along the rotated u axis."""
+    org = plot.centroid
+    rp = affinity.rotate(plot, -angle, origin=org, use_radians=True)
+    inner = rp.buffer(-setback, join_style=2)
+    u0, v0, u1, v1 = inner.bounds
+    slot = (u1 - u0) / n
+    out = []
+    for i in range(n):
+        strip = inner.intersection(box(u0 + i * slot + gap / 2, v0 - 1, u0 + (i + 1) * slot - gap / 2, v1 + 1))
+        cx, cy = strip.centroid.x, strip.centroid.y
+        L = min(dims[0], strip.bounds[2] - strip.bounds[0])
+        D = min(dims[1], strip.bounds[3] - strip.bounds[1])
+        f = 1.0
+        rect = box(cx - L / 2, cy - D / 2, cx + L / 2, cy + D / 2)
+        while not strip.contains(rect):
+            f *= 0.97
+            rect = box(cx - f * L / 2, cy - f * D / 2, cx + f * L / 2, cy + f * D / 2)
+        back = affinity.rotate(rect, angle, origin=org, use_radians=True)
+        out.append((Polygon([snap(c) for c in back.exterior.coords]), f))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
+
+def ll_polygon(poly):
+    ring = [list(to_ll(*c)) for c in list(poly.exterior.coords)[:-1]]
+    ring.append(ring[0])
+    # RFC 7946: exterior ring counter-clockwise (positive shoelace area in lon/lat)
+    a = sum(ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1))
+    if a < 0:
+        ring.reverse()
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def ll_line(coords):
+    return {"type": "LineString", "coordinates": [list(to_ll(*c)) for c in coords]}
+
+
+def ll_point(c):
+    return {"type": "Point", "coordinates": list(to_ll(*c))}
+
+
+def write_fc(name, features):
+    path = os.path.join(HERE, name)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write('{"type": "FeatureCollection", "features": [\n')
+        fh.write(",\n".join(json.dumps({"type": "Feature", "properties": p, "geometry": g},
+                                       ensure_ascii=False) for p, g in features))
+        fh.write("\n]}\n")
+    print(f"wrote {path} ({len(features)} features)")
+
+
+# ---------------------------------------------------------------------------
+# main build
+# ---------------------------------------------------------------------------
+
+STATIONS = [  # exactly as in domain.md (WGS84 lon, lat; Rejseplanen stop id)
+    ("Kildedal St.", 12.286656, 55.751940, 8600955),
+    ("Måløv St.", 12.318276, 55.747497, 8600709),
+    ("Ballerup St.", 12.358344, 55.729865, 8600708),
+    ("Malmparken St.", 12.386017, 55.724651, 8600756),
+    ("Skovlunde St.", 12.403490, 55.722763, 8600707),
+]
+
+
+def build():
+    kd_corners, kd_rings = kildedal_geometry()
+    lt_corners, lt_rings = lautrup_geometry()
+    areas = {
+        "kildedal": dict(
+            corners=kd_corners, rings=kd_rings, table=KD_PLOTS, rules=KD_RULES, prefix="KD",
+            angle=KD_THETA, name="Kildedal", dgnb="gold", cert="plan_certificate",
+            ejerlav="Måløv By, Måløv", mat_base=2,
+            description=("A new town of about 40 hectares around Kildedal St. with mixed housing and "
+                         "business near Novo Nordisk R&D and CooperSurgical, focused on life science, "
+                         "health technology, AI and data; all buildings must be DGNB Gold certified."),
+            source=("Outline drawn for plotline around Kildedal St. to the 40 ha of Ballerup Kommune's "
+                    "business policy (kildedalby.dk, dansk-byudvikling.dk); not a surveyed or planned boundary"),
+            homes=2000, jobs=5000, buildings=KD_BUILDINGS),
+        "lautrup": dict(
+            corners=lt_corners, rings=lt_rings, table=LT_PLOTS, rules=LT_RULES, prefix="LT",
+            angle=0.0, name="Lautrup", dgnb=None, cert="considered",
+            ejerlav="Lautrupgård, Ballerup", mat_base=1,
+            description=("The municipality's largest business area (Lautrupgård / Lautrupparken), about "
+                         "250 ha north of Ballerup Byvej with about 20,000 jobs and the DTU Ballerup campus, "
+                         "to be revitalised over the next 10 years with homes added."),
+            source=("Outline drawn for plotline north of Ballerup Byvej to the 250 ha of Trap Danmark; "
+                    "not a surveyed or planned boundary"),
+            homes=None, jobs=20000, buildings=LT_BUILDINGS),
+    }
+
+    area_feats, plot_feats, bldg_feats = [], [], []
+    for slug, A in areas.items():
+        assert len(A["rings"]) == len(A["table"]), (slug, len(A["rings"]), len(A["table"]))
+        boundary = Polygon(A["corners"])
+        area_feats.append(({
+            "slug": slug, "name": A["name"], "description": A["description"],
+            "target_dgnb_level": A["dgnb"], "area_certification": A["cert"],
+            "accuracy": "approximate", "source": A["source"],
+        }, boundary))
+
+        plots = []
+        for i, ring in enumerate(A["rings"]):
+            row = A["table"][i]
+            land_use, status, lokalplan = row[0], row[1], row[2]
+            fixed_homes = row[3] if len(row) > 3 else None
+            ratio, height = A["rules"][land_use]
+            poly = Polygon(ring)
+            plots.append(dict(ref=f"{A['prefix']}-{i + 1:02d}", poly=poly, land_use=land_use,
+                              status=status, lokalplan=lokalplan, ratio=ratio, height=height,
+                              fixed_homes=fixed_homes))
+        # WTC plots (Lokalplan 173): plot ratio up to 110 %, towers up to 15 storeys
+        for p in plots:
+            if p["lokalplan"] == "Lokalplan 173":
+                p["ratio"], p["height"] = 110, 60
+
+        # programme: homes and jobs from each plot's allowed floor area
+        def gross(p):
+            return p["poly"].area * (p["ratio"] or 0) / 100.0
+        home_w, job_w = [], []
+        for p in plots:
+            lu, g = p["land_use"], gross(p)
+            home_w.append({"residential": g / 95, "mixed": 0.55 * g / 95}.get(lu, 0.0))
+            if slug == "kildedal":
+                jw = {"office": g / 25, "life_science": g / 40, "mixed": 0.4 * g / 25,
+                      "retail_service": g / 40, "public_institution": 60.0}.get(lu, 0.0)
+            else:
+                jw = {"office": 0.6 * g / 25, "production": 0.5 * g / 80, "retail_service": 0.5 * g / 40,
+                      "public_institution": 0.6 * g / 40, "mixed": 0.3 * g / 25}.get(lu, 0.0)
+            job_w.append(jw)
+        if A["homes"] is not None:
+            homes = largest_remainder(home_w, A["homes"])
+        else:
+            homes = [p["fixed_homes"] or 0 for p in plots]
+        jobs = largest_remainder(job_w, A["jobs"])
+
+        for p, h, j in zip(plots, homes, jobs):
+            p["homes"], p["jobs"] = h, j
+            plot_feats.append(({
+                "reference": p["ref"], "area": slug, "land_use": p["land_use"], "status": p["status"],
+                "max_plot_ratio_pct": p["ratio"], "max_height_m": p["height"],
+                "lokalplan": p["lokalplan"], "matrikelnummer": matrikel(RNG, A["mat_base"]),
+                "ejerlav": A["ejerlav"], "planned_homes": h, "planned_jobs": j,
+                "accuracy": "illustrative",
+            }, p["poly"]))
+
+        # buildings
+        byref = {p["ref"]: p for p in plots}
+        per_plot = {}
+        for b in A["buildings"]:
+            per_plot.setdefault(b[0], []).append(b)
+        for ref in sorted(per_plot):
+            p = byref[ref]
+            blist = per_plot[ref]
+            kinds = [KINDS[b[2]] for b in blist]
+            dims = (min(k[0][0] for k in kinds), min(k[0][1] for k in kinds))
+            if len(blist) == 1:
+                dims = kinds[0][0]
+            if blist[0][2] != "lautrupvang3":
+                # deterministic variety (0.85-1.15 length, 0.9-1.1 depth) keyed on the plot reference
+                h = zlib.crc32(ref.encode())
+                dims = (dims[0] * (0.85 + 0.3 * (h % 101) / 100), dims[1] * (0.9 + 0.2 * (h // 101 % 101) / 100))
+            fps = place_buildings(p["poly"], len(blist), dims, A["angle"])
+            # respect plot ratio and height by lowering storeys where needed
+            storeys = [b[3] for b in blist]
+            cap = gross(p)
+            while sum(fp.area * s for (fp, _), s in zip(fps, storeys)) > cap:
+                k = max(range(len(storeys)), key=lambda i: storeys[i])
+                storeys[k] -= 1
+                print(f"  note: {ref} storeys lowered to respect plot ratio")
+            for k, (b, (fp, f)) in enumerate(zip(blist, fps)):
+                if b[2] == "lautrupvang3" and f < 1.0:
+                    print("  note: Lautrupvang 3 footprint shrunk")
+                _, name, kind, _, cstatus, d = b
+                st = storeys[k]
+                if p["height"] is not None:
+                    assert st * 3.3 <= p["height"], (ref, name)
+                total = int(round(fp.area * st * 0.9))
+                fl = split_floor(total, KINDS[kind][1])
+                bref = f"{ref}-{chr(ord('A') + k)}"
+                bbr = None
+                if slug == "lautrup" and cstatus == "completed":
+                    bbr = str(uuid.UUID(int=RNG.getrandbits(128), version=4))
+                bldg_feats.append(({
+                    "reference": bref, "plot": ref, "name": name, "bbr_id": bbr, "storeys": st,
+                    "floor_area_residential_m2": fl["residential"], "floor_area_office_m2": fl["office"],
+                    "floor_area_laboratory_m2": fl["laboratory"], "floor_area_retail_m2": fl["retail"],
+                    "floor_area_other_m2": fl["other"], "construction_status": cstatus,
+                    "dgnb_scheme": d["scheme"], "dgnb_manual_version": d["manual"],
+                    "dgnb_phase": d["phase"], "dgnb_target_level": d["target"],
+                    "dgnb_achieved_level": d["achieved"], "dgnb_total_score_pct": d["score"],
+                    "dgnb_certificate_id": d["cert"], "dgnb_issued_on": d["issued"],
+                    "dgnb_valid_until": d["valid"], "accuracy": "illustrative",
+                }, fp))
+
+    # ---- lines and points -------------------------------------------------
+    st_utm = {n: TO_UTM.transform(lon, lat) for n, lon, lat, _ in STATIONS}
+
+    def off(p, dx, dy):
+        return (round(p[0] + dx, 1), round(p[1] + dy, 1))
+    nrm = (-math.sin(KD_THETA), math.cos(KD_THETA))
+    c97 = [off(st_utm["Kildedal St."], -588 + 10 * nrm[0], 117 + 10 * nrm[1]),
+           off(st_utm["Kildedal St."], 10 * nrm[0], 10 * nrm[1]),
+           off(st_utm["Måløv St."], 0, 18),
+           (709620.0, 6182075.0),
+           off(st_utm["Ballerup St."], 0, 18),
+           off(st_utm["Malmparken St."], 0, 18),
+           off(st_utm["Skovlunde St."], 0, 18),
+           off(st_utm["Skovlunde St."], 594, -84 + 18)]
+    c82 = [(711600.0, 6185500.0), (711640.0, 6184800.0), (711760.0, 6184050.0), (711930.0, 6183300.0),
+           (712150.0, 6182750.0), (712420.0, 6182380.0), (712700.0, 6182050.0)]
+    c84 = [(714850.0, 6179500.0), (714810.0, 6180300.0), (714770.0, 6181100.0), (714780.0, 6181900.0),
+           (714840.0, 6182700.0), (714910.0, 6183400.0), (714960.0, 6184000.0)]
+    cycle = [
+        ({"route": "C97", "name": "Frederikssundsruten", "opened": "2017-05", "accuracy": "approximate",
+          "source": "Course sketched for plotline along the Frederikssund S-train line past the five "
+                    "stations (domain.md: supercykelstier C97); no official geometry used"}, c97),
+        ({"route": "C82", "name": "Værløseruten", "opened": "2017-05", "accuracy": "approximate",
+          "source": "Course sketched for plotline along Skovvej, Skotteparken and Nordbuen to "
+                    "Lautrupparken (domain.md: supercykelstier C82); no official geometry used"}, c82),
+        ({"route": "C84", "name": "Ring 4-ruten", "opened": "2017-05", "accuracy": "approximate",
+          "source": "Course sketched for plotline along Ring 4 east of Lautrup (domain.md: "
+                    "supercykelstier C84); no official geometry used"}, c84),
+    ]
+
+    brt_l_stops = {"Malmparken St.": 0, "Borupvang": 2, "Lautruphøj": 4, "Lautrupbjerg": 6,
+                   "Klausdalsbrovej": 9}
+    brt_l = [off(st_utm["Malmparken St."], 8, 50), (712660.0, 6180960.0), (712700.0, 6181260.0),
+             (712980.0, 6181480.0), (713330.0, 6181610.0), (713700.0, 6181800.0),
+             (713980.0, 6181930.0), (714400.0, 6182080.0), (714850.0, 6182250.0),
+             (715200.0, 6182300.0)]
+    # 400S: 30 m east of C84, with stop vertices inserted at the junctions
+    s400 = [(x + 30.0, y) for x, y in c84]
+    def insert_at_y(line, y):
+        for k in range(len(line) - 1):
+            (x1, y1), (x2, y2) = line[k], line[k + 1]
+            if y1 < y < y2:
+                t = (y - y1) / (y2 - y1)
+                p = (round(x1 + t * (x2 - x1), 3), y)
+                line.insert(k + 1, p)
+                return p
+        raise ValueError(y)
+    s400_stops = [("Ring 4 / Ballerup Byvej", insert_at_y(s400, 6180850.0)),
+                  ("Ring 4 / Klausdalsbrovej", insert_at_y(s400, 6182300.0))]
+    brt = [
+        ({"code": "BRT-LAUTRUP", "name": "Malmparken St. – Lautrupgård – Klausdalsbrovej", "status": "study",
+          "description": "Bus Rapid Transit line through the Lautrup business area examined in the 2020 "
+                         "study by Ballerup Kommune and Movia; not decided.",
+          "accuracy": "approximate",
+          "source": "Course sketched for plotline from the 2020 Ballerup/Movia BRT study as reported in "
+                    "public debate (domain.md)"}, brt_l),
+        ({"code": "400S", "name": "400S Ishøj – Lyngby (Ring 4)", "status": "planned",
+          "description": "State-backed BRT line along Ring 4; a locally adapted 400S is backed by the "
+                         "mayors in 2026, route, stops and date not final. Ballerup section only.",
+          "accuracy": "approximate",
+          "source": "Course sketched for plotline along Ring 4 (domain.md); not an official route"}, s400),
+    ]
+    stops = [({"name": n, "line": "BRT-LAUTRUP", "accuracy": "approximate"}, brt_l[i])
+             for n, i in brt_l_stops.items()]
+    stops += [({"name": n, "line": "400S", "accuracy": "approximate"}, p) for n, p in s400_stops]
+
+    # ---- write --------------------------------------------------------------
+    write_fc("areas.geojson", [(p, ll_polygon(g)) for p, g in area_feats])
+    write_fc("plots.geojson", [(p, ll_polygon(g)) for p, g in plot_feats])
+    write_fc("buildings.geojson", [(p, ll_polygon(g)) for p, g in bldg_feats])
+    write_fc("stations.geojson", [(
+        {"name": n, "rejseplanen_id": rid, "line": "Frederikssund line", "accuracy": "within 50 m",
+         "source": "trainline-eu/stations (ODbL), cross-checked"},
+        {"type": "Point", "coordinates": [lon, lat]}) for n, lon, lat, rid in STATIONS])
+    write_fc("cycle_superhighways.geojson", [(p, ll_line(c)) for p, c in cycle])
+    write_fc("brt_lines.geojson", [(p, ll_line(c)) for p, c in brt])
+    write_fc("brt_stops.geojson", [(p, ll_point(c)) for p, c in stops])
+
+
+# ---------------------------------------------------------------------------
+# validation on the written files (WGS84 -> EPSG:25832 round trip)
+# ---------------------------------------------------------------------------
+
+def load(name):
+    with open(os.path.join(HERE, name), encoding="utf-8") as fh:
+        fc = json.load(fh)
+    assert "crs" not in fc
+    out = []
+    for f in fc["features"]:
+        g = f["geometry"]
+        if g["type"] == "Polygon":
+            ring = g["coordinates"][0]
+            a = sum(ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1] for i in range(len(ring) - 1))
+            assert a > 0, f"{name}: clockwise exterior ring"
+            assert ring[0] == ring[-1]
+            assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring)
+            geom = Polygon([TO_UTM.transform(x, y) for x, y in ring])
+        elif g["type"] == "LineString":
+            geom = LineString([TO_UTM.transform(x, y) for x, y in g["coordinates"]])
+        else:
+            geom = Point(TO_UTM.transform(*g["coordinates"]))
+        out.append((f["properties"], geom))
+    return out
+
+
+def validate():
+    print("\n== round-trip checks (files read back, WGS84 -> EPSG:25832) ==")
+    areas = load("areas.geojson")
+    plots = load("plots.geojson")
+    bldgs = load("buildings.geojson")
+    stations = load("stations.geojson")
+    cycles = load("cycle_superhighways.geojson")
+    lines = load("brt_lines.geojson")
+    stops = load("brt_stops.geojson")
+    for name, fs in [("areas", areas), ("plots", plots), ("buildings", bldgs)]:
+        bad = [p.get("reference", p.get("slug")) for p, g in fs if not (g.is_valid and g.exterior.is_simple)]
+        check(not bad, f"{name}: all {len(fs)} polygons valid and simple {bad or ''}")
+
+    plot_by_ref = {p["reference"]: (p, g) for p, g in plots}
+    for ap, ag in areas:
+        slug = ap["slug"]
+        ps = [(p, g) for p, g in plots if p["area"] == slug]
+        maxov = 0.0
+        for i in range(len(ps)):
+            for j in range(i + 1, len(ps)):
+                if ps[i][1].intersects(ps[j][1]):
+                    maxov = max(maxov, ps[i][1].intersection(ps[j][1]).area)
+        u = unary_union([g for _, g in ps])
+        diff = abs(u.area - ag.area)
+        sym = u.symmetric_difference(ag).area
+        print(f"  {slug}: boundary {ag.area / 1e4:.3f} ha, {len(ag.exterior.coords) - 1} vertices; "
+              f"union(plots) {u.area / 1e4:.3f} ha")
+        check(maxov < 0.01, f"{slug}: max pairwise plot intersection area {maxov:.6f} m2 (< 0.01)")
+        check(diff < 1.0, f"{slug}: |union(plots) - boundary| = {diff:.6f} m2 (< 1); "
+                          f"symmetric difference {sym:.6f} m2")
+        minedge = min(Point(c1).distance(Point(c2)) for _, g in ps
+                      for c1, c2 in zip(g.exterior.coords[:-1], g.exterior.coords[1:]))
+        check(minedge > 0.5, f"{slug}: shortest plot edge {minedge:.2f} m")
+        # T-junctions: no plot vertex may lie on another plot's edge without being its vertex
+        tj = 0
+        for _, g in ps:
+            vs = {(round(x, 6), round(y, 6)) for x, y in g.exterior.coords}
+            for _, h in ps:
+                if h is g:
+                    continue
+                for x, y in h.exterior.coords:
+                    if (round(x, 6), round(y, 6)) not in vs and g.exterior.distance(Point(x, y)) < 0.005:
+                        tj += 1
+        check(tj == 0, f"{slug}: T-junctions between plots: {tj}")
+    kd = [g for p, g in areas if p["slug"] == "kildedal"][0]
+    lt = [g for p, g in areas if p["slug"] == "lautrup"][0]
+    check(abs(kd.area - 400000) <= 2000, f"kildedal area {kd.area / 1e4:.3f} ha within 40 ha +-0.5 %")
+    check(abs(lt.area - 2500000) <= 125000, f"lautrup area {lt.area / 1e4:.3f} ha within 250 ha +-5 %")
+    st = {p["name"]: g for p, g in stations}
+    check(kd.intersects(st["Kildedal St."]), "Kildedal St. inside (or on the edge of) the Kildedal area")
+    check(not lt.intersects(st["Malmparken St."]) and lt.distance(st["Malmparken St."]) < 500,
+          f"Malmparken St. just south of Lautrup ({lt.distance(st['Malmparken St.']):.0f} m)")
+
+    mind = 1e9
+    for p, g in bldgs:
+        pp, pg = plot_by_ref[p["plot"]]
+        inside = pg.contains(g)
+        d = pg.exterior.distance(g)
+        mind = min(mind, d)
+        if not inside or d < 5:
+            check(False, f"building {p['reference']} inside plot with >= 5 m set-back ({d:.2f} m)")
+    check(True, f"all buildings strictly inside their plot, min distance to plot edge {mind:.2f} m")
+    ov = 0.0
+    for i in range(len(bldgs)):
+        for j in range(i + 1, len(bldgs)):
+            ov = max(ov, bldgs[i][1].intersection(bldgs[j][1]).area)
+    check(ov == 0.0, "buildings do not overlap")
+
+    # attribute rules
+    for p, g in bldgs:
+        pp, _ = plot_by_ref[p["plot"]]
+        ref = p["reference"]
+        if pp["land_use"] in ("green_recreational", "infrastructure"):
+            check(False, f"{ref} on green/infrastructure plot")
+        if pp["status"] in ("planned", "available") and p["construction_status"] != "projected":
+            check(False, f"{ref} not projected on {pp['status']} plot")
+        total = sum(p[k] for k in ("floor_area_residential_m2", "floor_area_office_m2",
+                                   "floor_area_laboratory_m2", "floor_area_retail_m2", "floor_area_other_m2"))
+        r = total / (g.area * p["storeys"])
+        if not 0.85 <= r <= 0.95:
+            check(False, f"{ref} floor area {total} vs footprint {g.area:.0f} x {p['storeys']} ({r:.3f})")
+        lvl, sc = p["dgnb_achieved_level"], p["dgnb_total_score_pct"]
+        band = {"silver": (50, 65), "gold": (65, 80), "platinum": (80, 100.01)}
+        if lvl is not None:
+            lo, hi = band[lvl]
+            if not (sc is not None and lo <= sc < hi) or p["dgnb_phase"] not in ("certificate", "in_use", "pre_certificate"):
+                check(False, f"{ref} DGNB level/score/phase inconsistent")
+        elif sc is not None:
+            check(False, f"{ref} score without level")
+        if pp["area"] == "kildedal" and p["dgnb_target_level"] not in ("gold", "platinum"):
+            check(False, f"{ref} breaks the Kildedal Gold rule")
+        if p["dgnb_phase"] in ("certificate", "in_use") and p["construction_status"] != "completed":
+            check(False, f"{ref} certified but not completed")
+    check(True, "building attribute rules checked (floor area ~ footprint x storeys x 0.9, DGNB "
+                "levels vs scores, Gold rule, projected on planned/available plots)")
+    # plot ratio respected by the drawn buildings
+    for ref, (pp, pg) in plot_by_ref.items():
+        gross = sum(g.area * p["storeys"] for p, g in bldgs if p["plot"] == ref)
+        if pp["max_plot_ratio_pct"] is not None and gross > pg.area * pp["max_plot_ratio_pct"] / 100 + 1:
+            check(False, f"{ref} buildings exceed the plot ratio")
+
+    # lines and stops
+    c = {p["route"]: g for p, g in cycles}
+    d97 = {n: round(c["C97"].distance(g), 1) for n, g in st.items()}
+    check(max(d97.values()) <= 30, f"C97 distance to stations (m): {d97}")
+    end = Point(c["C82"].coords[-1])
+    check(lt.contains(end), "C82 ends inside the Lautrup area")
+    for p, g in cycles + lines:
+        n = len(g.coords)
+        check(5 <= n <= 12, f"{p.get('route', p.get('code'))}: {n} vertices, {g.length / 1000:.2f} km")
+    ln = {p["code"]: g for p, g in lines}
+    for p, g in stops:
+        d = ln[p["line"]].distance(g)
+        check(d < 1e-6, f"stop '{p['name']}' on line {p['line']} (distance {d:.2e} m)")
+
+    # ---- totals -------------------------------------------------------------
+    print("\n== per-area totals ==")
+    for ap, ag in areas:
+        slug = ap["slug"]
+        ps = [p for p, _ in plots if p["area"] == slug]
+        bs = [p for p, _ in bldgs if plot_by_ref[p["plot"]][0]["area"] == slug]
+        lu, stt, ph, cs = {}, {}, {}, {}
+        for p in ps:
+            lu[p["land_use"]] = lu.get(p["land_use"], 0) + 1
+            stt[p["status"]] = stt.get(p["status"], 0) + 1
+        for b in bs:
+            ph[b["dgnb_phase"]] = ph.get(b["dgnb_phase"], 0) + 1
+            cs[b["construction_status"]] = cs.get(b["construction_status"], 0) + 1
+        fa = sum(b[k] for b in bs for k in b if k.startswith("floor_area"))
+        print(f"  {slug}: {len(ps)} plots, boundary {ag.area / 1e4:.2f} ha, planned homes "
+              f"{sum(p['planned_homes'] for p in ps)}, planned jobs {sum(p['planned_jobs'] for p in ps)}, "
+              f"{len(bs)} buildings ({fa:,} m2 floor area)")
+        print(f"    land use: {dict(sorted(lu.items()))}")
+        print(f"    plot status: {dict(sorted(stt.items()))}")
+        print(f"    construction status: {dict(sorted(cs.items()))}")
+        print(f"    DGNB phase: {dict(sorted(ph.items()))}")
+
+
+if __name__ == "__main__":
+    build()
+    validate()
+    if FAILED:
+        print(f"\n{len(FAILED)} check(s) FAILED")
+        sys.exit(1)
+    print("\nall checks passed")

@@ -1,0 +1,9 @@
+//! `plotline migrate`.
+
+use crate::config::DatabaseUrl;
+
+pub(super) async fn run(url: &DatabaseUrl) -> anyhow::Result<()> {
+    crate::db::connect_and_migrate(url).await?;
+    tracing::info!("migrations applied");
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! The command line: one file per subcommand.
+
+mod import;
+mod migrate;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{DatabaseUrl, ServeConfig};
+
+/// plotline: plots, buildings, DGNB and transit proximity of Ballerup's development areas.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// PostgreSQL database with PostGIS 3 (the README's commands start a private one).
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<DatabaseUrl>,
+
+    /// Log format on stderr.
+    #[arg(long, env = "PLOTLINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply the migrations and serve the API and the map page.
+    Serve(ServeConfig),
+    /// Import GIS files (GeoJSON, GeoPackage, Shapefile…) named after their layer, or folders of them.
+    Import {
+        /// Files such as `plots.gpkg`, or folders holding them.
+        #[arg(default_value = "geodata")]
+        paths: Vec<PathBuf>,
+    },
+    /// Apply the migrations and stop.
+    Migrate,
+}
+
+/// Starts logging: `RUST_LOG` filters (default `info`).
+pub fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs the command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.database_url.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no database: set DATABASE_URL or --database-url (`make run` starts a private PostGIS)"
+        )
+    })?;
+    match cli.command {
+        Command::Serve(config) => serve::run(&url, config).await,
+        Command::Import { paths } => import::run(&url, &paths).await,
+        Command::Migrate => migrate::run(&url).await,
+    }
+}

@@ -1,0 +1,58 @@
+//! The database edge: connecting, checking PostGIS, migrating, and one module per table family.
+//! Functions take a pool or an executor; longer SQL lives in `db/sql/*.sql`.
+
+pub mod features;
+pub mod import;
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+
+use crate::config::DatabaseUrl;
+use crate::{Error, Result};
+
+/// The oldest PostGIS plotline runs on.
+pub const MIN_POSTGIS_MAJOR: u32 = 3;
+
+/// Connects, checks that PostGIS is there and new enough, and applies the migrations.
+pub async fn connect_and_migrate(url: &DatabaseUrl) -> Result<PgPool> {
+    let options: PgConnectOptions = url.expose().parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| Error::Internal(format!("cannot connect to the database at {url}: {e}")))?;
+    check_postgis(&pool).await?;
+    crate::MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Fails with an actionable message when the server has no PostGIS 3 to offer.
+pub async fn check_postgis(pool: &PgPool) -> Result<String> {
+    let version: Option<String> = sqlx::query_scalar(
+        "SELECT coalesce(
+             (SELECT extversion FROM pg_extension WHERE extname = 'postgis'),
+             (SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'))",
+    )
+    .fetch_one(pool)
+    .await?;
+    let Some(version) = version else {
+        return Err(Error::Internal(
+            "the PostgreSQL server has no PostGIS: install it (Debian: apt-get install postgresql-15-postgis-3)"
+                .into(),
+        ));
+    };
+    let major: u32 = version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
+    if major < MIN_POSTGIS_MAJOR {
+        return Err(Error::Internal(format!(
+            "PostGIS {version} is too old: plotline needs {MIN_POSTGIS_MAJOR}.x or newer"
+        )));
+    }
+    Ok(version)
+}

@@ -1,0 +1,12 @@
+//! The plain types and rules of the domain: land use, plot status, DGNB levels and the
+//! station-proximity rule. No I/O here; the importer, the HTTP layer and the analytics call
+//! these rules so that each lives in one place.
+
+pub mod dgnb;
+pub mod land_use;
+pub mod plot_status;
+pub mod transit;
+
+pub use dgnb::{DgnbLevel, DgnbPhase};
+pub use land_use::LandUse;
+pub use plot_status::PlotStatus;

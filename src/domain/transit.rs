@@ -1,0 +1,36 @@
+//! Transit rules: the station-proximity principle (stationsnærhedsprincippet, Fingerplan 2019).
+
+/// Station-near core areas lie within this distance of a station, in metres. The rule speaks
+/// of walking distance; plotline measures straight-line distance in EPSG:25832, an
+/// approximation that every answer labels as such.
+pub const STATION_NEAR_RADIUS_M: f64 = 600.0;
+
+/// Offices above this gross floor area (m²) belong within [`STATION_NEAR_RADIUS_M`].
+pub const LARGE_OFFICE_FLOOR_AREA_M2: f64 = 1_500.0;
+
+/// Status of a planned or running BRT line; every distance to BRT says which it measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrtStatus {
+    Study,
+    Planned,
+    Decided,
+    InService,
+}
+
+/// Whether a straight-line distance in metres lies in the station-near zone.
+pub fn is_station_near(distance_m: f64) -> bool {
+    distance_m <= STATION_NEAR_RADIUS_M
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_600m_edge_is_inside() {
+        assert!(is_station_near(0.0));
+        assert!(is_station_near(600.0));
+        assert!(!is_station_near(600.01));
+    }
+}

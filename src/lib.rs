@@ -1,0 +1,19 @@
+//! plotline: tracks the plots and buildings of Ballerup's development areas (Kildedal and
+//! Lautrup) on PostGIS, and serves them as GeoJSON.
+//!
+//! Geometry is stored in EPSG:25832 (ETRS89 / UTM 32N, metres) and served in WGS84 (RFC 7946).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod geo;
+pub mod http;
+pub mod import;
+
+pub use error::{Error, Result};
+pub use http::{app, AppState};
+
+/// The schema migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

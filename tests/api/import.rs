@@ -1,0 +1,218 @@
+//! The GDAL importer: idempotent, any CRS GDAL knows, all-or-nothing on bad data.
+
+use std::path::Path;
+
+use gdal::spatial_ref::SpatialRef;
+use gdal::vector::{
+    Feature, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
+};
+use gdal::DriverManager;
+use plotline::db::import::Layer;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{geodata, get, seeded};
+
+async fn counts(pool: &PgPool) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in [
+        "areas",
+        "plots",
+        "buildings",
+        "dgnb_records",
+        "stations",
+        "brt_lines",
+        "brt_stops",
+        "cycle_superhighways",
+    ] {
+        out.push(
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+#[sqlx::test]
+async fn importing_twice_changes_nothing(pool: PgPool) {
+    let first = plotline::import::import(&pool, &[geodata()]).await.unwrap();
+    assert_eq!(first.len(), Layer::ALL.len(), "every layer has a file");
+    assert!(first.iter().all(|r| r.inserted > 0 && r.updated == 0));
+    let after_first = counts(&pool).await;
+    let app = plotline::app(plotline::AppState::new(pool.clone()));
+    let plots_first = get(&app, "/plots").await.json;
+
+    let second = plotline::import::import(&pool, &[geodata()]).await.unwrap();
+    assert!(second.iter().all(|r| r.inserted == 0 && r.updated > 0));
+    assert_eq!(counts(&pool).await, after_first);
+    let mut plots_second = get(&app, "/plots").await.json;
+    // Only the edit timestamps may differ.
+    for (a, b) in plots_second["features"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(plots_first["features"].as_array().unwrap())
+    {
+        a["properties"]["updated_at"] = b["properties"]["updated_at"].clone();
+    }
+    assert_eq!(plots_second, plots_first);
+}
+
+fn write_geojson(dir: &Path, layer: &str, features: Vec<Value>) {
+    let fc = json!({ "type": "FeatureCollection", "features": features });
+    std::fs::write(dir.join(format!("{layer}.geojson")), fc.to_string()).unwrap();
+}
+
+#[sqlx::test]
+async fn an_overlapping_plot_rolls_back_the_whole_import(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let before = counts(&pool).await;
+    let kd02 = get(&app, "/plots/KD-02").await.json;
+    let kd01 = get(&app, "/plots/KD-01").await.json;
+    let old_status = kd01["properties"]["status"].as_str().unwrap().to_owned();
+    let new_status = if old_status == "withdrawn" {
+        "planned"
+    } else {
+        "withdrawn"
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut changed = kd01.clone();
+    changed["properties"]["status"] = json!(new_status);
+    let mut overlapping = kd02.clone();
+    overlapping["properties"]["reference"] = json!("KD-99");
+    write_geojson(dir.path(), "plots", vec![changed, overlapping]);
+
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("KD-99") && err.contains("overlaps"), "{err}");
+    assert_eq!(counts(&pool).await, before);
+    let status: String = sqlx::query_scalar("SELECT status FROM plots WHERE reference = 'KD-01'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        status, old_status,
+        "the valid change in the same import must not land either"
+    );
+}
+
+#[sqlx::test]
+async fn bad_values_are_reported_with_their_feature(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let before = counts(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut plot = get(&app, "/plots/KD-03").await.json;
+    plot["properties"]["land_use"] = json!("offfice");
+    write_geojson(dir.path(), "plots", vec![plot]);
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("feature 1 (reference KD-03)") && err.contains("`offfice`"),
+        "{err}"
+    );
+
+    // Gold claimed with a silver score.
+    let mut building = get(&app, "/buildings").await.json["features"][0].clone();
+    building["properties"]["dgnb_phase"] = json!("certificate");
+    building["properties"]["dgnb_achieved_level"] = json!("gold");
+    building["properties"]["dgnb_total_score_pct"] = json!(55.0);
+    let reference = building["properties"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::remove_file(dir.path().join("plots.geojson")).unwrap();
+    write_geojson(dir.path(), "buildings", vec![building]);
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&reference) && err.contains("gives silver"),
+        "{err}"
+    );
+    assert_eq!(counts(&pool).await, before);
+}
+
+#[sqlx::test]
+async fn kildedal_buildings_below_gold_are_refused(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let kildedal = get(&app, "/buildings").await.json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["properties"]["area"] == "kildedal")
+        .unwrap()
+        .clone();
+    let mut building = kildedal;
+    building["properties"]["dgnb_target_level"] = json!("silver");
+    building["properties"]["dgnb_achieved_level"] = Value::Null;
+    building["properties"]["dgnb_total_score_pct"] = Value::Null;
+    building["properties"]["dgnb_phase"] = json!("pre_certificate");
+    let dir = tempfile::tempdir().unwrap();
+    write_geojson(dir.path(), "buildings", vec![building]);
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("requires at least gold"), "{err}");
+}
+
+/// A GeoPackage in EPSG:25832, as a GIS user would export it, lands on its coordinates.
+#[sqlx::test]
+async fn a_geopackage_in_utm_is_imported_without_drift(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stations.gpkg");
+    {
+        let driver = DriverManager::get_driver_by_name("GPKG").unwrap();
+        let mut ds = driver.create_vector_only(&path).unwrap();
+        let srs = SpatialRef::from_epsg(25832).unwrap();
+        let layer = ds
+            .create_layer(LayerOptions {
+                name: "stations",
+                srs: Some(&srs),
+                ty: OGRwkbGeometryType::wkbPoint,
+                options: None,
+            })
+            .unwrap();
+        layer
+            .create_defn_fields(&[
+                ("name", OGRFieldType::OFTString),
+                ("rejseplanen_id", OGRFieldType::OFTInteger),
+            ])
+            .unwrap();
+        let mut feature = Feature::new(layer.defn()).unwrap();
+        feature
+            .set_geometry(Geometry::from_wkt("POINT (706251.25 6183364.5)").unwrap())
+            .unwrap();
+        feature.set_field_string(0, "Kildedal St.").unwrap();
+        feature.set_field_integer(1, 8600955).unwrap();
+        feature.create(&layer).unwrap();
+    }
+    let report = plotline::import::import(&pool, &[path]).await.unwrap();
+    assert_eq!(report[0].inserted, 1);
+    let (x, y): (f64, f64) = sqlx::query_as("SELECT ST_X(geom), ST_Y(geom) FROM stations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((x, y), (706251.25, 6183364.5));
+}
+
+#[sqlx::test]
+async fn files_that_name_no_layer_are_refused(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parcels.geojson");
+    std::fs::write(&path, r#"{"type":"FeatureCollection","features":[]}"#).unwrap();
+    let err = plotline::import::import(&pool, &[path])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not name a layer"), "{err}");
+}

@@ -1,0 +1,9 @@
+//! Integration tests against a real PostGIS: every test gets its own database (`#[sqlx::test]`
+//! creates it from DATABASE_URL and applies the migrations), loads the Ballerup data set through
+//! the GDAL importer and drives the router with `oneshot`, no socket needed.
+
+mod collections;
+mod data_set;
+mod helpers;
+mod import;
+mod proximity;
