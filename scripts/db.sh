@@ -95,9 +95,14 @@ start() {
   if running; then
     say "already running on port $(current_port) ($dir)"
   else
-    if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
-      die "port $port on $host is taken by another program; set PLOTLINE_DB_PORT to a free port"
-    fi
+    # Another program (or another checkout's cluster) on the port: with the default port, take
+    # the next free one; a port the user chose is theirs to change.
+    local tries=0
+    while (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
+      [[ -z ${PLOTLINE_DB_PORT:-} ]] && ((tries++ < 20)) ||
+        die "port $port on $host is taken by another program; set PLOTLINE_DB_PORT to a free port"
+      port=$((port + 1))
+    done
     say "starting PostgreSQL on $host:$port ($dir)"
     as_db "${bin}pg_ctl" start -w -s -D "$data" -l "$log" -o "-p $port \
       -c listen_addresses=$host -c unix_socket_directories='' \
