@@ -628,6 +628,8 @@ def build():
         area_feats.append(({
             "slug": slug, "name": A["name"], "description": A["description"],
             "target_dgnb_level": A["dgnb"], "area_certification": A["cert"],
+            # A new town counts all its jobs as new; a revitalised area only those not yet built.
+            "development": "new_town" if slug == "kildedal" else "revitalisation",
             "accuracy": "approximate", "source": A["source"],
         }, boundary))
 

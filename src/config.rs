@@ -61,8 +61,8 @@ pub struct ServeConfig {
     #[arg(long, env = "PLOTLINE_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
-    /// Folder with the map page, served at `/`.
-    #[arg(long, env = "PLOTLINE_WEB_DIR", default_value = "web")]
+    /// Folder with the built map page (`web/dist`, made by `npm run build` in `web/`), served at `/`.
+    #[arg(long, env = "PLOTLINE_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
 }
 

@@ -298,6 +298,16 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
     }
 
     let mut tx = pool.begin().await?;
+    let files: Vec<String> = layers
+        .iter()
+        .map(|l| l.path.display().to_string())
+        .collect();
+    crate::db::history::set_change_context(
+        &mut tx,
+        "import",
+        &format!("import of {}", files.join(", ")),
+    )
+    .await?;
     let mut reports = Vec::new();
     for source in &layers {
         let mut report = LayerReport {

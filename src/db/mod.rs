@@ -1,7 +1,9 @@
 //! The database edge: connecting, checking PostGIS, migrating, and one module per table family.
 //! Functions take a pool or an executor; longer SQL lives in `db/sql/*.sql`.
 
+pub mod analytics;
 pub mod features;
+pub mod history;
 pub mod import;
 
 use std::time::Duration;

@@ -3,8 +3,12 @@
 //! these rules so that each lives in one place.
 
 pub mod dgnb;
+pub mod goals;
 pub mod land_use;
+pub mod mix;
+pub mod plot_ratio;
 pub mod plot_status;
+pub mod summary;
 pub mod transit;
 
 pub use dgnb::{DgnbLevel, DgnbPhase};

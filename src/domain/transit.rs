@@ -8,6 +8,12 @@ pub const STATION_NEAR_RADIUS_M: f64 = 600.0;
 /// Offices above this gross floor area (m²) belong within [`STATION_NEAR_RADIUS_M`].
 pub const LARGE_OFFICE_FLOOR_AREA_M2: f64 = 1_500.0;
 
+/// Floor area, homes and jobs within this distance of a BRT stop count as BRT-served (m).
+pub const BRT_STOP_RADIUS_M: f64 = 400.0;
+
+/// Floor area, homes and jobs within this distance of a cycle superhighway count as served (m).
+pub const CYCLE_SUPERHIGHWAY_RADIUS_M: f64 = 250.0;
+
 /// Status of a planned or running BRT line; every distance to BRT says which it measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -16,6 +22,16 @@ pub enum BrtStatus {
     Planned,
     Decided,
     InService,
+}
+
+impl BrtStatus {
+    /// Every status, from least to most certain.
+    pub const ALL: [BrtStatus; 4] = [
+        BrtStatus::Study,
+        BrtStatus::Planned,
+        BrtStatus::Decided,
+        BrtStatus::InService,
+    ];
 }
 
 /// Whether a straight-line distance in metres lies in the station-near zone.

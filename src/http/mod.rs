@@ -1,5 +1,6 @@
 //! The HTTP edge: one router per resource, assembled by [`app`] so that tests need no socket.
 
+mod analytics;
 mod features;
 mod health;
 
@@ -38,7 +39,8 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .merge(health::router())
-        .merge(features::router());
+        .merge(features::router())
+        .merge(analytics::router());
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router

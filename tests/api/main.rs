@@ -2,6 +2,7 @@
 //! creates it from DATABASE_URL and applies the migrations), loads the Ballerup data set through
 //! the GDAL importer and drives the router with `oneshot`, no socket needed.
 
+mod analytics;
 mod collections;
 mod data_set;
 mod helpers;

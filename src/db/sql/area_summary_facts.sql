@@ -1,0 +1,76 @@
+-- The facts an area summary is computed from, in one round trip: the area, its plots and
+-- buildings (as they stood at $2, or now when $2 is NULL), the goals, and the jobs of every
+-- area by status for the municipality's goal.
+-- $1: area slug; $2: as-of timestamptz or NULL; $3: BRT stop radius in metres (EPSG:25832).
+WITH a AS (
+    SELECT id, slug, name, area_m2, target_dgnb_level, area_certification, development
+    FROM areas WHERE slug = $1
+), p AS (
+    SELECT p.* FROM plots_as_of($2) p JOIN a ON p.area_id = a.id
+), b AS (
+    SELECT b.* FROM buildings_as_of($2) b JOIN p ON b.plot_id = p.id
+), d AS (
+    SELECT d.* FROM dgnb_records_as_of($2) d JOIN b ON d.building_id = b.id
+), floor_by_plot AS (
+    SELECT plot_id, sum(floor_area_m2) AS floor_area_m2 FROM b GROUP BY plot_id
+)
+SELECT
+    (SELECT to_jsonb(a) FROM a) AS area,
+    coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'reference', p.reference,
+                   'land_use', p.land_use,
+                   'status', p.status,
+                   'plot_area_m2', p.plot_area_m2,
+                   'max_plot_ratio_pct', p.max_plot_ratio_pct,
+                   'planned_homes', p.planned_homes,
+                   'planned_jobs', p.planned_jobs,
+                   'floor_area_m2', coalesce(f.floor_area_m2, 0),
+                   'station_distance_m', p.nearest_station_distance_m,
+                   'cycle_superhighway_distance_m', p.nearest_cycle_superhighway_distance_m,
+                   'brt_statuses_nearby', (
+                       SELECT coalesce(jsonb_agg(DISTINCT l.status), '[]'::jsonb)
+                       FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id
+                       WHERE ST_DWithin(s.geom, p.boundary, $3))
+               ) ORDER BY p.reference)
+        FROM p LEFT JOIN floor_by_plot f ON f.plot_id = p.id
+    ), '[]'::jsonb) AS plots,
+    coalesce((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'reference', b.reference,
+                   'name', b.name,
+                   'construction_status', b.construction_status,
+                   'floor_area_residential_m2', b.floor_area_residential_m2,
+                   'floor_area_office_m2', b.floor_area_office_m2,
+                   'floor_area_laboratory_m2', b.floor_area_laboratory_m2,
+                   'floor_area_retail_m2', b.floor_area_retail_m2,
+                   'floor_area_other_m2', b.floor_area_other_m2,
+                   'station_distance_m', b.nearest_station_distance_m,
+                   'cycle_superhighway_distance_m', b.nearest_cycle_superhighway_distance_m,
+                   'brt_statuses_nearby', (
+                       SELECT coalesce(jsonb_agg(DISTINCT l.status), '[]'::jsonb)
+                       FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id
+                       WHERE ST_DWithin(s.geom, b.footprint, $3)),
+                   'dgnb_phase', coalesce(d.phase, 'none'),
+                   'dgnb_target_level', d.target_level,
+                   'dgnb_achieved_level', d.achieved_level,
+                   'dgnb_total_score_pct', d.total_score_pct,
+                   'dgnb_issued_on', d.issued_on
+               ) ORDER BY b.reference)
+        FROM b LEFT JOIN d ON d.building_id = b.id
+    ), '[]'::jsonb) AS buildings,
+    coalesce((
+        SELECT jsonb_agg(jsonb_build_object('scope', g.scope, 'metric', g.metric, 'target', g.target,
+                                            'source', g.source) ORDER BY g.scope <> $1, g.metric)
+        FROM goals g WHERE g.scope = $1 OR g.scope = 'municipality'
+    ), '[]'::jsonb) AS goals,
+    coalesce((
+        SELECT jsonb_agg(jsonb_build_object('status', j.status, 'development', j.development,
+                                            'public_institution', j.public_institution, 'jobs', j.jobs))
+        FROM (
+            SELECT ap.status, ar.development, ap.land_use = 'public_institution' AS public_institution,
+                   sum(ap.planned_jobs) AS jobs
+            FROM plots_as_of($2) ap JOIN areas ar ON ar.id = ap.area_id
+            GROUP BY 1, 2, 3
+        ) AS j
+    ), '[]'::jsonb) AS municipal_jobs

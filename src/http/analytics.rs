@@ -1,0 +1,349 @@
+//! Area figures: `/areas/{slug}/summary` (JSON or CSV, optionally `as_of` a past date),
+//! `/areas/{slug}/timeline`, and `/plots/{id}/proximity`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, Utc};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::AppState;
+use crate::db::analytics;
+use crate::domain::goals::Progress;
+use crate::domain::summary::{summarise, Summary};
+use crate::{Error, Result};
+
+/// The most points one timeline answers with.
+const MAX_TIMELINE_POINTS: usize = 400;
+/// Default and largest radius of `/plots/{id}/proximity`, metres.
+const PROXIMITY_RADIUS_M: (f64, f64) = (2_000.0, 10_000.0);
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/areas/{slug}/summary", get(summary))
+        .route("/areas/{slug}/timeline", get(timeline))
+        .route("/plots/{id}/proximity", get(proximity))
+}
+
+/// Query parameters as name/value pairs; unknown names are refused so that typos are seen.
+fn params(
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    allowed: &[&str],
+) -> Result<Vec<(String, String)>> {
+    let Query(pairs) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
+    for (name, _) in &pairs {
+        if !allowed.contains(&name.as_str()) {
+            return Err(Error::invalid_parameter(
+                name,
+                format!(
+                    "unknown parameter; this endpoint accepts {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A point in time: RFC 3339, or a date meaning the end of that day (UTC).
+fn parse_instant(name: &str, value: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
+        Error::invalid_parameter(
+            name,
+            format!("`{value}` is neither a date (2025-06-30) nor an RFC 3339 time (2025-06-30T12:00:00Z)"),
+        )
+    })?;
+    Ok(end_of_day(date))
+}
+
+fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
+    date.and_time(NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).unwrap_or_default())
+        .and_utc()
+}
+
+fn not_in_future(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if t > Utc::now() + chrono::Duration::days(1) {
+        return Err(Error::invalid_parameter(
+            name,
+            format!("{t} is in the future; figures exist up to now"),
+        ));
+    }
+    Ok(t)
+}
+
+async fn facts_summary(
+    state: &AppState,
+    slug: &str,
+    as_of: Option<DateTime<Utc>>,
+) -> Result<Summary> {
+    let facts = analytics::area_facts(&state.pool, slug, as_of)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "area",
+            id: slug.to_owned(),
+        })?;
+    Ok(summarise(&facts, as_of.unwrap_or_else(Utc::now)))
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["as_of", "f"])?;
+    let as_of = param(&pairs, "as_of")
+        .map(|v| parse_instant("as_of", v).and_then(|t| not_in_future("as_of", t)))
+        .transpose()?;
+    let summary = facts_summary(&state, &slug, as_of).await?;
+    match param(&pairs, "f").unwrap_or("json") {
+        "json" => Ok(Json(summary).into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{slug}-summary.csv\""),
+                ),
+            ],
+            to_csv(&serde_json::to_value(&summary).map_err(|e| Error::Internal(e.to_string()))?)?,
+        )
+            .into_response()),
+        other => Err(Error::invalid_parameter(
+            "f",
+            format!("`{other}` is not a format here: use json or csv"),
+        )),
+    }
+}
+
+/// The summary as CSV with two columns, `figure` and `value`: one row per number or text, its
+/// figure a path such as `land_use_mix.by_plot_area.residential.share` (list items are named
+/// by their status, use, level, reference, year or metric).
+fn to_csv(summary: &Value) -> Result<String> {
+    let mut rows = Vec::new();
+    flatten(String::new(), summary, &mut rows);
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| Error::Internal(format!("CSV: {e}"));
+    writer.write_record(["figure", "value"]).map_err(io)?;
+    for (figure, value) in rows {
+        writer.write_record([figure, value]).map_err(io)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::Internal(e.to_string()))
+}
+
+const ITEM_KEYS: [&str; 9] = [
+    "status",
+    "land_use",
+    "use",
+    "phase",
+    "level",
+    "reference",
+    "year",
+    "metric",
+    "scope",
+];
+
+fn flatten(prefix: String, value: &Value, rows: &mut Vec<(String, String)>) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(join(k), v, rows);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let name = ITEM_KEYS
+                    .iter()
+                    .filter_map(|k| item.get(k))
+                    .map(|v| match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>();
+                let name = if name.is_empty() {
+                    i.to_string()
+                } else {
+                    name.join(".")
+                };
+                flatten(join(&name), item, rows);
+            }
+        }
+        Value::Null => rows.push((prefix, String::new())),
+        Value::String(s) => rows.push((prefix, s.clone())),
+        other => rows.push((prefix, other.to_string())),
+    }
+}
+
+/// One point of a timeline: the key figures of the area at the end of `date`.
+#[derive(Debug, Serialize)]
+struct TimelinePoint {
+    date: NaiveDate,
+    plots: usize,
+    plots_by_status: serde_json::Map<String, Value>,
+    buildings: usize,
+    floor_area_m2: f64,
+    certified_buildings: usize,
+    dgnb_compliant: Option<bool>,
+    entropy_index_by_floor_area: Option<f64>,
+    homes: Option<Progress>,
+    jobs: Option<Progress>,
+}
+
+impl TimelinePoint {
+    fn of(date: NaiveDate, s: &Summary) -> Self {
+        let goal = |metric: &str| {
+            s.goals
+                .iter()
+                .find(|g| g.metric == metric && g.scope == s.area.slug)
+                .map(|g| g.progress.clone())
+        };
+        let certified = s
+            .dgnb
+            .by_level
+            .iter()
+            .filter(|l| l.level != "none")
+            .map(|l| l.buildings)
+            .sum();
+        TimelinePoint {
+            date,
+            plots: s.plots.count,
+            plots_by_status: s
+                .plots
+                .by_status
+                .iter()
+                .map(|r| (r.status.as_str().to_owned(), json!(r.count)))
+                .collect(),
+            buildings: s.dgnb.buildings,
+            floor_area_m2: s.dgnb.floor_area_m2,
+            certified_buildings: certified,
+            dgnb_compliant: s.dgnb.compliant,
+            entropy_index_by_floor_area: s.land_use_mix.entropy_index_by_floor_area,
+            homes: goal("homes"),
+            jobs: goal("jobs"),
+        }
+    }
+}
+
+async fn timeline(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["from", "to", "interval"])?;
+    let date = |name: &str| -> Result<Option<NaiveDate>> {
+        param(&pairs, name)
+            .map(|v| {
+                NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                    Error::invalid_parameter(name, format!("`{v}` is not a date like 2025-06-30"))
+                })
+            })
+            .transpose()
+    };
+    let today = Utc::now().date_naive();
+    let to = date("to")?.unwrap_or(today).min(today);
+    let from = match date("from")? {
+        Some(d) => d,
+        None => analytics::history_start(&state.pool, &slug)
+            .await?
+            .map_or(to, |t| t.date_naive()),
+    };
+    if from > to {
+        return Err(Error::invalid_parameter(
+            "from",
+            format!("{from} is after {to}"),
+        ));
+    }
+    let interval = param(&pairs, "interval").unwrap_or("month");
+    let step = |d: NaiveDate| -> Option<NaiveDate> {
+        match interval {
+            "day" => d.checked_add_days(Days::new(1)),
+            "week" => d.checked_add_days(Days::new(7)),
+            "month" => d.checked_add_months(Months::new(1)),
+            "year" => d.checked_add_months(Months::new(12)),
+            _ => None,
+        }
+    };
+    if step(from).is_none() {
+        return Err(Error::invalid_parameter(
+            "interval",
+            format!("`{interval}` is not one of day, week, month, year"),
+        ));
+    }
+    let mut dates = vec![from];
+    while let Some(next) = step(*dates.last().unwrap_or(&from)).filter(|d| *d <= to) {
+        if dates.len() == MAX_TIMELINE_POINTS {
+            return Err(Error::invalid_parameter(
+                "interval",
+                format!("more than {MAX_TIMELINE_POINTS} points from {from} to {to}: choose a longer interval"),
+            ));
+        }
+        dates.push(next);
+    }
+    if dates.last() != Some(&to) {
+        dates.push(to);
+    }
+    let mut points = Vec::with_capacity(dates.len());
+    for d in dates {
+        let s = facts_summary(&state, &slug, Some(end_of_day(d))).await?;
+        points.push(TimelinePoint::of(d, &s));
+    }
+    Ok(Json(json!({ "area": slug, "interval": interval, "points": points })).into_response())
+}
+
+async fn proximity(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["radius_m"])?;
+    let radius_m = match param(&pairs, "radius_m") {
+        None => PROXIMITY_RADIUS_M.0,
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|r| r.is_finite() && *r >= 0.0 && *r <= PROXIMITY_RADIUS_M.1)
+            .ok_or_else(|| {
+                Error::invalid_parameter(
+                    "radius_m",
+                    format!(
+                        "`{v}` is not a distance in metres from 0 to {}",
+                        PROXIMITY_RADIUS_M.1
+                    ),
+                )
+            })?,
+    };
+    let (plot_id, reference, nearby) = analytics::plot_proximity(&state.pool, &id, radius_m)
+        .await?
+        .ok_or(Error::NotFound { what: "plot", id })?;
+    Ok(Json(json!({
+        "plot_id": plot_id,
+        "reference": reference,
+        "radius_m": radius_m,
+        "distance_method": crate::domain::summary::DISTANCE_METHOD,
+        "transit": nearby,
+    }))
+    .into_response())
+}
