@@ -1,0 +1,164 @@
+// What the page knows about plots and buildings: the colours of each category, a building's
+// DGNB class, and which plots and buildings a set of filters keeps. No DOM and no map here.
+
+/** Plot status colours: grey for not yet on the market, green for available, warm for taken, blue for built. */
+export const STATUS_COLOURS = {
+  planned: '#a9b4c0',
+  available: '#1a9850',
+  reserved: '#f2b134',
+  sold: '#e8702a',
+  under_construction: '#8c6bc8',
+  built: '#3a6ea5',
+  withdrawn: '#e3e3e3',
+};
+
+/** Land-use colours after the usual Danish plan-map conventions (housing yellow, business red/purple…). */
+export const LAND_USE_COLOURS = {
+  residential: '#f6d04d',
+  office: '#e06c5f',
+  life_science: '#b05ac4',
+  production: '#9a7559',
+  retail_service: '#f29a38',
+  mixed: '#ee9fc4',
+  public_institution: '#4a8ed6',
+  green_recreational: '#5db85c',
+  infrastructure: '#9da3a8',
+};
+
+/** DGNB classes of a building, from nothing to the highest level. */
+export const DGNB_COLOURS = {
+  none: '#f7f7f7',
+  pre_certificate: '#9fd0e8',
+  silver: '#8e99a6',
+  gold: '#d9a514',
+  platinum: '#4b3f99',
+};
+export const DGNB_CLASSES = Object.keys(DGNB_COLOURS);
+
+export const TRANSIT_COLOURS = {
+  area: '#0f4c5c',
+  station: '#c8102e',
+  ring: '#c8102e',
+  brt: '#b0127a',
+  cycle: '#0a7f6f',
+};
+
+/**
+ * A building's DGNB class for colouring and filtering: the achieved level once certified
+ * (certificate or in use), "pre_certificate" while only pre-certified, otherwise "none".
+ */
+export function dgnbClass(p) {
+  if ((p.dgnb_phase === 'certificate' || p.dgnb_phase === 'in_use') && p.dgnb_achieved_level) {
+    return p.dgnb_achieved_level;
+  }
+  if (p.dgnb_phase === 'pre_certificate') return 'pre_certificate';
+  return 'none';
+}
+
+/** The filters the page starts with: everything shown. */
+export function emptyFilters() {
+  return { area: '', status: '', use: '', dgnb: '', near: null };
+}
+
+export function filtersActive(f) {
+  return Boolean(f.area || f.status || f.use || f.dgnb || f.near !== null);
+}
+
+/**
+ * Apply filters to plots and buildings (GeoJSON features). A plot is kept when it matches area,
+ * status, land use and station distance and, with a DGNB filter, holds at least one building of
+ * that class; a building is kept when its plot is kept and it matches the DGNB filter.
+ */
+export function applyFilters(plots, buildings, f) {
+  const buildingsByPlot = new Map();
+  for (const b of buildings) {
+    const key = b.properties.plot;
+    if (!buildingsByPlot.has(key)) buildingsByPlot.set(key, []);
+    buildingsByPlot.get(key).push(b);
+  }
+  const dgnbOk = (b) => !f.dgnb || dgnbClass(b.properties) === f.dgnb;
+  const keptPlots = plots.filter(({ properties: p }) => {
+    if (f.area && p.area !== f.area) return false;
+    if (f.status && p.status !== f.status) return false;
+    if (f.use && p.land_use !== f.use) return false;
+    if (f.near !== null) {
+      const d = p.nearest_station_distance_m;
+      if (d === null || d === undefined || d > f.near) return false;
+    }
+    if (f.dgnb && !(buildingsByPlot.get(p.reference) || []).some(dgnbOk)) return false;
+    return true;
+  });
+  const kept = new Set(keptPlots.map((p) => p.properties.reference));
+  const keptBuildings = buildings.filter((b) => kept.has(b.properties.plot) && dgnbOk(b));
+  return { plots: keptPlots, buildings: keptBuildings };
+}
+
+const EARTH_RADIUS_M = 6371008.8;
+
+/**
+ * A circle of `radiusM` metres around [lon, lat] as a closed GeoJSON ring of `vertices` points,
+ * by the great-circle destination formula (exact enough at 600 m for a picture).
+ */
+export function circleRing([lon, lat], radiusM, vertices = 64) {
+  const rad = Math.PI / 180;
+  const phi1 = lat * rad;
+  const lambda1 = lon * rad;
+  const delta = radiusM / EARTH_RADIUS_M;
+  const ring = [];
+  for (let i = 0; i < vertices; i++) {
+    const theta = (2 * Math.PI * i) / vertices;
+    const phi2 = Math.asin(Math.sin(phi1) * Math.cos(delta) + Math.cos(phi1) * Math.sin(delta) * Math.cos(theta));
+    const lambda2 = lambda1 + Math.atan2(
+      Math.sin(theta) * Math.sin(delta) * Math.cos(phi1),
+      Math.cos(delta) - Math.sin(phi1) * Math.sin(phi2),
+    );
+    ring.push([lambda2 / rad, phi2 / rad]);
+  }
+  ring.push(ring[0]);
+  return ring;
+}
+
+/** [minLon, minLat, maxLon, maxLat] of any GeoJSON geometry, feature or collection. */
+export function bboxOf(geojson) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const visit = (c) => {
+    if (typeof c[0] === 'number') {
+      box[0] = Math.min(box[0], c[0]); box[1] = Math.min(box[1], c[1]);
+      box[2] = Math.max(box[2], c[0]); box[3] = Math.max(box[3], c[1]);
+    } else c.forEach(visit);
+  };
+  const walk = (g) => {
+    if (!g) return;
+    if (g.type === 'FeatureCollection') g.features.forEach(walk);
+    else if (g.type === 'Feature') walk(g.geometry);
+    else if (g.type === 'GeometryCollection') g.geometries.forEach(walk);
+    else visit(g.coordinates);
+  };
+  walk(geojson);
+  return box;
+}
+
+/**
+ * A point for a label: a line's point at `along` (0..1) of its length (in degrees, scaled for
+ * latitude, enough for placing a label), a polygon's bounding-box centre.
+ */
+export function labelPoint(geometry, along = 0.5) {
+  if (geometry.type === 'Point') return geometry.coordinates;
+  if (geometry.type === 'LineString') {
+    const c = geometry.coordinates;
+    const k = Math.cos((c[0][1] * Math.PI) / 180);
+    const seg = c.slice(1).map((p, i) => Math.hypot((p[0] - c[i][0]) * k, p[1] - c[i][1]));
+    let rest = seg.reduce((a, b) => a + b, 0) * along;
+    for (let i = 0; i < seg.length; i++) {
+      if (rest <= seg[i] && seg[i] > 0) {
+        const f = rest / seg[i];
+        return [c[i][0] + (c[i + 1][0] - c[i][0]) * f, c[i][1] + (c[i + 1][1] - c[i][1]) * f];
+      }
+      rest -= seg[i];
+    }
+    return c[c.length - 1];
+  }
+  if (geometry.type === 'MultiLineString') return labelPoint({ type: 'LineString', coordinates: geometry.coordinates[0] });
+  const b = bboxOf(geometry);
+  return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+}

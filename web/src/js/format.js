@@ -1,0 +1,62 @@
+// Numbers, areas, distances and dates in the current language's conventions.
+import { locale, t } from './i18n.js';
+
+const cache = new Map();
+function nf(options) {
+  const key = locale() + JSON.stringify(options);
+  if (!cache.has(key)) cache.set(key, new Intl.NumberFormat(locale(), options));
+  return cache.get(key);
+}
+
+const missing = (v) => v === null || v === undefined || Number.isNaN(v);
+
+/** A number with at most `digits` decimals, or the "no value" dash. */
+export function number(v, digits = 0) {
+  return missing(v) ? t('value.none') : nf({ maximumFractionDigits: digits }).format(v);
+}
+
+/** A whole number of metres, e.g. "1.234 m" in Danish, "1,234 m" in English. */
+export function metres(v) {
+  return missing(v) ? t('value.none') : `${number(Math.round(v))} m`;
+}
+
+/** Square metres, e.g. "20.871 m²". */
+export function squareMetres(v) {
+  return missing(v) ? t('value.none') : `${number(Math.round(v))} m²`;
+}
+
+/** Hectares with two decimals, e.g. "2,09 ha". */
+export function hectares(v, digits = 2) {
+  return missing(v) ? t('value.none') : `${nf({ minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v)} ha`;
+}
+
+/** An area given in m² as "20.871 m² (2,09 ha)". */
+export function areaM2(m2) {
+  return missing(m2) ? t('value.none') : `${squareMetres(m2)} (${hectares(m2 / 10000)})`;
+}
+
+/** A percentage that is already in percent, e.g. 15.9 → "15,9 %". */
+export function percent(v, digits = 1) {
+  return missing(v) ? t('value.none') : `${number(v, digits)} %`;
+}
+
+/** A share 0..1 as a percentage, e.g. 0.42 → "42 %". */
+export function share(v, digits = 0) {
+  return missing(v) ? t('value.none') : `${number(v * 100, digits)} %`;
+}
+
+/** A date (YYYY-MM-DD or RFC 3339) as a long local date. */
+export function date(v) {
+  if (!v) return t('value.none');
+  const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
+/** A date and time in the reader's time zone. */
+export function dateTime(v) {
+  if (!v) return t('value.none');
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) return String(v);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}

@@ -1,0 +1,381 @@
+// The map page: loads the data, builds the map, the filters, the list and the panel, and keeps
+// them and the URL in step. Exposes `window.plotlineMap` (the MapLibre map) for the browser tests.
+import { DGNB_CLASSES, applyFilters, bboxOf, emptyFilters, filtersActive } from './domain.js';
+import { LANGUAGES, label, language, preferredLanguage, setLanguage, t, values } from './i18n.js';
+import { renderLegend } from './legend.js';
+import { createMap } from './mapview.js';
+import { Panel } from './panel.js';
+import { PlotList } from './plotlist.js';
+import { basemapFromQuery, formatHash, parseHash } from './urlstate.js';
+
+const $ = (sel) => document.querySelector(sel);
+const LANG_KEY = 'plotline.lang';
+// The development areas and their stations, until the data says better.
+const DEFAULT_BOUNDS = [[12.272, 55.719], [12.418, 55.759]];
+
+const timings = { start: performance.now() };
+window.plotline = { timings };
+
+const initial = parseHash(location.hash);
+const state = {
+  filters: initial.filters,
+  colourBy: initial.colourBy,
+  selection: initial.selection,
+  hidden: new Set(initial.hidden),
+  langInUrl: Boolean(initial.lang),
+};
+const basemap = basemapFromQuery(location.search);
+let storedLang = null;
+try { storedLang = localStorage.getItem(LANG_KEY); } catch { /* storage may be off */ }
+setLanguage(initial.lang || preferredLanguage(storedLang, navigator.languages || [navigator.language]));
+
+let data = null; // { areas, plots, buildings, stations, brt, brtStops, cycle }
+let index = null; // lookups by reference / slug
+let mapView = null;
+let filtered = { plots: [], buildings: [] };
+
+const fetchJson = (path) => fetch(new URL(path, document.baseURI), { headers: { Accept: 'application/geo+json, application/json' } });
+
+async function loadCollection(path) {
+  const res = await fetchJson(path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+async function loadData() {
+  const [areas, plots, buildings, stations, brt, brtStops, cycle] = await Promise.all([
+    'areas', 'plots', 'buildings', 'transit/stations', 'transit/brt', 'transit/brt-stops', 'transit/cycle-superhighways',
+  ].map(loadCollection));
+  return { areas, plots, buildings, stations, brt, brtStops, cycle };
+}
+
+function buildIndex(d) {
+  const byKey = (fc, key) => new Map(fc.features.map((f) => [f.properties[key], f]));
+  const buildingsByPlot = new Map();
+  for (const b of d.buildings.features) {
+    const k = b.properties.plot;
+    if (!buildingsByPlot.has(k)) buildingsByPlot.set(k, []);
+    buildingsByPlot.get(k).push(b);
+  }
+  for (const list of buildingsByPlot.values()) list.sort((a, b) => a.properties.reference.localeCompare(b.properties.reference));
+  return {
+    areas: byKey(d.areas, 'slug'),
+    plots: byKey(d.plots, 'reference'),
+    buildings: byKey(d.buildings, 'reference'),
+    buildingsByPlot,
+  };
+}
+
+// ---- the URL ---------------------------------------------------------------------------------
+
+function syncUrl() {
+  const hash = formatHash({
+    view: mapView ? mapView.view() : initial.view,
+    filters: state.filters,
+    colourBy: state.colourBy,
+    selection: state.selection,
+    lang: state.langInUrl ? language() : null,
+    hidden: [...state.hidden],
+  });
+  if (hash !== location.hash && !(hash === '' && location.hash === '')) {
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
+  }
+}
+
+window.addEventListener('hashchange', () => {
+  const next = parseHash(location.hash);
+  state.filters = next.filters;
+  state.colourBy = next.colourBy;
+  if (next.lang && next.lang !== language()) switchLanguage(next.lang, { persist: false });
+  writeFilterForm();
+  applyState();
+  if (next.view && mapView) mapView.map.jumpTo(next.view);
+  if (next.selection) select(next.selection, { via: 'url' });
+  else closePanel();
+});
+
+// ---- filters ---------------------------------------------------------------------------------
+
+const form = $('#filters');
+
+function option(value, text) {
+  const o = document.createElement('option');
+  o.value = value;
+  o.textContent = text;
+  return o;
+}
+
+function fillSelects() {
+  const plots = data ? data.plots.features.map((f) => f.properties) : [];
+  const count = (key, value) => plots.filter((p) => p[key] === value).length;
+  const withCount = (text, n) => (data ? `${text} (${n})` : text);
+  const areas = data ? data.areas.features.map((f) => [f.properties.slug, f.properties.name]) : [['kildedal', 'Kildedal'], ['lautrup', 'Lautrup']];
+  const fill = (select, entries) => {
+    const current = state.filters[select.name] || '';
+    select.replaceChildren(option('', t('filters.any')), ...entries.map(([v, text]) => option(v, text)));
+    // A value from a shared link that this data does not know still shows, rather than vanishing.
+    if (current && !entries.some(([v]) => v === current)) select.append(option(current, current));
+    select.value = current;
+  };
+  fill(form.elements.area, areas.map(([slug, name]) => [slug, withCount(name, count('area', slug))]));
+  fill(form.elements.status, values('status').map((s) => [s, withCount(label('status', s), count('status', s))]));
+  fill(form.elements.use, values('land_use').map((u) => [u, withCount(label('land_use', u), count('land_use', u))]));
+  fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, label('dgnb_class', c)]));
+}
+
+function writeFilterForm() {
+  for (const key of ['area', 'status', 'use', 'dgnb']) form.elements[key].value = state.filters[key] || '';
+  form.elements.near.value = state.filters.near ?? '';
+  for (const r of form.querySelectorAll('input[name="colour"]')) r.checked = r.value === state.colourBy;
+  for (const c of form.querySelectorAll('input[name="layer"]')) c.checked = !state.hidden.has(c.value);
+}
+
+function readFilterForm() {
+  const f = emptyFilters();
+  for (const key of ['area', 'status', 'use', 'dgnb']) f[key] = form.elements[key].value;
+  const near = form.elements.near.value.trim();
+  f.near = near !== '' && Number.isFinite(Number(near)) && Number(near) >= 0 ? Number(near) : null;
+  return f;
+}
+
+let nearTimer = null;
+form.addEventListener('change', (e) => {
+  if (e.target.name === 'colour') {
+    state.colourBy = e.target.value;
+  } else if (e.target.name === 'layer') {
+    if (e.target.checked) state.hidden.delete(e.target.value);
+    else state.hidden.add(e.target.value);
+  } else {
+    state.filters = readFilterForm();
+  }
+  applyState();
+});
+form.elements.near.addEventListener('input', () => {
+  clearTimeout(nearTimer);
+  nearTimer = setTimeout(() => {
+    state.filters = readFilterForm();
+    applyState();
+  }, 250);
+});
+form.addEventListener('reset', (e) => {
+  e.preventDefault();
+  state.filters = emptyFilters();
+  writeFilterForm();
+  applyState();
+});
+form.addEventListener('submit', (e) => e.preventDefault());
+
+$('#area-figures').addEventListener('click', () => {
+  if (state.filters.area) select({ kind: 'figures', key: state.filters.area }, { via: 'button' });
+});
+
+// ---- applying state to the map, the list and the legend --------------------------------------
+
+const list = new PlotList($('#plot-list'), { onSelect: (sel, opts) => select(sel, opts) });
+const panel = new Panel($('#panel'), {
+  onSelect: (sel, opts) => select(sel, opts),
+  onClose: () => closePanel({ restoreFocus: true }),
+  fetchJson,
+});
+
+function applyState() {
+  if (data) {
+    filtered = applyFilters(data.plots.features, data.buildings.features, state.filters);
+    list.setPlots(filtered.plots, data.plots.features.length);
+    if (mapView) {
+      mapView.setVisibleFeatures(
+        new Set(filtered.plots.map((f) => f.properties.reference)),
+        new Set(filtered.buildings.map((f) => f.properties.reference)),
+      );
+    }
+  }
+  list.render(state.colourBy);
+  if (mapView) {
+    mapView.setColourBy(state.colourBy);
+    for (const group of ['buildings', 'rings', 'transit', 'basemap']) mapView.setGroupVisible(group, !state.hidden.has(group));
+  }
+  renderLegend($('#legend'), state.colourBy);
+  const areaName = state.filters.area && index?.areas.get(state.filters.area)?.properties.name;
+  $('.area-figures').hidden = !areaName;
+  if (areaName) $('#area-figures').textContent = t('filters.area_figures', { area: areaName });
+  form.querySelector('button[type="reset"]').disabled = !filtersActive(state.filters);
+  syncUrl();
+}
+
+// ---- selection -------------------------------------------------------------------------------
+
+function selectionRefs(sel) {
+  if (!sel || !index) return { plot: null, building: null };
+  if (sel.kind === 'plot') return { plot: sel.key, building: null };
+  if (sel.kind === 'building') return { plot: index.buildings.get(sel.key)?.properties.plot ?? null, building: sel.key };
+  return { plot: null, building: null };
+}
+
+/** How much of the map the overlays (side panel, legend) cover, so that a fit leaves them room. */
+function overlayInsets() {
+  const mapRect = $('#map').getBoundingClientRect();
+  const over = (el) => {
+    if (el.hidden) return null;
+    const r = el.getBoundingClientRect();
+    // Below the map (narrow screens) an element takes nothing from it.
+    return r.width && r.top < mapRect.bottom - 1 && r.bottom > mapRect.top + 1 ? r : null;
+  };
+  const panelRect = over($('#panel'));
+  const legendRect = over($('#legend'));
+  return {
+    right: panelRect ? Math.max(0, mapRect.right - panelRect.left) : 0,
+    bottom: legendRect ? Math.max(0, mapRect.bottom - legendRect.top) : 0,
+  };
+}
+
+/** Select a plot, a building or an area's figures; `via` says who asked: map, list, panel, url, button. */
+function select(sel, { via = 'map' } = {}) {
+  state.selection = sel;
+  if (!index) return syncUrl();
+  panel.show(sel, index, { focus: via === 'button' || via === 'label' });
+  $('.map-wrap').classList.add('panel-open');
+  const refs = selectionRefs(sel);
+  list.setSelected(refs.plot);
+  mapView?.setHighlight(refs.plot, refs.building);
+  const feature = sel.kind === 'plot' ? index.plots.get(sel.key)
+    : sel.kind === 'building' ? index.buildings.get(sel.key)
+      : index.areas.get(sel.key);
+  if (feature) {
+    const name = sel.kind === 'figures' ? feature.properties.name : feature.properties.reference;
+    $('#announcer').textContent = t(sel.kind === 'plot' ? 'panel.plot' : sel.kind === 'building' ? 'panel.building' : 'panel.area', { ref: name, name });
+  }
+  const zoom = via === 'list' || via === 'panel' || via === 'button' || via === 'label' || (via === 'url' && !initial.view);
+  if (mapView && feature && zoom) {
+    mapView.fitTo(bboxOf(feature), { insets: overlayInsets(), maxZoom: sel.kind === 'building' ? 18 : 17, animate: via !== 'url' });
+  }
+  syncUrl();
+}
+
+function closePanel({ restoreFocus = false } = {}) {
+  const hadFocus = $('#panel').contains(document.activeElement);
+  state.selection = null;
+  panel.close();
+  $('.map-wrap').classList.remove('panel-open');
+  list.setSelected(null);
+  mapView?.setHighlight(null, null);
+  syncUrl();
+  if (restoreFocus && hadFocus) ($('#plot-list tbody tr[tabindex="0"]') || $('#map canvas'))?.focus();
+}
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && state.selection && !e.defaultPrevented && !$('#panel').contains(e.target)) closePanel();
+});
+
+// ---- language --------------------------------------------------------------------------------
+
+function translateStatic() {
+  document.title = t('app.title');
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-attr]')) {
+    const [attr, key] = el.dataset.i18nAttr.split(':');
+    el.setAttribute(attr, t(key));
+  }
+  for (const b of document.querySelectorAll('.lang-switch button')) b.setAttribute('aria-pressed', String(b.dataset.lang === language()));
+}
+
+function switchLanguage(lang, { persist = true } = {}) {
+  if (!LANGUAGES.includes(lang)) return;
+  setLanguage(lang);
+  if (persist) {
+    try { localStorage.setItem(LANG_KEY, lang); } catch { /* storage may be off */ }
+    state.langInUrl = true;
+  }
+  translateStatic();
+  fillSelects();
+  applyState();
+  panel.render();
+}
+
+for (const b of document.querySelectorAll('.lang-switch button')) {
+  b.addEventListener('click', () => switchLanguage(b.dataset.lang));
+}
+
+// ---- notes over the map ----------------------------------------------------------------------
+
+function mapNote(text, kind = 'info') {
+  const note = $('#map-note');
+  note.textContent = text;
+  note.dataset.kind = kind;
+  note.hidden = !text;
+}
+
+// ---- start -----------------------------------------------------------------------------------
+
+async function start() {
+  translateStatic();
+  fillSelects();
+  writeFilterForm();
+  if (!basemap) $('.basemap-toggle').hidden = true;
+  if (window.matchMedia('(max-width: 47.99em)').matches) $('#legend').open = false;
+  applyState();
+  mapNote(t('map.loading'));
+
+  const dataPromise = loadData();
+  let mapPromise;
+  try {
+    mapPromise = createMap($('#map'), {
+      view: initial.view,
+      bounds: DEFAULT_BOUNDS,
+      basemap,
+      handlers: {
+        onSelect: (sel, opts) => select(sel, opts),
+        onAreaLabel: (slug) => select({ kind: 'figures', key: slug }, { via: 'label' }),
+        onMove: () => syncUrl(),
+        onBasemapError: () => {
+          document.body.dataset.basemap = 'failed';
+          mapNote(t('map.basemap_failed'), 'warn');
+        },
+      },
+    });
+  } catch (e) {
+    console.warn('map unavailable:', e);
+    mapPromise = Promise.resolve(null);
+    mapNote(t('map.no_webgl'), 'warn');
+  }
+
+  try {
+    data = await dataPromise;
+  } catch (e) {
+    mapNote(t('map.load_failed', { error: e.message }), 'error');
+    document.body.dataset.ready = 'error';
+    throw e;
+  }
+  timings.dataLoaded = performance.now();
+  index = buildIndex(data);
+  fillSelects();
+  writeFilterForm();
+
+  mapView = await mapPromise;
+  if (mapView) {
+    window.plotlineMap = mapView.map;
+    mapView.setData(data);
+    if (!initial.view) {
+      const b = bboxOf({ type: 'FeatureCollection', features: [...data.areas.features, ...data.plots.features] });
+      if (Number.isFinite(b[0])) mapView.fitTo(b, { insets: overlayInsets(), animate: false, maxZoom: 16 });
+    }
+    mapView.map.once('idle', () => {
+      timings.firstRender = performance.now();
+      document.body.dataset.ready = 'true';
+    });
+  } else {
+    document.body.dataset.ready = 'true';
+  }
+  if ($('#map-note').dataset.kind === 'info') mapNote('');
+  applyState();
+  if (state.selection) select(state.selection, { via: 'url' });
+}
+
+/** For tests: resolves after the map has drawn everything that is pending. */
+window.plotline.idle = () => new Promise((resolve) => {
+  const map = window.plotlineMap;
+  if (!map) return resolve();
+  map.once('idle', () => resolve());
+  map.triggerRepaint();
+});
+
+start();

@@ -1,0 +1,200 @@
+// The list of matching plots beside the map: a real table, one focusable row per plot.
+// Keyboard: Tab reaches the list (one row at a time), arrows/Home/End move, Enter or Space selects.
+import { hectares, number } from './format.js';
+import { STATUS_COLOURS, LAND_USE_COLOURS } from './domain.js';
+import { label, t } from './i18n.js';
+
+const COLUMNS = [
+  { key: 'reference', title: 'list.reference', value: (p) => p.reference, numeric: false },
+  { key: 'land_use', title: 'list.use', value: (p) => label('land_use', p.land_use), numeric: false },
+  { key: 'status', title: 'list.status', value: (p) => label('status', p.status), numeric: false },
+  { key: 'plot_area_ha', title: 'list.area_ha', value: (p) => p.plot_area_ha, numeric: true },
+  { key: 'nearest_station_distance_m', title: 'list.station_m', value: (p) => p.nearest_station_distance_m, numeric: true },
+];
+
+export class PlotList {
+  constructor(table, { onSelect }) {
+    this.table = table;
+    this.onSelect = onSelect;
+    this.rows = [];
+    this.total = 0;
+    this.selected = null;
+    this.sort = { key: 'reference', dir: 1 };
+    this.focusRef = null;
+
+    table.addEventListener('click', (e) => {
+      const sortButton = e.target.closest('button[data-sort]');
+      if (sortButton) {
+        const key = sortButton.dataset.sort;
+        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+        this.render();
+        return;
+      }
+      const tr = e.target.closest('tbody tr[data-ref]');
+      if (tr) this.select(tr.dataset.ref);
+    });
+    table.addEventListener('keydown', (e) => this.onKey(e));
+    table.addEventListener('focusin', (e) => {
+      const tr = e.target.closest('tbody tr[data-ref]');
+      if (tr) this.setRoving(tr);
+    });
+  }
+
+  select(ref) {
+    this.focusRef = ref;
+    this.onSelect({ kind: 'plot', key: ref }, { via: 'list' });
+  }
+
+  onKey(e) {
+    const tr = e.target.closest('tbody tr[data-ref]');
+    if (!tr) return;
+    const rows = [...this.table.tBodies[0].rows].filter((r) => r.dataset.ref);
+    const i = rows.indexOf(tr);
+    let next = null;
+    switch (e.key) {
+      case 'ArrowDown': next = rows[Math.min(i + 1, rows.length - 1)]; break;
+      case 'ArrowUp': next = rows[Math.max(i - 1, 0)]; break;
+      case 'Home': next = rows[0]; break;
+      case 'End': next = rows[rows.length - 1]; break;
+      case 'PageDown': next = rows[Math.min(i + 10, rows.length - 1)]; break;
+      case 'PageUp': next = rows[Math.max(i - 10, 0)]; break;
+      case 'Enter':
+      case ' ':
+        e.preventDefault();
+        this.select(tr.dataset.ref);
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    if (next) {
+      this.setRoving(next);
+      next.focus();
+    }
+  }
+
+  setRoving(tr) {
+    for (const r of this.table.tBodies[0].rows) r.tabIndex = -1;
+    tr.tabIndex = 0;
+    this.focusRef = tr.dataset.ref;
+  }
+
+  /** Show these plots (GeoJSON features) out of `total`. */
+  setPlots(features, total) {
+    this.rows = features.map((f) => f.properties);
+    this.total = total;
+    this.render();
+  }
+
+  /** Mark the row of this plot reference (or none) as the current one, and scroll it into view. */
+  setSelected(ref, { scroll = true } = {}) {
+    this.selected = ref;
+    for (const tr of this.table.tBodies[0].rows) {
+      const on = tr.dataset.ref === ref;
+      tr.classList.toggle('selected', on);
+      if (on) tr.setAttribute('aria-current', 'true');
+      else tr.removeAttribute('aria-current');
+      if (on && scroll) this.scrollToRow(tr);
+    }
+  }
+
+  /** Scroll the list (not the page: on narrow screens the list does not scroll itself) to a row. */
+  scrollToRow(tr) {
+    const wrap = this.table.closest('.list-wrap');
+    if (!wrap || wrap.scrollHeight <= wrap.clientHeight || getComputedStyle(wrap).overflowY === 'visible') return;
+    const head = this.table.tHead.getBoundingClientRect().height;
+    const r = tr.getBoundingClientRect();
+    const w = wrap.getBoundingClientRect();
+    if (r.top < w.top + head) wrap.scrollTop -= w.top + head - r.top;
+    else if (r.bottom > w.bottom) wrap.scrollTop += r.bottom - w.bottom;
+  }
+
+  sorted() {
+    const col = COLUMNS.find((c) => c.key === this.sort.key) || COLUMNS[0];
+    const { dir } = this.sort;
+    return [...this.rows].sort((a, b) => {
+      const va = col.value(a);
+      const vb = col.value(b);
+      if (va === null || va === undefined) return 1;
+      if (vb === null || vb === undefined) return -1;
+      const c = col.numeric ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
+      return c * dir || a.reference.localeCompare(b.reference, undefined, { numeric: true });
+    });
+  }
+
+  render(colourBy = this.colourBy) {
+    this.colourBy = colourBy;
+    const { table } = this;
+    const hadFocus = table.contains(document.activeElement) && document.activeElement.tagName === 'TR';
+    table.caption.querySelector('.caption-title').textContent = t('list.caption', { shown: this.rows.length, total: this.total });
+    table.caption.querySelector('.caption-hint').textContent = t('list.caption_hint');
+
+    const headRow = table.tHead.rows[0];
+    headRow.replaceChildren(...COLUMNS.map((c) => {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      if (c.numeric) th.className = 'num';
+      const active = this.sort.key === c.key;
+      th.setAttribute('aria-sort', active ? (this.sort.dir > 0 ? 'ascending' : 'descending') : 'none');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.sort = c.key;
+      b.textContent = t(c.title);
+      b.title = t('list.sort_by', { column: t(c.title) });
+      if (active) {
+        const arrow = document.createElement('span');
+        arrow.setAttribute('aria-hidden', 'true');
+        arrow.textContent = this.sort.dir > 0 ? ' ▲' : ' ▼';
+        b.append(arrow);
+      }
+      th.append(b);
+      return th;
+    }));
+
+    const body = table.tBodies[0];
+    const rows = this.sorted();
+    if (!rows.length) {
+      const tr = document.createElement('tr');
+      const td = document.createElement('td');
+      td.colSpan = COLUMNS.length;
+      td.className = 'empty';
+      td.textContent = t('list.empty');
+      tr.append(td);
+      body.replaceChildren(tr);
+      return;
+    }
+    const focusRef = rows.some((p) => p.reference === this.focusRef) ? this.focusRef
+      : rows.some((p) => p.reference === this.selected) ? this.selected : rows[0].reference;
+    body.replaceChildren(...rows.map((p) => {
+      const tr = document.createElement('tr');
+      tr.dataset.ref = p.reference;
+      tr.tabIndex = p.reference === focusRef ? 0 : -1;
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = p.reference;
+      const use = document.createElement('td');
+      use.append(swatch(LAND_USE_COLOURS[p.land_use], this.colourBy === 'land_use'), label('land_use', p.land_use));
+      const status = document.createElement('td');
+      status.append(swatch(STATUS_COLOURS[p.status], this.colourBy !== 'land_use'), label('status', p.status));
+      const ha = document.createElement('td');
+      ha.className = 'num';
+      ha.textContent = hectares(p.plot_area_ha).replace(' ha', '');
+      const station = document.createElement('td');
+      station.className = 'num';
+      station.textContent = number(p.nearest_station_distance_m === null ? null : Math.round(p.nearest_station_distance_m));
+      station.title = p.nearest_station || '';
+      tr.append(th, use, status, ha, station);
+      return tr;
+    }));
+    this.setSelected(this.selected, { scroll: false });
+    if (hadFocus) body.querySelector('tr[tabindex="0"]')?.focus();
+  }
+}
+
+function swatch(colour, shown) {
+  const s = document.createElement('span');
+  s.className = shown ? 'swatch' : 'swatch swatch-hidden';
+  s.style.background = colour || '#ccc';
+  s.setAttribute('aria-hidden', 'true');
+  return s;
+}

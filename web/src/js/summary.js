@@ -1,0 +1,190 @@
+// An area's figures from GET /areas/{slug}/summary as plain HTML with CSS bars: every chart is
+// a list or table with its numbers written out, so it reads without the picture too.
+import * as fmt from './format.js';
+import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS } from './domain.js';
+import { label, t } from './i18n.js';
+import { h } from './dom.js';
+
+const FLOOR_USE_COLOURS = {
+  residential: LAND_USE_COLOURS.residential,
+  office: LAND_USE_COLOURS.office,
+  laboratory: LAND_USE_COLOURS.life_science,
+  retail: LAND_USE_COLOURS.retail_service,
+  other: LAND_USE_COLOURS.infrastructure,
+};
+const PHASE_COLOURS = { none: DGNB_COLOURS.none, pre_certificate: DGNB_COLOURS.pre_certificate, certificate: '#3a6ea5', in_use: '#1a9850' };
+const arr = (v) => (Array.isArray(v) ? v : []);
+const clamp01 = (v) => Math.max(0, Math.min(1, Number(v) || 0));
+
+/** Horizontal bars: items of {name, share (0..1), colour, detail}; the share is also written out. */
+function bars(items, { caption, field } = {}) {
+  const list = h('ul', { class: 'bars', dataset: field ? { chart: field } : {} }, items.map((it) => h('li', {},
+    h('span', { class: 'bar-name' }, it.name),
+    h('span', { class: 'bar-track', 'aria-hidden': 'true' },
+      h('span', { class: 'bar-fill', style: `width:${(clamp01(it.share) * 100).toFixed(1)}%;background:${it.colour || '#3a6ea5'}` })),
+    h('span', { class: 'bar-value' }, fmt.share(it.share), it.detail ? h('span', { class: 'muted' }, ` (${it.detail})`) : null),
+  )));
+  return caption ? h('figure', { class: 'chart' }, h('figcaption', {}, caption), list) : list;
+}
+
+function section(title, ...content) {
+  return h('section', { class: 'panel-section summary-section' }, h('h3', {}, title), ...content);
+}
+
+function statusSection(s) {
+  const rows = arr(s.plots?.by_status);
+  return section(t('summary.status'),
+    h('p', { class: 'note' }, t('summary.status_desc')),
+    bars(rows.map((r) => ({
+      name: label('status', r.status), share: r.share, colour: STATUS_COLOURS[r.status],
+      detail: t('summary.count_ha', { count: fmt.number(r.count), ha: fmt.number(r.area_ha, 2) }),
+    })), { field: 'status' }));
+}
+
+function landUseSection(s) {
+  const mix = s.land_use_mix || {};
+  const parts = [
+    bars(arr(mix.by_plot_area).map((r) => ({
+      name: label('land_use', r.land_use), share: r.share, colour: LAND_USE_COLOURS[r.land_use], detail: `${fmt.number(r.area_ha, 2)} ha`,
+    })), { caption: t('summary.by_plot_area'), field: 'land_use_plot_area' }),
+    bars(arr(mix.by_floor_area).map((r) => ({
+      name: label('floor_use', r.use), share: r.share, colour: FLOOR_USE_COLOURS[r.use], detail: fmt.squareMetres(r.floor_area_m2),
+    })), { caption: t('summary.by_floor_area'), field: 'land_use_floor_area' }),
+  ];
+  if (mix.entropy_index_by_plot_area != null || mix.entropy_index_by_floor_area != null) {
+    parts.push(h('p', {}, t('summary.entropy', {
+      plot: fmt.number(mix.entropy_index_by_plot_area, 2), floor: fmt.number(mix.entropy_index_by_floor_area, 2),
+    })));
+  }
+  if (mix.housing_share_of_floor_area != null) {
+    parts.push(h('p', { dataset: { field: 'housing_share' } },
+      t('summary.housing_share', { share: fmt.share(mix.housing_share_of_floor_area) }), ' ',
+      mix.housing_share_in_dgnb_urban_range == null ? ''
+        : h('span', { class: mix.housing_share_in_dgnb_urban_range ? 'ok' : 'warn' },
+          t(mix.housing_share_in_dgnb_urban_range ? 'summary.housing_in_range' : 'summary.housing_out_of_range'))));
+  }
+  return section(t('summary.land_use'), ...parts);
+}
+
+function plotRatioSection(s) {
+  const pr = s.plot_ratio || {};
+  const over = arr(pr.plots).filter((p) => p.over_max);
+  return section(t('summary.plot_ratio'),
+    h('p', {}, t('summary.plot_ratio_area', { pct: fmt.percent(pr.area_pct) })),
+    over.length
+      ? [h('p', { class: 'warn' }, t('summary.over_max')), h('ul', {}, over.map((p) => h('li', {},
+        `${p.reference}: ${fmt.percent(p.plot_ratio_pct)} (${t('value.max', { max: fmt.percent(p.max_plot_ratio_pct, 0) })})`)))]
+      : h('p', { class: 'ok' }, t('summary.none_over_max')));
+}
+
+function dgnbSection(s) {
+  const d = s.dgnb || {};
+  const buildings = Number(d.buildings) || 0;
+  const share = (n) => (buildings ? n / buildings : 0);
+  const parts = [];
+  if (d.target_level) {
+    parts.push(h('p', {}, t('summary.dgnb_target', {
+      level: label('dgnb_level', d.target_level), buildings: fmt.number(buildings), floor: fmt.squareMetres(d.floor_area_m2),
+    })));
+    if (d.compliant != null) {
+      parts.push(h('p', { class: d.compliant ? 'ok' : 'warn', dataset: { field: 'dgnb_compliant' } },
+        t(d.compliant ? 'summary.dgnb_compliant' : 'summary.dgnb_not_compliant')));
+    }
+  } else {
+    parts.push(h('p', {}, t('summary.dgnb_no_target')));
+  }
+  parts.push(bars(arr(d.by_level).map((r) => ({
+    name: label('dgnb_class', r.level ?? 'none'), share: share(r.buildings), colour: DGNB_COLOURS[r.level ?? 'none'],
+    detail: `${fmt.number(r.buildings)} · ${fmt.squareMetres(r.floor_area_m2)}`,
+  })), { caption: t('summary.by_level'), field: 'dgnb_level' }));
+  parts.push(bars(arr(d.by_phase).map((r) => ({
+    name: label('dgnb_phase', r.phase), share: share(r.buildings), colour: PHASE_COLOURS[r.phase],
+    detail: `${fmt.number(r.buildings)} · ${fmt.squareMetres(r.floor_area_m2)}`,
+  })), { caption: t('summary.by_phase'), field: 'dgnb_phase' }));
+  const failing = arr(d.failing);
+  if (failing.length) {
+    parts.push(h('h4', {}, t('summary.failing')), h('ul', { class: 'warn-list' }, failing.map((f) => h('li', {},
+      h('strong', {}, f.reference), f.name ? ` ${f.name}` : '', f.reason ? ` – ${f.reason}` : ''))));
+  }
+  const notYet = arr(d.not_yet_certified);
+  if (notYet.length) {
+    parts.push(h('details', {}, h('summary', {}, t('summary.not_yet', { count: fmt.number(notYet.length) })),
+      h('ul', {}, notYet.map((f) => h('li', {}, h('strong', {}, f.reference), f.name ? ` ${f.name}` : '',
+        ` (${label('dgnb_phase', f.phase)})`)))));
+  }
+  const years = arr(d.certificates_by_year);
+  if (years.length) {
+    const max = Math.max(...years.map((y) => Number(y.count) || 0), 1);
+    parts.push(h('figure', { class: 'chart' }, h('figcaption', {}, t('summary.certificates_by_year')),
+      h('ul', { class: 'columns', dataset: { chart: 'certificates_by_year' } }, years.map((y) => h('li', {},
+        h('span', { class: 'col-value' }, fmt.number(y.count)),
+        h('span', { class: 'col-bar', 'aria-hidden': 'true', style: `height:${((Number(y.count) || 0) / max) * 100}%` }),
+        h('span', { class: 'col-label' }, String(y.year)))))));
+  }
+  return section(t('summary.dgnb'), ...parts);
+}
+
+function sharesTriple(title, x, field) {
+  if (!x) return null;
+  return bars([
+    { name: t('summary.floor_area'), share: x.floor_area_share, colour: '#3a6ea5' },
+    { name: t('summary.homes'), share: x.homes_share, colour: LAND_USE_COLOURS.residential },
+    { name: t('summary.jobs'), share: x.jobs_share, colour: LAND_USE_COLOURS.office },
+  ], { caption: title, field });
+}
+
+function transitSection(s) {
+  const tr = s.transit || {};
+  const offices = arr(tr.large_offices_outside_station_zone);
+  return section(t('summary.transit'),
+    h('p', { class: 'note', title: tr.distance_method || '' }, t('summary.transit_note')),
+    sharesTriple(t('summary.station_600m'), tr.station_600m, 'station_600m'),
+    arr(tr.brt_400m).map((b) => sharesTriple(t('summary.brt_400m', { status: label('brt_status', b.status) }), b, `brt_400m_${b.status}`)),
+    sharesTriple(t('summary.cycle_250m'), tr.cycle_superhighway_250m, 'cycle_250m'),
+    offices.length
+      ? [h('h4', {}, t('summary.large_offices')), h('ul', { class: 'warn-list' }, offices.map((o) => h('li', {},
+        h('strong', {}, o.reference), o.name ? ` ${o.name}` : '',
+        ` – ${fmt.squareMetres(o.office_floor_area_m2)}, ${fmt.metres(o.nearest_station_distance_m)}`)))]
+      : h('p', { class: 'ok' }, t('summary.no_large_offices')),
+  );
+}
+
+function goalsSection(s, slug) {
+  const goals = arr(s.goals).filter((g) => !g.scope || g.scope === slug || g.scope === 'municipality');
+  if (!goals.length) return null;
+  return section(t('summary.goals'),
+    h('ul', { class: 'legend-inline', 'aria-hidden': 'true' },
+      h('li', {}, h('span', { class: 'swatch goal-built' }), t('summary.legend_built')),
+      h('li', {}, h('span', { class: 'swatch goal-under' }), t('summary.legend_under')),
+      h('li', {}, h('span', { class: 'swatch goal-planned' }), t('summary.legend_planned'))),
+    h('ul', { class: 'goals', dataset: { chart: 'goals' } }, goals.map((g) => {
+      const target = Number(g.target) || 0;
+      const built = Number(g.built) || 0;
+      const under = Number(g.under_construction) || 0;
+      const planned = Number(g.planned) || 0;
+      const scale = Math.max(target, built + under + planned, 1);
+      const pct = (v) => `${((v / scale) * 100).toFixed(1)}%`;
+      const scope = g.scope && g.scope !== slug ? ` · ${label('goal_scope', g.scope)}` : '';
+      return h('li', { dataset: { metric: g.metric } },
+        h('div', { class: 'goal-head' }, h('strong', {}, label('goal_metric', g.metric)), h('span', { class: 'muted' }, scope),
+          h('span', { class: 'goal-pct' }, fmt.share(target ? built / target : null))),
+        h('div', { class: 'goal-track', 'aria-hidden': 'true' },
+          h('span', { class: 'goal-built', style: `width:${pct(built)}` }),
+          h('span', { class: 'goal-under', style: `width:${pct(under)}` }),
+          h('span', { class: 'goal-planned', style: `width:${pct(planned)}` }),
+          target ? h('span', { class: 'goal-target', style: `left:${pct(target)}` }) : null),
+        h('p', { class: 'goal-text' }, t('summary.goal_line', {
+          built: fmt.number(built), under: fmt.number(under), planned: fmt.number(planned), target: fmt.number(target),
+        })));
+    })));
+}
+
+/** The figures of one area as a DOM fragment. */
+export function renderSummary(s, slug) {
+  const frag = document.createDocumentFragment();
+  if (s.as_of) frag.append(h('p', { class: 'note as-of' }, t('summary.as_of', { date: fmt.dateTime(s.as_of) })));
+  for (const part of [goalsSection(s, slug), statusSection(s), landUseSection(s), dgnbSection(s), transitSection(s), plotRatioSection(s)]) {
+    if (part) frag.append(part);
+  }
+  return frag;
+}
