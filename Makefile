@@ -1,6 +1,7 @@
 # The two commands a fresh Debian 12 machine needs:
-#   make run    install what is missing, start the private PostGIS, load geodata/, serve on :8080
-#   make test   the same set-up, then every check and test
+#   make run    install what is missing, build the map page, start the private PostGIS,
+#               load geodata/, serve the API and the page on :8080
+#   make test   the same set-up, then every check and test, the map page's in a real browser
 # With DATABASE_URL set, both use that database and start no cluster.
 
 SHELL := /bin/bash
@@ -9,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PLOTLINE_LISTEN ?= 127.0.0.1:8080
 export PLOTLINE_LISTEN
 
-.PHONY: run test stop deps build lint db-status psql
+.PHONY: run test stop deps build web lint browser-test db-status psql
 
 deps:
 	@scripts/install-deps.sh
@@ -17,15 +18,25 @@ deps:
 build: deps
 	cargo build --release --locked
 
-run: build
+# The map page: web/dist from web/src and MapLibre from npm (package-lock.json).
+web: deps
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+run: build web
 	scripts/with-db.sh bash -c 'target/release/plotline import geodata && exec target/release/plotline serve'
 
 lint: deps
 	cargo fmt --all --check
 	cargo clippy --locked --all-targets -- -D warnings
 
-test: lint
+test: lint web
 	scripts/with-db.sh cargo test --locked --all-targets
+	cargo build --locked
+	$(MAKE) --no-print-directory browser-test
+
+# The map page in Debian's Chromium against the debug binary (scripts/browser-test.sh).
+browser-test:
+	scripts/with-db.sh env PLOTLINE_BIN=target/debug/plotline scripts/browser-test.sh
 
 stop:
 	@scripts/db.sh stop
