@@ -279,7 +279,12 @@ describe('details', () => {
         assert.equal(real.status, 200);
         const s = await real.json();
         await page.waitForSelector('#panel [data-chart="status"]');
-        assert.equal(await page.locator('#panel [data-chart="status"] li').count(), s.plots.by_status.length);
+        assert.equal(await page.locator('#panel [data-chart="status"] li').count(), s.plots.by_status.filter((r) => r.count > 0).length);
+        const homes = s.goals.find((g) => g.metric === 'homes' && g.scope === 'kildedal');
+        if (homes) {
+          assert.match(await page.textContent('#panel [data-metric="homes"]'),
+            new RegExp(`${en.format(homes.built)} built, ${en.format(homes.under_construction)} under construction`));
+        }
       }
     } finally {
       await context.close();
@@ -307,6 +312,9 @@ describe('details', () => {
       assert.match(await page.textContent('#panel .summary'), /KD-99-A Test building – certified silver, gold required/);
       assert.match(await page.textContent('#panel .summary'), /KD-20-A Kontorhuset – 4,200 m², 812 m/);
       assert.match(await page.textContent('#panel [data-chart="station_600m"]'), /Floor area.*81 %.*Homes.*77 %.*Jobs.*90 %/);
+      assert.equal(await page.locator('#panel [data-chart="brt_400m"] tbody tr').count(), fixture.transit.brt_400m.length);
+      assert.equal(await page.textContent('#panel [data-field="dgnb_fully_certified"]'), 'Not every building holds a certificate at Gold or better yet.');
+      assert.match(await page.textContent('#panel [data-chart="dgnb_level"]'), /No DGNB.*77 %.*Gold.*23 %/);
       // The same figures in Danish.
       await page.click('.lang-switch button[data-lang="da"]');
       assert.match(await page.textContent('#panel [data-metric="homes"]'), /310 opført, 240 under opførelse, 1\.460 planlagt – mål 2\.000/);

@@ -86,6 +86,7 @@ window.addEventListener('hashchange', () => {
   const next = parseHash(location.hash);
   state.filters = next.filters;
   state.colourBy = next.colourBy;
+  state.hidden = new Set(next.hidden);
   if (next.lang && next.lang !== language()) switchLanguage(next.lang, { persist: false });
   writeFilterForm();
   applyState();
@@ -146,7 +147,11 @@ form.addEventListener('change', (e) => {
     if (e.target.checked) state.hidden.delete(e.target.value);
     else state.hidden.add(e.target.value);
   } else {
+    const before = state.filters.area;
     state.filters = readFilterForm();
+    // Choosing an area shows it.
+    const area = state.filters.area && state.filters.area !== before && index?.areas.get(state.filters.area);
+    if (area && mapView) mapView.fitTo(bboxOf(area), { insets: overlayInsets(), maxZoom: 16 });
   }
   applyState();
 });
@@ -299,10 +304,12 @@ for (const b of document.querySelectorAll('.lang-switch button')) {
 
 function mapNote(text, kind = 'info') {
   const note = $('#map-note');
-  note.textContent = text;
+  note.querySelector('.map-note-text').textContent = text;
+  note.querySelector('.map-note-close').setAttribute('aria-label', t('panel.close'));
   note.dataset.kind = kind;
   note.hidden = !text;
 }
+$('#map-note .map-note-close').addEventListener('click', () => { $('#map-note').hidden = true; });
 
 // ---- start -----------------------------------------------------------------------------------
 

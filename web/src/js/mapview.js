@@ -242,7 +242,7 @@ class MapView {
       el.className = 'map-label route-label cycle';
       el.textContent = r.properties.route;
       el.title = r.properties.name;
-      this.markers.routes.push(add(labelPoint(r.geometry, 0.62), el, 'center'));
+      this.markers.routes.push(add(labelPoint(r.geometry, 0.42), el, 'center'));
     }
     for (const l of data.brt.features) {
       const el = document.createElement('span');

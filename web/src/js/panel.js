@@ -201,7 +201,7 @@ export class Panel {
     this.title.textContent = t('panel.area', { name: p.name });
     const figures = h('div', { class: 'summary', 'aria-live': 'polite' });
     this.body.replaceChildren(
-      section(p.name, h('dl', {},
+      section(t('panel.section.about'), h('dl', {},
         row('area_size', t('field.area_size'), fmt.areaM2(p.area_m2)),
         row('target_dgnb_level', t('field.target_dgnb_level'), label('dgnb_level', p.target_dgnb_level)),
         row('area_certification', t('field.area_certification'), label('area_certification', p.area_certification)),

@@ -35,7 +35,7 @@ function statusSection(s) {
   const rows = arr(s.plots?.by_status);
   return section(t('summary.status'),
     h('p', { class: 'note' }, t('summary.status_desc')),
-    bars(rows.map((r) => ({
+    bars(rows.filter((r) => r.count > 0).map((r) => ({
       name: label('status', r.status), share: r.share, colour: STATUS_COLOURS[r.status],
       detail: t('summary.count_ha', { count: fmt.number(r.count), ha: fmt.number(r.area_ha, 2) }),
     })), { field: 'status' }));
@@ -44,7 +44,7 @@ function statusSection(s) {
 function landUseSection(s) {
   const mix = s.land_use_mix || {};
   const parts = [
-    bars(arr(mix.by_plot_area).map((r) => ({
+    bars(arr(mix.by_plot_area).filter((r) => r.area_ha > 0).map((r) => ({
       name: label('land_use', r.land_use), share: r.share, colour: LAND_USE_COLOURS[r.land_use], detail: `${fmt.number(r.area_ha, 2)} ha`,
     })), { caption: t('summary.by_plot_area'), field: 'land_use_plot_area' }),
     bars(arr(mix.by_floor_area).map((r) => ({
@@ -90,14 +90,18 @@ function dgnbSection(s) {
       parts.push(h('p', { class: d.compliant ? 'ok' : 'warn', dataset: { field: 'dgnb_compliant' } },
         t(d.compliant ? 'summary.dgnb_compliant' : 'summary.dgnb_not_compliant')));
     }
+    if (d.fully_certified != null) {
+      parts.push(h('p', { dataset: { field: 'dgnb_fully_certified' } },
+        t(d.fully_certified ? 'summary.fully_certified' : 'summary.not_fully_certified', { level: label('dgnb_level', d.target_level) })));
+    }
   } else {
     parts.push(h('p', {}, t('summary.dgnb_no_target')));
   }
-  parts.push(bars(arr(d.by_level).map((r) => ({
+  parts.push(bars(arr(d.by_level).filter((r) => r.buildings > 0).map((r) => ({
     name: label('dgnb_class', r.level ?? 'none'), share: share(r.buildings), colour: DGNB_COLOURS[r.level ?? 'none'],
     detail: `${fmt.number(r.buildings)} · ${fmt.squareMetres(r.floor_area_m2)}`,
   })), { caption: t('summary.by_level'), field: 'dgnb_level' }));
-  parts.push(bars(arr(d.by_phase).map((r) => ({
+  parts.push(bars(arr(d.by_phase).filter((r) => r.buildings > 0).map((r) => ({
     name: label('dgnb_phase', r.phase), share: share(r.buildings), colour: PHASE_COLOURS[r.phase],
     detail: `${fmt.number(r.buildings)} · ${fmt.squareMetres(r.floor_area_m2)}`,
   })), { caption: t('summary.by_phase'), field: 'dgnb_phase' }));
@@ -133,13 +137,30 @@ function sharesTriple(title, x, field) {
   ], { caption: title, field });
 }
 
+/** Shares within 400 m of a BRT stop, one row per line status (a table: four statuses × three shares). */
+function brtTable(rows) {
+  if (!rows.length) return null;
+  return h('table', { class: 'mini-table', dataset: { chart: 'brt_400m' } },
+    h('caption', {}, t('summary.brt_400m')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('summary.brt_status')),
+      h('th', { scope: 'col', class: 'num' }, t('summary.floor_area')),
+      h('th', { scope: 'col', class: 'num' }, t('summary.homes')),
+      h('th', { scope: 'col', class: 'num' }, t('summary.jobs')))),
+    h('tbody', {}, rows.map((r) => h('tr', {},
+      h('th', { scope: 'row' }, label('brt_status', r.status)),
+      h('td', { class: 'num' }, fmt.share(r.floor_area_share)),
+      h('td', { class: 'num' }, fmt.share(r.homes_share)),
+      h('td', { class: 'num' }, fmt.share(r.jobs_share))))));
+}
+
 function transitSection(s) {
   const tr = s.transit || {};
   const offices = arr(tr.large_offices_outside_station_zone);
   return section(t('summary.transit'),
     h('p', { class: 'note', title: tr.distance_method || '' }, t('summary.transit_note')),
     sharesTriple(t('summary.station_600m'), tr.station_600m, 'station_600m'),
-    arr(tr.brt_400m).map((b) => sharesTriple(t('summary.brt_400m', { status: label('brt_status', b.status) }), b, `brt_400m_${b.status}`)),
+    brtTable(arr(tr.brt_400m)),
     sharesTriple(t('summary.cycle_250m'), tr.cycle_superhighway_250m, 'cycle_250m'),
     offices.length
       ? [h('h4', {}, t('summary.large_offices')), h('ul', { class: 'warn-list' }, offices.map((o) => h('li', {},
@@ -167,7 +188,7 @@ function goalsSection(s, slug) {
       const scope = g.scope && g.scope !== slug ? ` · ${label('goal_scope', g.scope)}` : '';
       return h('li', { dataset: { metric: g.metric } },
         h('div', { class: 'goal-head' }, h('strong', {}, label('goal_metric', g.metric)), h('span', { class: 'muted' }, scope),
-          h('span', { class: 'goal-pct' }, fmt.share(target ? built / target : null))),
+          h('span', { class: 'goal-pct' }, t('summary.goal_pct', { pct: fmt.share(target ? built / target : null) }))),
         h('div', { class: 'goal-track', 'aria-hidden': 'true' },
           h('span', { class: 'goal-built', style: `width:${pct(built)}` }),
           h('span', { class: 'goal-under', style: `width:${pct(under)}` }),
@@ -175,7 +196,8 @@ function goalsSection(s, slug) {
           target ? h('span', { class: 'goal-target', style: `left:${pct(target)}` }) : null),
         h('p', { class: 'goal-text' }, t('summary.goal_line', {
           built: fmt.number(built), under: fmt.number(under), planned: fmt.number(planned), target: fmt.number(target),
-        })));
+        })),
+        g.source ? h('p', { class: 'goal-source', lang: 'en' }, g.source) : null);
     })));
 }
 
