@@ -1,6 +1,6 @@
 // The map page: loads the data, builds the map, the filters, the list and the panel, and keeps
 // them and the URL in step. Exposes `window.plotlineMap` (the MapLibre map) for the browser tests.
-import { DGNB_CLASSES, applyFilters, bboxOf, emptyFilters, filtersActive } from './domain.js';
+import { DGNB_CLASSES, applyFilters, bboxOf, dgnbClass, emptyFilters, filtersActive } from './domain.js';
 import { LANGUAGES, label, language, preferredLanguage, setLanguage, t, values } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { createMap } from './mapview.js';
@@ -121,7 +121,8 @@ function fillSelects() {
   fill(form.elements.area, areas.map(([slug, name]) => [slug, withCount(name, count('area', slug))]));
   fill(form.elements.status, values('status').map((s) => [s, withCount(label('status', s), count('status', s))]));
   fill(form.elements.use, values('land_use').map((u) => [u, withCount(label('land_use', u), count('land_use', u))]));
-  fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, label('dgnb_class', c)]));
+  const classes = data ? data.buildings.features.map((f) => dgnbClass(f.properties)) : [];
+  fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, withCount(label('dgnb_class', c), classes.filter((x) => x === c).length)]));
 }
 
 function writeFilterForm() {
@@ -356,6 +357,9 @@ async function start() {
   index = buildIndex(data);
   fillSelects();
   writeFilterForm();
+  // The list and the panel do not wait for the map.
+  applyState();
+  if (state.selection) select(state.selection, { via: 'url' });
 
   mapView = await mapPromise;
   if (mapView) {

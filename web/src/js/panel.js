@@ -96,6 +96,15 @@ export class Panel {
     else if (kind === 'figures') this.renderArea(this.index.areas.get(key), key);
   }
 
+  /** An area's name as a button that opens its figures. */
+  areaLink(area, slug) {
+    if (!area) return slug;
+    return h('button', {
+      type: 'button', class: 'link-button', dataset: { area: slug }, title: t('filters.area_figures', { area: area.properties.name }),
+      onclick: () => this.onSelect({ kind: 'figures', key: slug }, { via: 'button' }),
+    }, area.properties.name);
+  }
+
   missing(what) {
     this.title.textContent = what;
     this.body.replaceChildren(h('p', { class: 'note' }, t('panel.not_found', { what })));
@@ -115,7 +124,7 @@ export class Panel {
         badge(label('land_use', p.land_use), LAND_USE_COLOURS[p.land_use]),
         badge(label('status', p.status), STATUS_COLOURS[p.status])),
       section(t('panel.section.plan'), h('dl', {},
-        row('area', t('field.area'), area ? area.properties.name : p.area),
+        row('area', t('field.area'), this.areaLink(area, p.area)),
         row('land_use', t('field.land_use'), label('land_use', p.land_use)),
         row('status', t('field.status'), label('status', p.status)),
         row('lokalplan', t('field.lokalplan'), p.lokalplan),
@@ -166,7 +175,7 @@ export class Panel {
           type: 'button', class: 'link-button', dataset: { plot: p.plot },
           onclick: () => this.onSelect({ kind: 'plot', key: p.plot }, { via: 'panel' }),
         }, p.plot) : null),
-        row('area', t('field.area'), area ? area.properties.name : p.area),
+        row('area', t('field.area'), this.areaLink(area, p.area)),
         row('construction_status', t('field.construction_status'), label('construction_status', p.construction_status)),
         row('storeys', t('field.storeys'), fmt.number(p.storeys)),
         row('footprint_area_m2', t('field.footprint_area_m2'), fmt.squareMetres(p.footprint_area_m2)),
