@@ -53,16 +53,20 @@ describe('loading', () => {
     const { page, context, consoleMessages, failedRequests, pageErrors } = await openPage(browser, '/');
     try {
       assert.deepEqual(pageErrors.map(String), []);
-      assert.ok(failedRequests.length > 0, 'this machine has no internet: the tile requests fail');
       for (const r of failedRequests) assert.equal(new URL(r.url).hostname, TILE_HOST, `unexpected failed request ${r.url}`);
       for (const m of consoleMessages.filter((x) => x.type === 'error')) {
         assert.equal(new URL(m.url).hostname, TILE_HOST, `unexpected console error: ${m.text} (${m.url})`);
       }
       const rendered = await renderedPlots(page);
       assert.deepEqual(rendered.map((p) => p.reference), refs(plots.features));
-      assert.equal(await page.getAttribute('body', 'data-basemap'), 'failed');
-      assert.match(await page.textContent('#map-note'), /basemap could not be loaded/);
       assert.match(await page.textContent('.maplibregl-ctrl-attrib'), /OpenStreetMap contributors/);
+      if (failedRequests.length) {
+        // The build machines have no internet: the page says the basemap is missing, and goes on.
+        assert.equal(await page.getAttribute('body', 'data-basemap'), 'failed');
+        assert.match(await page.textContent('#map-note'), /basemap could not be loaded/);
+      } else {
+        assert.equal(await page.getAttribute('body', 'data-basemap'), null, 'tiles loaded: no notice');
+      }
     } finally {
       await context.close();
     }
