@@ -64,6 +64,15 @@ pub struct ServeConfig {
     /// Folder with the built map page (`web/dist`, made by `npm run build` in `web/`), served at `/`.
     #[arg(long, env = "PLOTLINE_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+
+    /// Origins allowed to call the API from a browser (CORS), comma-separated; `*` for any.
+    #[arg(
+        long,
+        env = "PLOTLINE_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "*"
+    )]
+    pub cors_origins: Vec<String>,
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod error;
 pub mod geo;
 pub mod http;
 pub mod import;
+pub mod ogc;
 
 pub use error::{Error, Result};
 pub use http::{app, AppState};

@@ -20,7 +20,12 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         tracing::warn!(dir = %config.web_dir.display(), "no map page folder: serving the API only");
     }
     tracing::info!(database = %url, "serving on http://{}", config.listen);
-    axum::serve(listener, app(AppState { pool, web_dir }))
+    let state = AppState {
+        pool,
+        web_dir,
+        cors_origins: config.cors_origins.clone(),
+    };
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

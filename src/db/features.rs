@@ -30,6 +30,13 @@ pub struct Collection {
     pub id_kind: IdKind,
 }
 
+impl Collection {
+    /// The view behind the collection (a fixed identifier, safe to format into SQL).
+    pub fn view(&self) -> &'static str {
+        self.view
+    }
+}
+
 /// Development areas (Kildedal, Lautrup).
 pub const AREAS: Collection = Collection {
     name: "areas",

@@ -11,7 +11,7 @@ use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::AppState;
+use super::{param, params, AppState};
 use crate::db::analytics;
 use crate::domain::goals::Progress;
 use crate::domain::summary::{summarise, Summary};
@@ -27,33 +27,6 @@ pub(super) fn router() -> Router<AppState> {
         .route("/areas/{slug}/summary", get(summary))
         .route("/areas/{slug}/timeline", get(timeline))
         .route("/plots/{id}/proximity", get(proximity))
-}
-
-/// Query parameters as name/value pairs; unknown names are refused so that typos are seen.
-fn params(
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    allowed: &[&str],
-) -> Result<Vec<(String, String)>> {
-    let Query(pairs) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
-    for (name, _) in &pairs {
-        if !allowed.contains(&name.as_str()) {
-            return Err(Error::invalid_parameter(
-                name,
-                format!(
-                    "unknown parameter; this endpoint accepts {}",
-                    allowed.join(", ")
-                ),
-            ));
-        }
-    }
-    Ok(pairs)
-}
-
-fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// A point in time: RFC 3339, or a date meaning the end of that day (UTC).

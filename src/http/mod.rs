@@ -15,7 +15,10 @@ use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::trace::TraceLayer;
 
-use crate::Error;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
+
+use crate::{Error, Result};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -23,6 +26,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// The folder with the map page, served at `/`; `None` serves no page.
     pub web_dir: Option<PathBuf>,
+    /// Origins allowed to read the API from a browser (CORS); empty means any.
+    pub cors_origins: Vec<String>,
 }
 
 impl AppState {
@@ -31,6 +36,7 @@ impl AppState {
         AppState {
             pool,
             web_dir: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -38,16 +44,19 @@ impl AppState {
 /// The whole service: API routes, the map page, and the layers every request goes through.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
+        .route("/", axum::routing::get(root))
         .merge(health::router())
         .merge(features::router())
-        .merge(analytics::router());
+        .merge(analytics::router())
+        .merge(crate::ogc::router());
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router
             .fallback_service(ServeDir::new(dir).not_found_service(axum::routing::any(not_found))),
         None => router.fallback(not_found),
     };
-    router
+    let cors_layer = cors(&state.cors_origins);
+    let routes = router
         .method_not_allowed_fallback(|method: Method| async move {
             (
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -58,15 +67,79 @@ pub fn app(state: AppState) -> Router {
                 }})),
             )
         })
-        .layer(
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-                .allow_headers([header::ACCEPT, header::IF_NONE_MATCH]),
-        )
+        .with_state(state);
+    // The layers wrap the routed app as a whole (`Router::layer` on the routes themselves would
+    // run after method routing, too late for `OPTIONS`).
+    Router::new()
+        .fallback_service(routes)
+        .layer(cors_layer)
+        .layer(axum::middleware::from_fn(options))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+}
+
+/// `/`: the map page for browsers, the OGC API landing page for everyone else (and `?f=`).
+async fn root(
+    state: axum::extract::State<AppState>,
+    method: Method,
+    uri: axum::extract::OriginalUri,
+    headers: axum::http::HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<axum::response::Response> {
+    let asked_f = matches!(&query, Ok(Query(pairs)) if pairs.iter().any(|(n, _)| n == "f"));
+    let wants_html = crate::ogc::Format::negotiate(None, &headers)? == crate::ogc::Format::Html;
+    if let (false, true, Some(dir)) = (asked_f, wants_html, &state.web_dir) {
+        if let Ok(page) = tokio::fs::read_to_string(dir.join("index.html")).await {
+            return Ok(axum::response::Html(page).into_response());
+        }
+    }
+    crate::ogc::landing(state, method, uri, headers, query).await
+}
+
+/// `OPTIONS` without CORS preflight headers: says which methods the resource allows (`Allow`),
+/// which tools such as QGIS read before offering to edit. The CORS layer would otherwise answer
+/// every `OPTIONS` as a preflight. A resource that does not exist still answers 404.
+async fn options(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let preflight = request
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if request.method() != Method::OPTIONS || preflight {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    parts.method = Method::HEAD;
+    let probe = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    if probe.status().is_client_error() {
+        return probe;
+    }
+    (
+        StatusCode::NO_CONTENT,
+        [(header::ALLOW, "GET, HEAD, OPTIONS")],
+    )
+        .into_response()
+}
+
+/// CORS for browsers on other origins: any origin unless a list is configured.
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+        .allow_headers([header::ACCEPT, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::HeaderName::from_static("content-crs")]);
+    let list: Vec<header::HeaderValue> = origins
+        .iter()
+        .filter(|o| o.as_str() != "*")
+        .filter_map(|o| header::HeaderValue::from_str(o).ok())
+        .collect();
+    if list.is_empty() {
+        layer.allow_origin(Any)
+    } else {
+        layer.allow_origin(list)
+    }
 }
 
 fn not_found_response() -> axum::response::Response {
@@ -75,4 +148,31 @@ fn not_found_response() -> axum::response::Response {
         id: "at this path".into(),
     }
     .into_response()
+}
+
+/// Query parameters as name/value pairs; unknown names are refused so that typos are seen.
+pub(crate) fn params(
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    allowed: &[&str],
+) -> Result<Vec<(String, String)>> {
+    let Query(pairs) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
+    for (name, _) in &pairs {
+        if !allowed.contains(&name.as_str()) {
+            return Err(Error::invalid_parameter(
+                name,
+                format!(
+                    "unknown parameter; this endpoint accepts {}",
+                    allowed.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(pairs)
+}
+
+pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
 }

@@ -7,4 +7,5 @@ mod collections;
 mod data_set;
 mod helpers;
 mod import;
+mod ogc;
 mod proximity;

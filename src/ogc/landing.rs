@@ -1,0 +1,253 @@
+//! Landing page, conformance, the collections and their queryables.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use serde_json::{json, Value};
+
+use super::collections::{self, OgcCollection, COLLECTIONS};
+use super::cql2::QueryableKind;
+use super::crs::Crs;
+use super::{answer, base_url, data_version, etag, html, not_modified, Format};
+use crate::http::{param, params, AppState};
+use crate::{Error, Result};
+
+type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
+
+/// What every metadata handler needs: the format, the base URL, and whether the client's copy
+/// is still good.
+struct Negotiated {
+    format: Format,
+    base: String,
+    etag: String,
+}
+
+async fn negotiate(
+    state: &AppState,
+    method: &Method,
+    uri: &str,
+    headers: &HeaderMap,
+    query: QueryPairs,
+) -> Result<std::result::Result<Negotiated, Response>> {
+    let pairs = params(query, &["f"])?;
+    let format = Format::negotiate(param(&pairs, "f"), headers)?;
+    let base = base_url(headers);
+    let etag = etag(data_version(&state.pool).await?, method, uri, format, &base);
+    Ok(match not_modified(headers, &etag) {
+        Some(r) => Err(r),
+        None => Ok(Negotiated { format, base, etag }),
+    })
+}
+
+fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
+    json!({ "href": href, "rel": rel, "type": media, "title": title })
+}
+
+/// `/` for machines: the OGC landing page (browsers asking for HTML get the map page).
+pub(crate) async fn landing(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let b = &n.base;
+    let body = json!({
+        "title": "plotline: Ballerup development areas",
+        "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
+        "links": [
+            link(format!("{b}/?f=json"), "self", "application/json", "This document"),
+            link(format!("{b}/?f=html"), "alternate", "text/html", "The map page"),
+            link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
+            link(format!("{b}/api?f=html"), "service-doc", "text/html", "The API documentation"),
+            link(format!("{b}/conformance"), "conformance", "application/json", "Conformance classes"),
+            link(format!("{b}/collections"), "data", "application/json", "The collections"),
+        ],
+    });
+    let text = match n.format {
+        Format::Json => body.to_string(),
+        Format::Html => html::landing(&body),
+    };
+    Ok(answer(n.format, "application/json", text, &n.etag))
+}
+
+pub(super) async fn conformance(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let classes: Vec<&str> = super::CONFORMANCE
+        .iter()
+        .chain(super::CQL2_CLASSES.iter())
+        .copied()
+        .collect();
+    let body = json!({ "conformsTo": classes });
+    let text = match n.format {
+        Format::Json => body.to_string(),
+        Format::Html => html::list_page("Conformance", &classes),
+    };
+    Ok(answer(n.format, "application/json", text, &n.etag))
+}
+
+/// A collection's extent: the CRS84 box (absent when empty) and the first and last change.
+type Extent = (
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<chrono::DateTime<chrono::Utc>>,
+);
+
+/// The metadata of one collection, with its extent measured by PostGIS.
+async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Value> {
+    let view = c.source.view();
+    let (xmin, ymin, xmax, ymax, first, last): Extent = sqlx::query_as(&format!(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
+         FROM (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e, min(updated_at) AS t0, max(updated_at) AS t1
+               FROM {view}) AS x"
+    ))
+    .fetch_one(&state.pool)
+    .await?;
+    let id = c.id;
+    let bbox = match (xmin, ymin, xmax, ymax) {
+        (Some(a), Some(b), Some(c), Some(d)) => json!([[a, b, c, d]]),
+        _ => json!([[-180.0, -90.0, 180.0, 90.0]]),
+    };
+    Ok(json!({
+        "id": id,
+        "title": c.title,
+        "description": c.description,
+        "itemType": "feature",
+        "extent": {
+            "spatial": { "bbox": bbox, "crs": Crs::Crs84.uri() },
+            "temporal": { "interval": [[first, last]], "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian" },
+        },
+        "crs": Crs::ALL.map(Crs::uri),
+        "storageCrs": Crs::Epsg25832.uri(),
+        "links": [
+            link(format!("{base}/collections/{id}"), "self", "application/json", c.title),
+            link(format!("{base}/collections/{id}?f=html"), "alternate", "text/html", c.title),
+            link(format!("{base}/collections/{id}/items"), "items", "application/geo+json", "Features as GeoJSON"),
+            link(format!("{base}/collections/{id}/items?f=html"), "items", "text/html", "Features as HTML"),
+            link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+        ],
+    }))
+}
+
+pub(super) async fn collections(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let mut list = Vec::new();
+    for c in COLLECTIONS.iter() {
+        list.push(describe(&state, c, &n.base).await?);
+    }
+    let b = &n.base;
+    let body = json!({
+        "links": [
+            link(format!("{b}/collections"), "self", "application/json", "The collections"),
+            link(format!("{b}/collections?f=html"), "alternate", "text/html", "The collections"),
+        ],
+        "collections": list,
+    });
+    let text = match n.format {
+        Format::Json => body.to_string(),
+        Format::Html => html::collections(&body),
+    };
+    Ok(answer(n.format, "application/json", text, &n.etag))
+}
+
+fn find(id: &str) -> Result<&'static OgcCollection> {
+    collections::find(id).ok_or_else(|| Error::NotFound {
+        what: "collection",
+        id: id.to_owned(),
+    })
+}
+
+pub(super) async fn collection(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let c = find(&id)?;
+    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let body = describe(&state, c, &n.base).await?;
+    let text = match n.format {
+        Format::Json => body.to_string(),
+        Format::Html => html::collection(&body),
+    };
+    Ok(answer(n.format, "application/json", text, &n.etag))
+}
+
+/// JSON Schema of what may be filtered on (Part 3).
+pub(super) async fn queryables(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let c = find(&id)?;
+    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let properties: serde_json::Map<String, Value> = c
+        .queryables
+        .iter()
+        .map(|q| {
+            let schema = match q.kind {
+                QueryableKind::String => json!({ "type": "string" }),
+                QueryableKind::Number => json!({ "type": "number" }),
+                QueryableKind::Integer => json!({ "type": "integer" }),
+                QueryableKind::Boolean => json!({ "type": "boolean" }),
+                QueryableKind::Date => json!({ "type": "string", "format": "date" }),
+                QueryableKind::Timestamp => json!({ "type": "string", "format": "date-time" }),
+                QueryableKind::Geometry => json!({
+                    "format": format!("geometry-{}", c.geometry_type.to_lowercase()),
+                    "x-ogc-role": "primary-geometry",
+                }),
+            };
+            (q.name.to_owned(), schema)
+        })
+        .collect();
+    let body = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{}/collections/{}/queryables", n.base, c.id),
+        "type": "object",
+        "title": c.title,
+        "properties": properties,
+        "additionalProperties": false,
+    });
+    let text = match n.format {
+        Format::Json => body.to_string(),
+        Format::Html => html::queryables(c.title, &body),
+    };
+    Ok(answer(n.format, "application/schema+json", text, &n.etag))
+}

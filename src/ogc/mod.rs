@@ -1,0 +1,175 @@
+//! OGC API – Features: Part 1 (Core, GeoJSON, HTML, OpenAPI 3), Part 2 (CRS by reference) and
+//! Part 3 (Queryables, CQL2 text and JSON filtering) over the published collections.
+
+pub mod collections;
+pub mod cql2;
+pub mod crs;
+mod html;
+mod items;
+mod landing;
+mod openapi;
+
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use sqlx::PgPool;
+
+use crate::http::AppState;
+use crate::{Error, Result};
+
+/// The conformance classes plotline implements; each has tests in `tests/api/ogc.rs`.
+pub const CONFORMANCE: [&str; 11] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+];
+
+/// Further CQL2 classes the filter implements.
+pub const CQL2_CLASSES: [&str; 4] = [
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/conformance", get(landing::conformance))
+        .route("/api", get(openapi::document))
+        .route("/collections", get(landing::collections))
+        .route("/collections/{id}", get(landing::collection))
+        .route("/collections/{id}/queryables", get(landing::queryables))
+        .route("/collections/{id}/items", get(items::items))
+        .route("/collections/{id}/items/{fid}", get(items::item))
+}
+
+/// The landing page handler, mounted at `/` by the HTTP layer (HTML goes to the map page).
+pub(crate) use landing::landing;
+
+/// An answer's encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Html,
+}
+
+impl Format {
+    /// From `f=` if given, else from the Accept header (HTML only when asked for before JSON).
+    pub fn negotiate(f: Option<&str>, headers: &HeaderMap) -> Result<Format> {
+        match f {
+            Some("json") | Some("geojson") => return Ok(Format::Json),
+            Some("html") => return Ok(Format::Html),
+            Some(other) => {
+                return Err(Error::invalid_parameter(
+                    "f",
+                    format!("`{other}` is not a format here: use json or html"),
+                ))
+            }
+            None => {}
+        }
+        let accept = headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let html = accept.find("text/html");
+        let json = accept.find("json");
+        Ok(match (html, json) {
+            (Some(h), Some(j)) if h < j => Format::Html,
+            (Some(_), None) => Format::Html,
+            _ => Format::Json,
+        })
+    }
+
+    /// The value of `f=` that asks for this format.
+    pub fn param(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Html => "html",
+        }
+    }
+}
+
+/// The base URL links are written with: from the Host header the client used.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
+}
+
+/// The counter that changes with every change to published data (migration 0008).
+pub async fn data_version(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT version FROM data_version")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// A strong ETag for an answer that depends on the data, the request and the format.
+pub fn etag(version: i64, method: &Method, uri: &str, format: Format, extra: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // The hash only separates requests; the data version is what makes it change.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (
+        method.as_str(),
+        uri,
+        format.param(),
+        extra,
+        env!("CARGO_PKG_VERSION"),
+    )
+        .hash(&mut h);
+    format!("\"{version:x}-{:016x}\"", h.finish())
+}
+
+/// 304 when the client holds this ETag already.
+pub fn not_modified(headers: &HeaderMap, etag: &str) -> Option<Response> {
+    let held = headers.get(header::IF_NONE_MATCH)?.to_str().ok()?;
+    let matches = held == "*" || held.split(',').any(|t| t.trim() == etag);
+    matches.then(|| {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        set_cache_headers(r.headers_mut(), etag);
+        r
+    })
+}
+
+/// ETag and Cache-Control: clients may keep answers but must revalidate, since planners edit.
+pub fn set_cache_headers(headers: &mut HeaderMap, etag: &str) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        headers.insert(header::ETAG, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    );
+}
+
+/// A JSON or HTML answer with its media type, ETag and caching headers.
+pub fn answer(format: Format, json_type: &'static str, body: String, etag: &str) -> Response {
+    let media = match format {
+        Format::Json => json_type,
+        Format::Html => "text/html; charset=utf-8",
+    };
+    let mut r = ([(header::CONTENT_TYPE, media)], body).into_response();
+    set_cache_headers(r.headers_mut(), etag);
+    r
+}

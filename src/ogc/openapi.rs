@@ -1,0 +1,306 @@
+//! `/api`: the OpenAPI 3.0 definition of every path, parameter and answer, made from the same
+//! tables the handlers use (collections, queryables, CRSs), so it cannot drift from them.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{OriginalUri, Query, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use super::collections::COLLECTIONS;
+use super::cql2::QueryableKind;
+use super::crs::Crs;
+use super::items::LIMIT;
+use super::{answer, base_url, etag, html, not_modified, Format};
+use crate::http::{param, params, AppState};
+use crate::Result;
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/error" } } } })
+}
+
+fn ok(media: &str, schema: Value) -> Value {
+    json!({
+        "200": { "description": "OK", "content": { media: { "schema": schema } } },
+        "304": { "description": "Not modified: the client's copy (If-None-Match) is current" },
+        "400": error_response("A parameter is malformed; the body names it"),
+        "404": error_response("Not found"),
+    })
+}
+
+fn f_param() -> Value {
+    json!({ "name": "f", "in": "query", "required": false, "description": "Encoding; default from the Accept header",
+            "schema": { "type": "string", "enum": ["json", "html"] } })
+}
+
+fn crs_enum() -> Value {
+    json!(Crs::ALL.map(Crs::uri))
+}
+
+fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
+    json!({ "get": { "summary": summary, "parameters": parameters, "responses": responses } })
+}
+
+fn kind_schema(kind: QueryableKind) -> Value {
+    match kind {
+        QueryableKind::String | QueryableKind::Geometry => json!({ "type": "string" }),
+        QueryableKind::Number => json!({ "type": "number" }),
+        QueryableKind::Integer => json!({ "type": "integer" }),
+        QueryableKind::Boolean => json!({ "type": "boolean" }),
+        QueryableKind::Date => json!({ "type": "string", "format": "date" }),
+        QueryableKind::Timestamp => json!({ "type": "string", "format": "date-time" }),
+    }
+}
+
+/// The whole definition.
+pub fn definition(base: &str) -> Value {
+    let mut paths = Map::new();
+    let json_object = json!({ "type": "object" });
+    paths.insert(
+        "/".into(),
+        get(
+            "Landing page (browsers asking for HTML get the map page)",
+            vec![f_param()],
+            ok(
+                "application/json",
+                json!({ "$ref": "#/components/schemas/landing" }),
+            ),
+        ),
+    );
+    paths.insert(
+        "/conformance".into(),
+        get(
+            "Conformance classes",
+            vec![f_param()],
+            ok(
+                "application/json",
+                json!({ "$ref": "#/components/schemas/conformance" }),
+            ),
+        ),
+    );
+    paths.insert(
+        "/api".into(),
+        get(
+            "This API definition",
+            vec![f_param()],
+            ok(
+                "application/vnd.oai.openapi+json;version=3.0",
+                json_object.clone(),
+            ),
+        ),
+    );
+    paths.insert(
+        "/collections".into(),
+        get(
+            "The collections",
+            vec![f_param()],
+            ok(
+                "application/json",
+                json!({ "$ref": "#/components/schemas/collections" }),
+            ),
+        ),
+    );
+    for c in COLLECTIONS.iter() {
+        let id = c.id;
+        paths.insert(
+            format!("/collections/{id}"),
+            get(
+                &format!("{}: metadata and extent", c.title),
+                vec![f_param()],
+                ok(
+                    "application/json",
+                    json!({ "$ref": "#/components/schemas/collection" }),
+                ),
+            ),
+        );
+        paths.insert(
+            format!("/collections/{id}/queryables"),
+            get(
+                &format!("{}: properties that may be filtered on", c.title),
+                vec![f_param()],
+                ok("application/schema+json", json_object.clone()),
+            ),
+        );
+        let mut parameters = vec![
+            f_param(),
+            json!({ "name": "limit", "in": "query", "required": false, "description": format!("Page size, default {}; values above {} are clamped to it", LIMIT.0, LIMIT.1),
+                    "schema": { "type": "integer", "minimum": 1, "default": LIMIT.0 } }),
+            json!({ "name": "offset", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } }),
+            json!({ "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs axis order",
+                    "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } }),
+            json!({ "name": "bbox-crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
+            json!({ "name": "datetime", "in": "query", "required": false, "description": "Instant or interval (start/end, `..` open) on the last change", "schema": { "type": "string" } }),
+            json!({ "name": "crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
+            json!({ "name": "properties", "in": "query", "required": false, "style": "form", "explode": false,
+                    "schema": { "type": "array", "items": { "type": "string", "enum": c.property_names().collect::<Vec<_>>() } } }),
+            json!({ "name": "sortby", "in": "query", "required": false, "style": "form", "explode": false,
+                    "description": "Property names, each with an optional + (ascending) or - (descending) prefix",
+                    "schema": { "type": "array", "items": { "type": "string" } } }),
+            json!({ "name": "filter", "in": "query", "required": false, "description": "A CQL2 filter (text or JSON, see filter-lang)", "schema": { "type": "string" } }),
+            json!({ "name": "filter-lang", "in": "query", "required": false, "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" } }),
+            json!({ "name": "filter-crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
+        ];
+        for q in c
+            .queryables
+            .iter()
+            .filter(|q| q.kind != QueryableKind::Geometry)
+        {
+            parameters.push(json!({ "name": q.name, "in": "query", "required": false, "description": "Only features whose property equals this value", "schema": kind_schema(q.kind) }));
+        }
+        paths.insert(
+            format!("/collections/{id}/items"),
+            get(
+                &format!("{}: features", c.title),
+                parameters,
+                ok(
+                    "application/geo+json",
+                    json!({ "$ref": "#/components/schemas/featureCollection" }),
+                ),
+            ),
+        );
+        paths.insert(
+            format!("/collections/{id}/items/{{featureId}}"),
+            get(
+                &format!("{}: one feature", c.title),
+                vec![
+                    f_param(),
+                    json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }),
+                    json!({ "name": "crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
+                ],
+                ok("application/geo+json", json!({ "$ref": "#/components/schemas/feature" })),
+            ),
+        );
+    }
+    let bbox_param = json!({ "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false, "description": "minLon,minLat,maxLon,maxLat (WGS84)",
+                             "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } });
+    for (path, title) in [
+        ("/areas", "Development areas"),
+        ("/plots", "Plots"),
+        ("/buildings", "Buildings"),
+        ("/transit/stations", "S-train stations"),
+        ("/transit/brt", "BRT lines"),
+        ("/transit/brt-stops", "BRT stops"),
+        ("/transit/cycle-superhighways", "Cycle superhighways"),
+    ] {
+        paths.insert(
+            path.into(),
+            get(
+                &format!("{title} as GeoJSON"),
+                vec![bbox_param.clone()],
+                ok(
+                    "application/geo+json",
+                    json!({ "$ref": "#/components/schemas/featureCollection" }),
+                ),
+            ),
+        );
+        paths.insert(
+            format!("{path}/{{id}}"),
+            get(&format!("One of the {}", title.to_lowercase()), vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })],
+                ok("application/geo+json", json!({ "$ref": "#/components/schemas/feature" }))),
+        );
+    }
+    let slug =
+        json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } });
+    paths.insert("/areas/{slug}/summary".into(), get("An area's figures", vec![
+        slug.clone(),
+        json!({ "name": "as_of", "in": "query", "required": false, "description": "A date (end of day, UTC) or RFC 3339 time, not in the future", "schema": { "type": "string" } }),
+        json!({ "name": "f", "in": "query", "required": false, "schema": { "type": "string", "enum": ["json", "csv"] } }),
+    ], json!({
+        "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } },
+        "400": error_response("A parameter is malformed"), "404": error_response("No such area"),
+    })));
+    paths.insert("/areas/{slug}/timeline".into(), get("An area's key figures over time", vec![
+        slug,
+        json!({ "name": "from", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } }),
+        json!({ "name": "to", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } }),
+        json!({ "name": "interval", "in": "query", "required": false, "schema": { "type": "string", "enum": ["day", "week", "month", "year"], "default": "month" } }),
+    ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+               "400": error_response("A parameter is malformed"), "404": error_response("No such area") })));
+    paths.insert("/plots/{id}/proximity".into(), get("Transit near a plot, nearest first", vec![
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }),
+        json!({ "name": "radius_m", "in": "query", "required": false, "schema": { "type": "number", "minimum": 0, "maximum": 10000, "default": 2000 } }),
+    ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+               "400": error_response("A parameter is malformed"), "404": error_response("No such plot") })));
+    paths.insert("/health".into(), json!({ "get": { "summary": "Database and PostGIS", "responses": {
+        "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
+        "503": { "description": "The database cannot be reached", "content": { "application/json": { "schema": { "type": "object" } } } } } } }));
+
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "plotline",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Plots, buildings, DGNB certification and transit proximity of Ballerup Kommune's development areas, as OGC API – Features (Parts 1, 2 and 3) and GeoJSON.",
+        },
+        "servers": [{ "url": base }],
+        "paths": paths,
+        "components": { "schemas": {
+            "error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "status", "message"],
+                "properties": { "code": { "type": "string" }, "status": { "type": "integer" }, "message": { "type": "string" }, "parameter": { "type": "string" } } } } },
+            "link": { "type": "object", "required": ["href"], "properties": { "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
+            "landing": { "type": "object", "required": ["links"], "properties": { "title": { "type": "string" }, "description": { "type": "string" }, "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
+            "conformance": { "type": "object", "required": ["conformsTo"], "properties": { "conformsTo": { "type": "array", "items": { "type": "string" } } } },
+            "collection": { "type": "object", "required": ["id", "links"], "properties": { "id": { "type": "string" }, "title": { "type": "string" }, "description": { "type": "string" },
+                "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } }, "extent": { "type": "object" }, "itemType": { "type": "string" },
+                "crs": { "type": "array", "items": { "type": "string" } }, "storageCrs": { "type": "string" } } },
+            "collections": { "type": "object", "required": ["links", "collections"], "properties": { "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
+                "collections": { "type": "array", "items": { "$ref": "#/components/schemas/collection" } } } },
+            "feature": { "type": "object", "required": ["type", "geometry", "properties"], "properties": { "type": { "type": "string", "enum": ["Feature"] },
+                "id": { "oneOf": [{ "type": "string" }, { "type": "integer" }] }, "geometry": { "type": "object", "nullable": true }, "properties": { "type": "object", "nullable": true },
+                "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } } } },
+            "featureCollection": { "type": "object", "required": ["type", "features"], "properties": { "type": { "type": "string", "enum": ["FeatureCollection"] },
+                "features": { "type": "array", "items": { "$ref": "#/components/schemas/feature" } }, "links": { "type": "array", "items": { "$ref": "#/components/schemas/link" } },
+                "numberMatched": { "type": "integer", "minimum": 0 }, "numberReturned": { "type": "integer", "minimum": 0 }, "timeStamp": { "type": "string", "format": "date-time" } } },
+        } },
+    })
+}
+
+pub(super) async fn document(
+    State(_state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["f"])?;
+    let format = Format::negotiate(param(&pairs, "f"), &headers)?;
+    let base = base_url(&headers);
+    // The definition changes only with the program, not with the data.
+    let tag = etag(0, &method, &uri.to_string(), format, &base);
+    if let Some(r) = not_modified(&headers, &tag) {
+        return Ok(r);
+    }
+    let doc = definition(&base);
+    let body = match format {
+        Format::Json => doc.to_string(),
+        Format::Html => {
+            let paths: Vec<String> = doc["paths"]
+                .as_object()
+                .map(|p| {
+                    p.iter()
+                        .map(|(path, op)| {
+                            let params: Vec<&str> = op["get"]["parameters"]
+                                .as_array()
+                                .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                                .unwrap_or_default();
+                            format!(
+                                "GET {path} — {} ({})",
+                                op["get"]["summary"].as_str().unwrap_or(""),
+                                params.join(", ")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
+        }
+    };
+    Ok(answer(
+        format,
+        "application/vnd.oai.openapi+json;version=3.0",
+        body,
+        &tag,
+    ))
+}

@@ -1,0 +1,727 @@
+//! OGC API – Features: every conformance class declared has tests here, and GDAL's own OAPIF
+//! driver reads the service as a real client.
+
+use std::collections::BTreeSet;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use tower::ServiceExt;
+
+use crate::helpers::{assert_error, get, seeded, Answer};
+
+async fn request(app: &axum::Router, req: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+fn enc(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+fn references(answer: &Answer) -> Vec<String> {
+    answer.json["features"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no features: {}", answer.text))
+        .iter()
+        .map(|f| f["properties"]["reference"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn sql_references(pool: &PgPool, condition: &str) -> Vec<String> {
+    sqlx::query_scalar(&format!(
+        "SELECT reference FROM plots p WHERE {condition} ORDER BY id"
+    ))
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn landing_conformance_and_api(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let landing = request(
+        &app,
+        Request::get("/")
+            .header("accept", "application/json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(landing.status, StatusCode::OK);
+    let rels: BTreeSet<&str> = landing.json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "service-doc", "conformance", "data"] {
+        assert!(rels.contains(rel), "landing page lacks {rel}: {rels:?}");
+    }
+    // Without a map page folder, a browser gets the HTML landing page.
+    let html = request(
+        &app,
+        Request::get("/")
+            .header("accept", "text/html")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(html.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(html.text.contains("/collections"));
+
+    let conformance = get(&app, "/conformance").await.json;
+    let classes: Vec<&str> = conformance["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for class in plotline::ogc::CONFORMANCE {
+        assert!(classes.contains(&class), "{class}");
+    }
+
+    let api = get(&app, "/api").await;
+    assert_eq!(api.status, StatusCode::OK);
+    assert_eq!(api.json["openapi"], "3.0.3");
+    let paths = api.json["paths"].as_object().unwrap();
+    for path in [
+        "/conformance",
+        "/collections",
+        "/collections/plots/items",
+        "/collections/plots/items/{featureId}",
+        "/areas/{slug}/summary",
+    ] {
+        assert!(paths.contains_key(path), "{path}");
+    }
+    let names: Vec<&str> = paths["/collections/plots/items"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "datetime",
+        "crs",
+        "properties",
+        "sortby",
+        "filter",
+        "filter-lang",
+        "status",
+    ] {
+        assert!(names.contains(&name), "{name}");
+    }
+}
+
+#[sqlx::test]
+async fn collections_describe_their_real_extent(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let c = get(&app, "/collections").await.json;
+    let ids: Vec<&str> = c["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "areas",
+            "plots",
+            "buildings",
+            "stations",
+            "brt_lines",
+            "brt_stops",
+            "cycle_superhighways"
+        ]
+    );
+    let plots = get(&app, "/collections/plots").await.json;
+    let bbox: Vec<f64> = plots["extent"]["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (xmin, ymin, xmax, ymax): (f64, f64, f64, f64) = sqlx::query_as(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(ST_Transform(boundary, 4326)) e FROM plots) x",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    for (served, sql) in bbox.iter().zip([xmin, ymin, xmax, ymax]) {
+        assert!((served - sql).abs() < 1e-9, "{bbox:?}");
+    }
+    assert_eq!(
+        plots["storageCrs"],
+        "http://www.opengis.net/def/crs/EPSG/0/25832"
+    );
+    assert_eq!(plots["crs"].as_array().unwrap().len(), 4);
+    assert_error(
+        &get(&app, "/collections/parcels").await,
+        StatusCode::NOT_FOUND,
+        "parcels",
+    );
+
+    let q = get(&app, "/collections/plots/queryables").await;
+    assert_eq!(q.headers["content-type"], "application/schema+json");
+    assert_eq!(q.json["properties"]["status"]["type"], "string");
+    assert_eq!(q.json["properties"]["plot_area_m2"]["type"], "number");
+    assert_eq!(
+        q.json["properties"]["geometry"]["format"],
+        "geometry-polygon"
+    );
+}
+
+#[sqlx::test]
+async fn paging_is_stable_while_sorting(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM plots")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Many plots share a status: the id breaks ties, so no page loses or repeats one.
+    let mut uri = "/collections/plots/items?limit=7&sortby=-status,plot_area_m2".to_owned();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = get(&app, &uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert_eq!(page.json["numberMatched"], total);
+        assert_eq!(
+            page.json["numberReturned"].as_u64().unwrap() as usize,
+            page.json["features"].as_array().unwrap().len()
+        );
+        seen.extend(references(&page));
+        pages += 1;
+        match page.json["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["rel"] == "next")
+        {
+            Some(next) => {
+                uri = next["href"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("http://localhost")
+                    .to_owned()
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, (total as usize).div_ceil(7));
+    let expected: Vec<String> =
+        sqlx::query_scalar("SELECT reference FROM plots ORDER BY status DESC, plot_area_m2, id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(seen, expected);
+    // A prev link from the second page leads back to the first.
+    let second = get(&app, "/collections/plots/items?limit=7&offset=7").await;
+    let prev = second.json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "prev")
+        .unwrap();
+    assert!(prev["href"].as_str().unwrap().contains("offset=0"));
+}
+
+#[sqlx::test]
+async fn limits_are_clamped_and_bad_parameters_refused(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let all = get(&app, "/collections/plots/items?limit=50000").await;
+    assert_eq!(all.status, StatusCode::OK);
+    assert_eq!(all.json["numberReturned"], all.json["numberMatched"]);
+    let beyond = get(&app, "/collections/plots/items?offset=100000").await;
+    assert_eq!(beyond.json["numberReturned"], 0);
+    assert_eq!(beyond.json["features"], json!([]));
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("bbox=1,2,3", "bbox"),
+        ("bbox=12,55,13", "bbox"),
+        ("bbox-crs=EPSG:2000&bbox=1,2,3,4", "bbox-crs"),
+        ("crs=EPSG:9999", "crs"),
+        ("datetime=tomorrow", "datetime"),
+        ("sortby=nonsense", "sortby"),
+        ("properties=reference,secret", "properties"),
+        ("plot_area_m2=big", "plot_area_m2"),
+        ("colour=red", "colour"),
+        ("filter-lang=sql&filter=1", "filter-lang"),
+        ("f=xml", "f"),
+        ("limit=5&limit=6", "limit"),
+    ] {
+        let answer = get(&app, &format!("/collections/plots/items?{query}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{query}: {}",
+            answer.text
+        );
+        assert_eq!(answer.json["error"]["parameter"], parameter, "{query}");
+        assert!(!answer.json["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[sqlx::test]
+async fn property_filters_selection_and_datetime(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let available = get(&app, "/collections/plots/items?status=available&limit=1000").await;
+    assert_eq!(
+        references(&available),
+        sql_references(&pool, "status = 'available'").await
+    );
+    let near = get(
+        &app,
+        "/collections/plots/items?within_600m_of_station=true&area=lautrup&limit=1000",
+    )
+    .await;
+    assert_eq!(
+        references(&near),
+        sql_references(
+            &pool,
+            "within_600m_of_station AND area_id = (SELECT id FROM areas WHERE slug = 'lautrup')"
+        )
+        .await
+    );
+
+    let slim = get(
+        &app,
+        "/collections/plots/items?properties=reference,status&limit=3",
+    )
+    .await;
+    for f in slim.json["features"].as_array().unwrap() {
+        let keys: BTreeSet<&str> = f["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, BTreeSet::from(["reference", "status"]));
+    }
+
+    let none = get(&app, "/collections/plots/items?datetime=../2000-01-01").await;
+    assert_eq!(none.json["numberMatched"], 0);
+    let all = get(
+        &app,
+        "/collections/plots/items?datetime=2000-01-01T00:00:00Z/..",
+    )
+    .await;
+    assert_eq!(all.json["numberMatched"], 56);
+}
+
+#[sqlx::test]
+async fn crs_output_and_bbox_crs(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let (x, y): (f64, f64) =
+        sqlx::query_as("SELECT ST_X(geom), ST_Y(geom) FROM stations WHERE name = 'Kildedal St.'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM stations WHERE name = 'Kildedal St.'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let base = format!("/collections/stations/items/{id}");
+
+    let utm = get(
+        &app,
+        &format!(
+            "{base}?crs={}",
+            enc("http://www.opengis.net/def/crs/EPSG/0/25832")
+        ),
+    )
+    .await;
+    assert_eq!(
+        utm.headers["content-crs"],
+        "<http://www.opengis.net/def/crs/EPSG/0/25832>"
+    );
+    let c = &utm.json["geometry"]["coordinates"];
+    assert!(
+        (c[0].as_f64().unwrap() - x).abs() < 0.01 && (c[1].as_f64().unwrap() - y).abs() < 0.01,
+        "{c}"
+    );
+
+    let crs84 = get(&app, &base).await;
+    assert_eq!(
+        crs84.headers["content-crs"],
+        "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    );
+    let lon_lat = crs84.json["geometry"]["coordinates"].clone();
+    assert!(
+        (lon_lat[0].as_f64().unwrap() - 12.286656).abs() < 1e-6,
+        "{lon_lat}"
+    );
+    // EPSG:4326 as EPSG defines it: latitude first.
+    let lat_lon = get(
+        &app,
+        &format!(
+            "{base}?crs={}",
+            enc("http://www.opengis.net/def/crs/EPSG/0/4326")
+        ),
+    )
+    .await;
+    assert_eq!(
+        lat_lon.json["geometry"]["coordinates"],
+        json!([lon_lat[1], lon_lat[0]])
+    );
+    let mercator = get(&app, &format!("{base}?crs=EPSG:3857")).await;
+    assert!(
+        mercator.json["geometry"]["coordinates"][0]
+            .as_f64()
+            .unwrap()
+            > 1_000_000.0
+    );
+
+    // A 1 km box around Kildedal St. in EPSG:25832.
+    let bbox = format!("{},{},{},{}", x - 500.0, y - 500.0, x + 500.0, y + 500.0);
+    let answer = get(
+        &app,
+        &format!("/collections/plots/items?limit=1000&bbox={bbox}&bbox-crs=EPSG:25832"),
+    )
+    .await;
+    let expected = sql_references(
+        &pool,
+        &format!(
+            "ST_Intersects(boundary, ST_MakeEnvelope({}, {}, {}, {}, 25832))",
+            x - 500.0,
+            y - 500.0,
+            x + 500.0,
+            y + 500.0
+        ),
+    )
+    .await;
+    assert!(!expected.is_empty());
+    assert_eq!(references(&answer), expected);
+}
+
+#[sqlx::test]
+async fn cql2_filters_select_what_sql_selects(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let cases = [
+        ("status = 'available' AND plot_area_m2 > 10000", "status = 'available' AND plot_area_m2 > 10000"),
+        ("land_use IN ('office', 'life_science') OR planned_homes >= 200", "land_use IN ('office', 'life_science') OR planned_homes >= 200"),
+        ("reference LIKE 'KD-1%'", "reference LIKE 'KD-1%'"),
+        ("NOT (status = 'built') AND max_plot_ratio_pct IS NULL", "NOT (status = 'built') AND max_plot_ratio_pct IS NULL"),
+        ("nearest_station_distance_m BETWEEN 100 AND 600", "nearest_station_distance_m BETWEEN 100 AND 600"),
+        // Plots with a Gold building, through the plot–building relation.
+        ("gold_buildings > 0", "EXISTS (SELECT 1 FROM buildings b JOIN dgnb_records d ON d.building_id = b.id WHERE b.plot_id = p.id AND d.achieved_level = 'gold')"),
+        (
+            "S_DWITHIN(geometry, POINT(12.286656 55.75194), 500, meters)",
+            "ST_DWithin(boundary, ST_Transform(ST_SetSRID(ST_MakePoint(12.286656, 55.75194), 4326), 25832), 500)",
+        ),
+        (
+            "S_INTERSECTS(geometry, POLYGON((12.28 55.75, 12.29 55.75, 12.29 55.755, 12.28 55.755, 12.28 55.75)))",
+            "ST_Intersects(boundary, ST_Transform(ST_GeomFromText('POLYGON((12.28 55.75, 12.29 55.75, 12.29 55.755, 12.28 55.755, 12.28 55.75))', 4326), 25832))",
+        ),
+    ];
+    for (filter, sql) in cases {
+        let answer = get(
+            &app,
+            &format!("/collections/plots/items?limit=1000&filter={}", enc(filter)),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{filter}: {}", answer.text);
+        let expected = sql_references(&pool, sql).await;
+        assert!(!expected.is_empty(), "{filter} selects nothing in SQL");
+        assert_eq!(references(&answer), expected, "{filter}");
+    }
+    // The same filter in CQL2-JSON.
+    let json_filter = json!({ "op": "and", "args": [
+        { "op": "=", "args": [{ "property": "status" }, "available"] },
+        { "op": ">", "args": [{ "property": "plot_area_m2" }, 10000] },
+    ] });
+    let answer = get(
+        &app,
+        &format!(
+            "/collections/plots/items?limit=1000&filter-lang=cql2-json&filter={}",
+            enc(&json_filter.to_string())
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(
+        references(&answer),
+        sql_references(&pool, "status = 'available' AND plot_area_m2 > 10000").await
+    );
+}
+
+#[sqlx::test]
+async fn bad_and_hostile_filters_are_refused_or_harmless(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let bad = get(
+        &app,
+        &format!(
+            "/collections/plots/items?filter={}",
+            enc("status = 'available' AND")
+        ),
+    )
+    .await;
+    assert_error(&bad, StatusCode::BAD_REQUEST, "character");
+    assert_eq!(bad.json["error"]["parameter"], "filter");
+    assert_error(
+        &get(
+            &app,
+            &format!("/collections/plots/items?filter={}", enc("statuz = 'x'")),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "statuz",
+    );
+
+    for hostile in [
+        "status = 'x''; DROP TABLE plots; --'",
+        "status = 'x'; DROP TABLE plots; --",
+        "\"status\"; DROP TABLE plots; -- = 'x'",
+    ] {
+        let answer = get(
+            &app,
+            &format!("/collections/plots/items?filter={}", enc(hostile)),
+        )
+        .await;
+        assert!(
+            answer.status == StatusCode::BAD_REQUEST || answer.json["numberMatched"] == 0,
+            "{hostile}: {} {}",
+            answer.status,
+            answer.text
+        );
+    }
+    for query in [
+        "sortby=status;DROP TABLE plots",
+        "properties=reference,(SELECT 1)",
+        "sortby=-(SELECT 1)",
+    ] {
+        assert_eq!(
+            get(
+                &app,
+                &format!("/collections/plots/items?{}", query.replace(' ', "%20"))
+            )
+            .await
+            .status,
+            StatusCode::BAD_REQUEST,
+            "{query}"
+        );
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM plots")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 56, "the plots are all still there");
+}
+
+#[sqlx::test]
+async fn etags_revalidate_and_change_with_the_data(pool: PgPool) {
+    let app = seeded(&pool).await;
+    for uri in [
+        "/collections/plots/items?limit=5",
+        "/collections/plots/items/KD-01",
+        "/collections",
+        "/conformance",
+    ] {
+        let first = get(&app, uri).await;
+        let etag = first.headers["etag"].to_str().unwrap().to_owned();
+        assert!(
+            etag.starts_with('"') && !etag.starts_with("W/"),
+            "strong ETag: {etag}"
+        );
+        assert!(first.headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("no-cache"));
+        let again = request(
+            &app,
+            Request::get(uri)
+                .header("if-none-match", &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert!(again.text.is_empty());
+    }
+    let uri = "/collections/plots/items/KD-01";
+    let before = get(&app, uri).await.headers["etag"].clone();
+    // A new station changes every plot's distances: the ETag must change too.
+    sqlx::query("INSERT INTO stations (name, geom) VALUES ('Ny St.', ST_SetSRID(ST_MakePoint(706000, 6183000), 25832))")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let after = request(
+        &app,
+        Request::get(uri)
+            .header("if-none-match", before.to_str().unwrap())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(after.headers["etag"], before);
+}
+
+#[sqlx::test]
+async fn html_options_compression_and_relations(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let html = get(&app, "/collections/plots/items?f=html&limit=5").await;
+    assert!(html.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(html.text.contains("<table>") && html.text.contains("href=\"/\""));
+    assert!(html.text.contains("KD-01"));
+    let browser = request(
+        &app,
+        Request::get("/collections/plots/items/KD-01")
+            .header("accept", "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(browser.text.contains("<h1>Plots"));
+
+    let options = request(
+        &app,
+        Request::options("/collections/plots/items")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(options.status, StatusCode::NO_CONTENT);
+    assert_eq!(options.headers["allow"], "GET, HEAD, OPTIONS");
+
+    let gz = app
+        .clone()
+        .oneshot(
+            Request::get("/collections/plots/items?limit=1000")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+
+    // A plot links to its buildings, and each building back to its plot.
+    let plot = get(&app, "/collections/plots/items/KD-03").await.json;
+    let building_ids = plot["properties"]["building_ids"].as_array().unwrap();
+    assert!(!building_ids.is_empty());
+    let related: Vec<&str> = plot["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["rel"] == "related")
+        .map(|l| l["href"].as_str().unwrap())
+        .collect();
+    assert_eq!(related.len(), building_ids.len());
+    let building = get(&app, related[0].trim_start_matches("http://localhost"))
+        .await
+        .json;
+    assert_eq!(building["properties"]["plot"], "KD-03");
+    let back = building["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "related")
+        .unwrap();
+    assert!(back["href"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/collections/plots/items/{}", plot["id"])));
+}
+
+/// GDAL's OAPIF driver, a client nobody here wrote, reads every collection over HTTP and gets
+/// what the database holds. (GDAL 3.6 reads CRS84 only; EPSG:25832 output is checked above.)
+#[sqlx::test]
+async fn gdal_reads_every_collection(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let expected: Vec<(String, i64)> = {
+        let mut out = Vec::new();
+        for (id, table) in [
+            ("areas", "areas"),
+            ("plots", "plots"),
+            ("buildings", "buildings"),
+            ("stations", "stations"),
+            ("brt_lines", "brt_lines"),
+            ("brt_stops", "brt_stops"),
+            ("cycle_superhighways", "cycle_superhighways"),
+        ] {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            out.push((id.to_owned(), n));
+        }
+        out
+    };
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT reference, status FROM plots ORDER BY reference")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+
+    let (layers, plot_statuses) = tokio::task::spawn_blocking(move || {
+        use gdal::vector::LayerAccess;
+        // A small page size makes GDAL follow our `next` links.
+        let options = gdal::DatasetOptions {
+            open_options: Some(&["PAGE_SIZE=10"]),
+            ..Default::default()
+        };
+        let ds = gdal::Dataset::open_ex(format!("OAPIF:http://{addr}/"), options)
+            .expect("GDAL opens the service");
+        let mut layers = Vec::new();
+        let mut plot_statuses = Vec::new();
+        for mut layer in ds.layers() {
+            let name = layer.name();
+            let mut n = 0i64;
+            for feature in layer.features() {
+                n += 1;
+                if name == "plots" {
+                    let text = |name: &str| {
+                        let index = feature.field_index(name).unwrap();
+                        feature.field_as_string(index).unwrap().unwrap()
+                    };
+                    let (reference, status) = (text("reference"), text("status"));
+                    plot_statuses.push((reference, status));
+                }
+            }
+            layers.push((name, n));
+        }
+        (layers, plot_statuses)
+    })
+    .await
+    .unwrap();
+    server.abort();
+
+    let mut layers = layers;
+    layers.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(layers, expected);
+    let mut plot_statuses = plot_statuses;
+    plot_statuses.sort();
+    assert_eq!(plot_statuses, statuses);
+}
