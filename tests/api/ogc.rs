@@ -425,6 +425,8 @@ async fn cql2_filters_select_what_sql_selects(pool: PgPool) {
         ("reference LIKE 'KD-1%'", "reference LIKE 'KD-1%'"),
         ("NOT (status = 'built') AND max_plot_ratio_pct IS NULL", "NOT (status = 'built') AND max_plot_ratio_pct IS NULL"),
         ("nearest_station_distance_m BETWEEN 100 AND 600", "nearest_station_distance_m BETWEEN 100 AND 600"),
+        // Property against property.
+        ("planned_homes > planned_jobs", "planned_homes > planned_jobs"),
         // Plots with a Gold building, through the plot–building relation.
         ("gold_buildings > 0", "EXISTS (SELECT 1 FROM buildings b JOIN dgnb_records d ON d.building_id = b.id WHERE b.plot_id = p.id AND d.achieved_level = 'gold')"),
         (
@@ -714,7 +716,43 @@ async fn gdal_reads_every_collection(pool: PgPool) {
     })
     .await
     .unwrap();
+
+    // GDAL's GeoJSON driver reads the EPSG:25832 answer: every plot's first vertex is where
+    // PostGIS stores it, to the centimetre.
+    let stored: Vec<(String, f64, f64)> = sqlx::query_as(
+        "SELECT reference, ST_X(ST_PointN(ST_ExteriorRing(boundary), 1)), ST_Y(ST_PointN(ST_ExteriorRing(boundary), 1))
+         FROM plots ORDER BY reference",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let url = format!("http://{addr}/collections/plots/items?limit=10000&crs=EPSG:25832&f=json");
+    let mut served = tokio::task::spawn_blocking(move || {
+        use gdal::vector::LayerAccess;
+        let ds = gdal::Dataset::open(url).expect("GDAL reads the GeoJSON page");
+        let mut layer = ds.layer(0).unwrap();
+        let mut out = Vec::new();
+        for feature in layer.features() {
+            let index = feature.field_index("reference").unwrap();
+            let reference = feature.field_as_string(index).unwrap().unwrap();
+            let ring = feature.geometry().unwrap().get_geometry(0);
+            let (x, y, _) = ring.get_point(0);
+            out.push((reference, x, y));
+        }
+        out
+    })
+    .await
+    .unwrap();
     server.abort();
+    served.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(served.len(), stored.len());
+    for ((r1, x1, y1), (r2, x2, y2)) in served.iter().zip(&stored) {
+        assert_eq!(r1, r2);
+        assert!(
+            (x1 - x2).abs() < 0.01 && (y1 - y2).abs() < 0.01,
+            "{r1}: {x1},{y1} vs {x2},{y2}"
+        );
+    }
 
     let mut layers = layers;
     layers.sort();
