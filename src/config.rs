@@ -73,6 +73,10 @@ pub struct ServeConfig {
         default_value = "*"
     )]
     pub cors_origins: Vec<String>,
+
+    /// Mark the session cookie Secure: set it when plotline is served over HTTPS.
+    #[arg(long, env = "PLOTLINE_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[cfg(test)]

@@ -19,6 +19,16 @@ pub enum Error {
     #[error("{location}: {message}")]
     InvalidData { location: String, message: String },
 
+    /// A client mistake other than a bad parameter: its status, a short code, what was wrong,
+    /// and details (the field, the allowed values, the location of a geometry problem…).
+    #[error("{message}")]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        details: serde_json::Value,
+    },
+
     /// The database answered with an error or could not be reached.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -48,8 +58,55 @@ impl Error {
         }
     }
 
+    /// A client error with a status, a code and a message, and no details.
+    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Error::Client {
+            status,
+            code,
+            message: message.into(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    /// 422: a value breaks a rule; `field` names it.
+    pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
+        Error::Client {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_value",
+            message: message.into(),
+            details: json!({ "field": field }),
+        }
+    }
+
+    /// The same error with more details merged in.
+    pub fn with_details(self, more: serde_json::Value) -> Self {
+        match self {
+            Error::Client {
+                status,
+                code,
+                message,
+                mut details,
+            } => {
+                if !details.is_object() {
+                    details = json!({});
+                }
+                if let (Some(d), Some(m)) = (details.as_object_mut(), more.as_object()) {
+                    d.extend(m.clone());
+                }
+                Error::Client {
+                    status,
+                    code,
+                    message,
+                    details,
+                }
+            }
+            other => other,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
+            Error::Client { status, .. } => *status,
             Error::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::InvalidData { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -62,6 +119,7 @@ impl Error {
 
     fn code(&self) -> &'static str {
         match self {
+            Error::Client { code, .. } => code,
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::NotFound { .. } => "not_found",
             Error::InvalidData { .. } => "invalid_data",
@@ -83,12 +141,34 @@ impl IntoResponse for Error {
             Error::NotFound { .. } | Error::InvalidData { .. } => {
                 body["message"] = json!(self.to_string());
             }
+            Error::Client {
+                message, details, ..
+            } => {
+                body["message"] = json!(message);
+                if let Some(d) = details.as_object() {
+                    for (k, v) in d {
+                        body[k.as_str()] = v.clone();
+                    }
+                }
+            }
             _ => {
                 // Server faults are logged with their cause; the client gets no internals.
                 tracing::error!(error = %self, "request failed");
                 body["message"] = json!("internal server error; the cause is in the server log");
             }
         }
-        (status, axum::Json(json!({ "error": body }))).into_response()
+        let retry_after = body["retry_after_s"].as_u64();
+        let mut response = (status, axum::Json(json!({ "error": body }))).into_response();
+        let headers = response.headers_mut();
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"plotline\""),
+            );
+        }
+        if let Some(seconds) = retry_after {
+            headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! Geometry is stored in EPSG:25832 (ETRS89 / UTM 32N, metres) and served in WGS84 (RFC 7946).
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

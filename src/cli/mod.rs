@@ -3,6 +3,8 @@
 mod import;
 mod migrate;
 mod serve;
+mod token;
+mod user;
 
 use std::path::PathBuf;
 
@@ -46,6 +48,12 @@ pub enum Command {
     },
     /// Apply the migrations and stop.
     Migrate,
+    /// Manage planner and admin accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 /// Starts logging: `RUST_LOG` filters (default `info`).
@@ -72,5 +80,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(config) => serve::run(&url, config).await,
         Command::Import { paths } => import::run(&url, &paths).await,
         Command::Migrate => migrate::run(&url).await,
+        Command::User(c) => user::run(&url, c).await,
+        Command::Token(c) => token::run(&url, c).await,
     }
 }

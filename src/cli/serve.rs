@@ -24,6 +24,8 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         pool,
         web_dir,
         cors_origins: config.cors_origins.clone(),
+        login_limiter: Default::default(),
+        secure_cookies: config.secure_cookies,
     };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

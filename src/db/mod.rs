@@ -1,6 +1,7 @@
 //! The database edge: connecting, checking PostGIS, migrating, and one module per table family.
 //! Functions take a pool or an executor; longer SQL lives in `db/sql/*.sql`.
 
+pub mod accounts;
 pub mod analytics;
 pub mod features;
 pub mod history;

@@ -6,6 +6,7 @@ pub mod dgnb;
 pub mod goals;
 pub mod land_use;
 pub mod mix;
+pub mod plausibility;
 pub mod plot_ratio;
 pub mod plot_status;
 pub mod summary;

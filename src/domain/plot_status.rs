@@ -45,11 +45,59 @@ impl PlotStatus {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|u| u.as_str() == s)
     }
+
+    /// The statuses a plot may move to from this one: forward along planned → available →
+    /// reserved → sold → under construction → built; back where a deal falls through
+    /// (reserved or sold → available) or a plan is taken off the market (available →
+    /// planned); withdrawn from any stage before construction, and back to planned from there.
+    pub fn next(self) -> &'static [PlotStatus] {
+        use PlotStatus::*;
+        match self {
+            Planned => &[Available, Withdrawn],
+            Available => &[Reserved, Planned, Withdrawn],
+            Reserved => &[Sold, Available, Withdrawn],
+            Sold => &[UnderConstruction, Available, Withdrawn],
+            UnderConstruction => &[Built],
+            Built => &[],
+            Withdrawn => &[Planned],
+        }
+    }
+
+    /// Whether a plot may go from this status to `to` (staying is always allowed).
+    pub fn may_become(self, to: PlotStatus) -> bool {
+        self == to || self.next().contains(&to)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle() {
+        use PlotStatus::*;
+        assert!(Planned.may_become(Available));
+        assert!(
+            Reserved.may_become(Available),
+            "a reservation can fall through"
+        );
+        assert!(!Planned.may_become(Sold), "no skipping the market");
+        assert!(!Built.may_become(Planned));
+        assert!(Built.next().is_empty());
+        assert!(Withdrawn.may_become(Planned));
+        // Every status is reachable from planned.
+        let mut seen = vec![Planned];
+        let mut i = 0;
+        while i < seen.len() {
+            for n in seen[i].next() {
+                if !seen.contains(n) {
+                    seen.push(*n);
+                }
+            }
+            i += 1;
+        }
+        assert_eq!(seen.len(), PlotStatus::ALL.len());
+    }
 
     #[test]
     fn stored_values_round_trip() {

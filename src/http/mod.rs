@@ -1,6 +1,9 @@
 //! The HTTP edge: one router per resource, assembled by [`app`] so that tests need no socket.
 
 mod analytics;
+mod auth;
+mod changes;
+mod documents;
 mod features;
 mod health;
 
@@ -28,6 +31,10 @@ pub struct AppState {
     pub web_dir: Option<PathBuf>,
     /// Origins allowed to read the API from a browser (CORS); empty means any.
     pub cors_origins: Vec<String>,
+    /// Failed sign-ins, for rate limiting.
+    pub login_limiter: std::sync::Arc<crate::auth::LoginLimiter>,
+    /// Whether the session cookie is marked Secure (behind HTTPS).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -37,6 +44,8 @@ impl AppState {
             pool,
             web_dir: None,
             cors_origins: Vec::new(),
+            login_limiter: Default::default(),
+            secure_cookies: false,
         }
     }
 }
@@ -48,6 +57,9 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(features::router())
         .merge(analytics::router())
+        .merge(auth::router())
+        .merge(changes::router())
+        .merge(documents::router())
         .merge(crate::ogc::router());
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
@@ -56,6 +68,7 @@ pub fn app(state: AppState) -> Router {
         None => router.fallback(not_found),
     };
     let cors_layer = cors(&state.cors_origins);
+    let layer_state = state.clone();
     let routes = router
         .method_not_allowed_fallback(|method: Method| async move {
             (
@@ -73,7 +86,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(cors_layer)
-        .layer(axum::middleware::from_fn(options))
+        .layer(axum::middleware::from_fn_with_state(layer_state, options))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
 }
@@ -100,6 +113,7 @@ async fn root(
 /// which tools such as QGIS read before offering to edit. The CORS layer would otherwise answer
 /// every `OPTIONS` as a preflight. A resource that does not exist still answers 404.
 async fn options(
+    axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
@@ -110,6 +124,8 @@ async fn options(
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
+    let editor = matches!(crate::auth::identify(&parts, &state).await, Ok(Some(_)));
+    let allow = crate::ogc::allowed_methods(parts.uri.path(), editor);
     parts.method = Method::HEAD;
     let probe = next
         .run(axum::extract::Request::from_parts(parts, body))
@@ -117,18 +133,30 @@ async fn options(
     if probe.status().is_client_error() {
         return probe;
     }
-    (
-        StatusCode::NO_CONTENT,
-        [(header::ALLOW, "GET, HEAD, OPTIONS")],
-    )
-        .into_response()
+    (StatusCode::NO_CONTENT, [(header::ALLOW, allow)]).into_response()
 }
 
 /// CORS for browsers on other origins: any origin unless a list is configured.
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
-        .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-        .allow_headers([header::ACCEPT, header::IF_NONE_MATCH])
+        .allow_methods([
+            Method::GET,
+            Method::HEAD,
+            Method::OPTIONS,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            header::IF_MATCH,
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::HeaderName::from_static("content-crs"),
+            header::HeaderName::from_static("x-change-reason"),
+        ])
         .expose_headers([header::ETAG, header::HeaderName::from_static("content-crs")]);
     let list: Vec<header::HeaderValue> = origins
         .iter()

@@ -17,6 +17,7 @@ use super::collections::{self, OgcCollection};
 use super::cql2::{self, Expr, Queryable, QueryableKind};
 use super::crs::Crs;
 use super::{base_url, data_version, etag, html, not_modified, set_cache_headers, Format};
+use crate::auth::{Caller, MaybeCaller};
 use crate::db::features::IdKind;
 use crate::http::AppState;
 use crate::{Error, Result};
@@ -25,7 +26,8 @@ use crate::{Error, Result};
 pub const LIMIT: (i64, i64) = (100, 10_000);
 
 /// Parameters of an items request other than the property filters.
-const PARAMETERS: [&str; 12] = [
+const PARAMETERS: [&str; 13] = [
+    "as_of",
     "f",
     "limit",
     "offset",
@@ -70,6 +72,8 @@ struct ItemsQuery {
     sortby: Vec<(&'static Queryable, bool)>,
     equals: Vec<(&'static Queryable, Bound)>,
     filter: Option<(Expr, Crs)>,
+    /// Show the collection as it stood then (plots and buildings, from the history).
+    as_of: Option<DateTime<Utc>>,
 }
 
 fn bad(parameter: &str, message: impl Into<String>) -> Error {
@@ -381,6 +385,20 @@ fn parse_query(
         sortby,
         equals,
         filter,
+        as_of: get("as_of")
+            .map(|v| {
+                if !matches!(c.id, "plots" | "buildings") {
+                    return Err(bad(
+                        "as_of",
+                        format!(
+                            "{} have no history; as_of works on plots and buildings",
+                            c.id
+                        ),
+                    ));
+                }
+                parse_time("as_of", v, true)
+            })
+            .transpose()?,
     })
 }
 
@@ -440,11 +458,36 @@ fn geometry_sql(crs: Crs) -> String {
     format!("ST_AsGeoJSON({transformed}, {})::json", crs.decimals())
 }
 
+/// The rows a request reads: the collection's view (with the plots' internal fields for
+/// planners and admins), or, with `as_of`, the rows as they stood then, rebuilt from the
+/// history, with their stored columns as properties.
+fn source_for(c: &OgcCollection, caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> String {
+    match (c.id, as_of) {
+        ("plots" | "buildings", Some(t)) => {
+            let (table, geom) = if c.id == "plots" {
+                ("plots", "boundary")
+            } else {
+                ("buildings", "footprint")
+            };
+            // The time is our own formatting of a parsed instant, not the client's text.
+            let t = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            format!(
+                "(SELECT r.id AS fid, r.reference AS alt_id, r.{geom} AS geom, r.updated_at,
+                         to_jsonb(r) - '{geom}' AS properties
+                  FROM {table}_as_of('{t}'::timestamptz) AS r) AS as_of"
+            )
+        }
+        ("plots", None) if caller.is_some() => "feature_plots_internal".to_owned(),
+        _ => c.source.view().to_owned(),
+    }
+}
+
 /// `SELECT <feature as GeoJSON text>`: properties (all or the selected), and links between plots
 /// and their buildings.
 fn push_select(
     qb: &mut QueryBuilder<'_, Postgres>,
     c: &OgcCollection,
+    view: &str,
     crs: Crs,
     properties: Option<&Vec<String>>,
     base: &str,
@@ -473,7 +516,7 @@ fn push_select(
         }
         _ => {}
     }
-    qb.push(")::text FROM ").push(c.source.view());
+    qb.push(")::text FROM ").push(view);
 }
 
 fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
@@ -513,6 +556,7 @@ fn query_with(pairs: &[(String, String)], set: &[(&str, String)]) -> String {
 pub(super) async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    MaybeCaller(caller): MaybeCaller,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -522,12 +566,13 @@ pub(super) async fn items(
     let Query(pairs) = query.map_err(|e| bad("query", e.body_text()))?;
     let q = parse_query(c, &pairs, &headers)?;
     let base = base_url(&headers);
+    let view = source_for(c, &caller, q.as_of);
     let tag = etag(
         data_version(&state.pool).await?,
         &method,
         &uri.to_string(),
         q.format,
-        &base,
+        &format!("{base} {view}"),
     );
     if let Some(r) = not_modified(&headers, &tag) {
         return Ok(r);
@@ -539,7 +584,7 @@ pub(super) async fn items(
         .execute(&mut *tx)
         .await?;
     let mut count = QueryBuilder::new("SELECT count(*) FROM ");
-    count.push(c.source.view());
+    count.push(&view);
     push_where(&mut count, c, &q)?;
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
@@ -575,7 +620,7 @@ pub(super) async fn items(
     links.push(json!({ "href": format!("{base}/collections/{}", c.id), "rel": "collection", "type": "application/json" }));
 
     let mut data = QueryBuilder::new("");
-    push_select(&mut data, c, q.crs, q.properties.as_ref(), &base);
+    push_select(&mut data, c, &view, q.crs, q.properties.as_ref(), &base);
     push_where(&mut data, c, &q)?;
     push_order(&mut data, &q);
     data.push(" LIMIT ")
@@ -650,6 +695,7 @@ fn content_crs(headers: &mut HeaderMap, crs: Crs) {
 pub(super) async fn item(
     State(state): State<AppState>,
     Path((id, fid)): Path<(String, String)>,
+    MaybeCaller(caller): MaybeCaller,
     method: Method,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
@@ -663,28 +709,58 @@ pub(super) async fn item(
         .transpose()?
         .unwrap_or(Crs::Crs84);
     let base = base_url(&headers);
-    let tag = etag(
-        data_version(&state.pool).await?,
-        &method,
-        &uri.to_string(),
-        format,
-        &base,
-    );
-    if let Some(r) = not_modified(&headers, &tag) {
-        return Ok(r);
-    }
+    let view = source_for(c, &caller, None);
     let mut qb = QueryBuilder::new("");
-    push_select(&mut qb, c, crs, None, &base);
+    push_select(&mut qb, c, &view, crs, None, &base);
     match (c.source.id_kind, fid.parse::<i64>()) {
         (IdKind::Integer, Ok(n)) => qb.push(" WHERE fid = ").push_bind(n),
         (IdKind::Integer, Err(_)) => qb.push(" WHERE alt_id = ").push_bind(fid.clone()),
         (IdKind::Text, _) => qb.push(" WHERE fid = ").push_bind(fid.clone()),
     };
-    let feature: Option<String> = qb.build_query_scalar().fetch_optional(&state.pool).await?;
+    let mut conn = state.pool.acquire().await?;
+    let feature: Option<String> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
     let feature = feature.ok_or_else(|| Error::NotFound {
         what: "feature",
         id: format!("{}/{fid}", c.id),
     })?;
+    // Editable features carry the ETag that If-Match checks (the same in every CRS and format,
+    // with a suffix per representation); the rest follow the data version.
+    let numeric_id = serde_json::from_str::<Value>(&feature)
+        .ok()
+        .and_then(|f| f["id"].as_i64());
+    let canonical = match (c.id, numeric_id) {
+        ("plots" | "buildings", Some(n)) => super::write::feature_etag(&mut conn, c.id, n).await?,
+        _ => None,
+    };
+    let tag = match canonical {
+        Some(t) => {
+            let mut suffix = String::new();
+            if crs != Crs::Crs84 {
+                suffix.push_str(&format!(
+                    "-{}{}",
+                    crs.srid(),
+                    if crs.lat_lon() { "ll" } else { "" }
+                ));
+            }
+            if format == Format::Html {
+                suffix.push_str("-html");
+            }
+            if view != c.source.view() {
+                suffix.push_str("-internal");
+            }
+            format!("{}{suffix}\"", t.trim_end_matches('"'))
+        }
+        None => etag(
+            data_version(&state.pool).await?,
+            &method,
+            &uri.to_string(),
+            format,
+            &base,
+        ),
+    };
+    if let Some(r) = not_modified(&headers, &tag) {
+        return Ok(r);
+    }
     let mut feature: Value =
         serde_json::from_str(&feature).map_err(|e| Error::Internal(e.to_string()))?;
     let own = format!("{base}/collections/{}/items/{fid}", c.id);

@@ -8,6 +8,7 @@ mod html;
 mod items;
 mod landing;
 mod openapi;
+pub mod write;
 
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -48,8 +49,31 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/collections", get(landing::collections))
         .route("/collections/{id}", get(landing::collection))
         .route("/collections/{id}/queryables", get(landing::queryables))
-        .route("/collections/{id}/items", get(items::items))
-        .route("/collections/{id}/items/{fid}", get(items::item))
+        .route(
+            "/collections/{id}/items",
+            get(items::items).post(write::create),
+        )
+        .route(
+            "/collections/{id}/items/{fid}",
+            get(items::item)
+                .put(write::put)
+                .patch(write::patch)
+                .delete(write::delete),
+        )
+}
+
+/// The methods a caller may use on a path, for `OPTIONS` (QGIS offers editing only when the
+/// server says so).
+pub fn allowed_methods(path: &str, editor: bool) -> &'static str {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let editable = |c: &str| c == "plots" || c == "buildings";
+    match parts.as_slice() {
+        ["collections", c, "items"] if editor && editable(c) => "GET, HEAD, OPTIONS, POST",
+        ["collections", c, "items", _] if editor && editable(c) => {
+            "GET, HEAD, OPTIONS, PUT, PATCH, DELETE"
+        }
+        _ => "GET, HEAD, OPTIONS",
+    }
 }
 
 /// The landing page handler, mounted at `/` by the HTTP layer (HTML goes to the map page).

@@ -5,7 +5,9 @@
 mod analytics;
 mod collections;
 mod data_set;
+mod durability;
 mod helpers;
 mod import;
 mod ogc;
+mod planners;
 mod proximity;

@@ -564,8 +564,22 @@ async fn etags_revalidate_and_change_with_the_data(pool: PgPool) {
     }
     let uri = "/collections/plots/items/KD-01";
     let before = get(&app, uri).await.headers["etag"].clone();
-    // A new station changes every plot's distances: the ETag must change too.
-    sqlx::query("INSERT INTO stations (name, geom) VALUES ('Ny St.', ST_SetSRID(ST_MakePoint(706000, 6183000), 25832))")
+    // A station far away changes nothing about KD-01: its ETag stays, the client's copy is good.
+    sqlx::query("INSERT INTO stations (name, geom) VALUES ('Aarhus H', ST_SetSRID(ST_MakePoint(575000, 6222000), 25832))")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let unchanged = request(
+        &app,
+        Request::get(uri)
+            .header("if-none-match", before.to_str().unwrap())
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(unchanged.status, StatusCode::NOT_MODIFIED);
+    // A new station inside KD-01 changes its distances: the ETag must change.
+    sqlx::query("INSERT INTO stations (name, geom) SELECT 'Ny St.', ST_PointOnSurface(boundary) FROM plots WHERE reference = 'KD-01'")
         .execute(&pool)
         .await
         .unwrap();

@@ -1,0 +1,305 @@
+//! Who is calling: the public (viewer, no sign-in), planners and admins, signed in with a
+//! session cookie (the map page) or an API token (`Authorization: Bearer`, for tools).
+//!
+//! Passwords are hashed with argon2id; tokens and session ids are random 256-bit values stored
+//! only as SHA-256 hashes. Writes made with a cookie must echo the session's CSRF token in
+//! `X-CSRF-Token` (and the cookie is SameSite=Strict besides).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, Method, StatusCode};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db::accounts::{self, Account};
+use crate::http::AppState;
+use crate::{Error, Result};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "plotline_session";
+/// The header that carries the CSRF token on cookie-authenticated writes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// How long a session lasts.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
+/// What a caller may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Edits plots, buildings and certificates in the areas assigned to them.
+    Planner,
+    /// Everything, in every area.
+    Admin,
+}
+
+impl Role {
+    /// Parses the stored value.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "planner" => Some(Role::Planner),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub area_ids: Vec<i64>,
+    /// Set for cookie sign-ins: writes must echo it.
+    pub csrf_token: Option<String>,
+}
+
+impl Caller {
+    /// Whether the caller may edit in the area with this id.
+    pub fn may_edit_area(&self, area_id: i64) -> bool {
+        self.role == Role::Admin || self.area_ids.contains(&area_id)
+    }
+
+    fn from_account(a: Account) -> Option<Caller> {
+        Some(Caller {
+            role: Role::parse(&a.role)?,
+            user_id: a.user_id,
+            username: a.username,
+            area_ids: a.area_ids,
+            csrf_token: a.csrf_token,
+        })
+    }
+}
+
+/// A hash to verify against when the user does not exist, so that a sign-in for an unknown
+/// name takes as long as one with a wrong password.
+pub static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no such user").unwrap_or_default());
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("hashing a password: {e}")))
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A new random secret: `prefix` and 256 random bits in hex.
+pub fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    format!("{prefix}{}", hex::encode(bytes))
+}
+
+/// SHA-256 in hex: how tokens and session ids are stored and looked up.
+pub fn sha256_hex(s: &str) -> String {
+    sha256_hex_bytes(s.as_bytes())
+}
+
+/// SHA-256 of bytes in hex.
+pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The caller, if any: `None` for the public. A bad or expired token is an error (401), not the
+/// public: a tool with a stale token should hear so.
+pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Caller>> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                Error::client(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the Authorization header must be `Bearer <token>`",
+                )
+            })?;
+        let account = accounts::by_token(&state.pool, &sha256_hex(token)).await?;
+        return account
+            .and_then(Caller::from_account)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::client(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "the token is unknown, revoked or expired",
+                )
+            });
+    }
+    if let Some(session) = cookie(parts, SESSION_COOKIE) {
+        // An expired session is simply no session: the page shows the public view.
+        let account = accounts::by_session(&state.pool, &sha256_hex(session)).await?;
+        return Ok(account.and_then(Caller::from_account));
+    }
+    Ok(None)
+}
+
+/// Everyone: the public or a signed-in caller (to show planners the internal fields).
+pub struct MaybeCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        Ok(MaybeCaller(identify(parts, state).await?))
+    }
+}
+
+/// A planner or admin, for writes: 401 without sign-in, 403 for a cookie write without the
+/// session's CSRF token.
+pub struct Editor(pub Caller);
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self> {
+        let caller = identify(parts, state).await?.ok_or_else(|| {
+            Error::client(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "sign in, or send `Authorization: Bearer <token>`",
+            )
+        })?;
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if let (true, Some(expected)) = (unsafe_method, &caller.csrf_token) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+            if sent != Some(expected.as_str()) {
+                return Err(Error::client(
+                    StatusCode::FORBIDDEN,
+                    "csrf",
+                    format!("a write signed in with the session cookie needs its CSRF token in `{CSRF_HEADER}`"),
+                ));
+            }
+        }
+        Ok(Editor(caller))
+    }
+}
+
+/// Failed sign-ins per key (user name, client address) within a window; past the limit,
+/// further attempts are refused until the window has passed.
+#[derive(Debug)]
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    pub max_failures: usize,
+    pub window: Duration,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter {
+            failures: Mutex::new(HashMap::new()),
+            max_failures: 5,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl LoginLimiter {
+    /// `Err(seconds to wait)` when any key has too many recent failures.
+    pub fn check(&self, keys: &[String]) -> std::result::Result<(), u64> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut wait = 0;
+        for key in keys {
+            if let Some(times) = map.get_mut(key) {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                if times.len() >= self.max_failures {
+                    let oldest = times[0];
+                    wait = wait.max((self.window - now.duration_since(oldest)).as_secs() + 1);
+                }
+            }
+        }
+        if wait > 0 {
+            Err(wait)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Records a failure for every key.
+    pub fn fail(&self, keys: &[String]) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            map.entry(key.clone()).or_default().push(now);
+        }
+    }
+
+    /// Forgets the failures of a user after a successful sign-in.
+    pub fn succeed(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &hash));
+        assert!(!verify_password("wrong horse", &hash));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_random_and_hashed() {
+        let a = new_secret("plt_");
+        assert!(a.starts_with("plt_") && a.len() == 4 + 64);
+        assert_ne!(a, new_secret("plt_"));
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn the_limiter_locks_after_five_failures() {
+        let limiter = LoginLimiter::default();
+        let keys = vec!["user:anna".to_owned()];
+        for _ in 0..5 {
+            assert!(limiter.check(&keys).is_ok());
+            limiter.fail(&keys);
+        }
+        let wait = limiter.check(&keys).unwrap_err();
+        assert!(wait > 0 && wait <= 15 * 60 + 1);
+        limiter.succeed("user:anna");
+        assert!(limiter.check(&keys).is_ok());
+    }
+}

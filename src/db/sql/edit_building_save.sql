@@ -1,0 +1,54 @@
+-- Inserts ($3 NULL) or updates building $3 from $1 (validated properties, jsonb) and $2
+-- (footprint, EWKB in EPSG:25832), with its DGNB record. Returns the building's id.
+WITH r AS (
+    SELECT * FROM jsonb_to_record($1) AS r (
+        reference text, plot text, name text, bbr_id uuid, storeys integer,
+        floor_area_residential_m2 float8, floor_area_office_m2 float8, floor_area_laboratory_m2 float8,
+        floor_area_retail_m2 float8, floor_area_other_m2 float8, construction_status text, accuracy text,
+        dgnb_scheme text, dgnb_manual_version text, dgnb_phase text, dgnb_target_level text,
+        dgnb_achieved_level text, dgnb_total_score_pct float8, dgnb_certificate_id text,
+        dgnb_issued_on date, dgnb_valid_until date)
+), ins AS (
+    INSERT INTO buildings (reference, plot_id, name, footprint, bbr_id, storeys, floor_area_residential_m2,
+                           floor_area_office_m2, floor_area_laboratory_m2, floor_area_retail_m2,
+                           floor_area_other_m2, construction_status, accuracy)
+    SELECT r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
+           coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
+           coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.accuracy
+    FROM r JOIN plots p ON p.reference = r.plot
+    WHERE $3::bigint IS NULL
+    RETURNING id
+), upd AS (
+    UPDATE buildings b SET
+        reference = r.reference, plot_id = p.id, name = coalesce(r.name, r.reference),
+        footprint = ST_GeomFromEWKB($2), bbr_id = r.bbr_id, storeys = r.storeys,
+        floor_area_residential_m2 = coalesce(r.floor_area_residential_m2, 0),
+        floor_area_office_m2 = coalesce(r.floor_area_office_m2, 0),
+        floor_area_laboratory_m2 = coalesce(r.floor_area_laboratory_m2, 0),
+        floor_area_retail_m2 = coalesce(r.floor_area_retail_m2, 0),
+        floor_area_other_m2 = coalesce(r.floor_area_other_m2, 0),
+        construction_status = coalesce(r.construction_status, 'projected'), accuracy = r.accuracy
+    FROM r JOIN plots p ON p.reference = r.plot
+    WHERE $3::bigint IS NOT NULL AND b.id = $3
+    RETURNING b.id
+), saved AS (
+    SELECT id FROM ins UNION ALL SELECT id FROM upd
+), has_record AS (
+    SELECT saved.id, (coalesce(r.dgnb_phase, 'none') <> 'none' OR r.dgnb_target_level IS NOT NULL) AS yes
+    FROM saved, r
+), upsert_record AS (
+    INSERT INTO dgnb_records (building_id, scheme, manual_version, phase, target_level, achieved_level,
+                              total_score_pct, certificate_id, issued_on, valid_until)
+    SELECT h.id, r.dgnb_scheme, r.dgnb_manual_version, coalesce(r.dgnb_phase, 'none'), r.dgnb_target_level,
+           r.dgnb_achieved_level, r.dgnb_total_score_pct, r.dgnb_certificate_id, r.dgnb_issued_on, r.dgnb_valid_until
+    FROM has_record h, r WHERE h.yes
+    ON CONFLICT (building_id) DO UPDATE SET
+        scheme = EXCLUDED.scheme, manual_version = EXCLUDED.manual_version, phase = EXCLUDED.phase,
+        target_level = EXCLUDED.target_level, achieved_level = EXCLUDED.achieved_level,
+        total_score_pct = EXCLUDED.total_score_pct, certificate_id = EXCLUDED.certificate_id,
+        issued_on = EXCLUDED.issued_on, valid_until = EXCLUDED.valid_until
+), delete_record AS (
+    DELETE FROM dgnb_records d USING has_record h WHERE d.building_id = h.id AND NOT h.yes
+)
+SELECT id FROM saved

@@ -1,0 +1,229 @@
+//! What changed: `GET /changes?since=…` (a page of the history), `GET /changes/stream`
+//! (server-sent events, live through PostgreSQL's LISTEN/NOTIFY), and the history of one
+//! feature at `/collections/{id}/items/{featureId}/history`. The public sees every change but
+//! the planners' internal fields.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::{param, params, AppState};
+use crate::auth::MaybeCaller;
+use crate::{Error, Result};
+
+/// Largest page of `/changes`.
+const MAX_CHANGES: i64 = 1_000;
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/changes", get(changes))
+        .route("/changes/stream", get(stream))
+        .route("/collections/{id}/items/{fid}/history", get(history))
+}
+
+const ENTRY: &str = "SELECT jsonb_build_object(
+        'id', h.id, 'entity', h.entity, 'entity_id', h.entity_id, 'operation', h.operation,
+        'changed_at', h.changed_at, 'changed_by', h.changed_by, 'reason', h.reason,
+        'old', history_readable(h.old_row), 'new', history_readable(h.new_row))
+    FROM history h";
+
+/// Where a page starts: after a history id, or at a time.
+enum Since {
+    Id(i64),
+    Time(DateTime<Utc>),
+}
+
+fn parse_since(value: Option<&str>) -> Result<Since> {
+    match value {
+        None => Ok(Since::Id(0)),
+        Some(v) => {
+            if let Ok(id) = v.parse::<i64>() {
+                return Ok(Since::Id(id));
+            }
+            DateTime::parse_from_rfc3339(v)
+                .map(|t| Since::Time(t.with_timezone(&Utc)))
+                .map_err(|_| {
+                    Error::invalid_parameter(
+                        "since",
+                        format!("`{v}` is neither a change id nor an RFC 3339 time"),
+                    )
+                })
+        }
+    }
+}
+
+async fn page(pool: &PgPool, since: &Since, limit: i64, internal: bool) -> Result<Vec<Value>> {
+    let (cond, id, time) = match since {
+        Since::Id(id) => ("h.id > $1", Some(*id), None),
+        Since::Time(t) => ("h.changed_at >= $2", None, Some(*t)),
+    };
+    let visible = if internal {
+        "true"
+    } else {
+        "h.entity <> 'plot_internal'"
+    };
+    Ok(sqlx::query_scalar(&format!(
+        "{ENTRY} WHERE {cond} AND {visible} ORDER BY h.id LIMIT $3"
+    ))
+    .bind(id)
+    .bind(time)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+async fn changes(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["since", "limit"])?;
+    let since = parse_since(param(&pairs, "since"))?;
+    let limit = match param(&pairs, "limit") {
+        None => 100,
+        Some(v) => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_CHANGES).contains(n))
+            .ok_or_else(|| {
+                Error::invalid_parameter(
+                    "limit",
+                    format!("`{v}` is not a whole number from 1 to {MAX_CHANGES}"),
+                )
+            })?,
+    };
+    let entries = page(&state.pool, &since, limit, caller.is_some()).await?;
+    let next = entries
+        .last()
+        .and_then(|e| e["id"].as_i64())
+        .or(match since {
+            Since::Id(id) => Some(id),
+            Since::Time(_) => None,
+        });
+    Ok(Json(json!({ "changes": entries, "next_since": next })).into_response())
+}
+
+/// Server-sent events: first what happened after `since` (or `Last-Event-ID`), then each change
+/// as it is committed. Each event's id is the history id, so a reconnecting client resumes.
+async fn stream(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Result<Response> {
+    let pairs = params(query, &["since"])?;
+    let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok());
+    let since = parse_since(param(&pairs, "since").or(resume))?;
+    let mut listener = PgListener::connect_with(&state.pool).await?;
+    listener.listen("plotline_changes").await?;
+    let internal = caller.is_some();
+    let pool = state.pool.clone();
+    let (sender, receiver) =
+        tokio::sync::mpsc::channel::<std::result::Result<Event, Infallible>>(64);
+    tokio::spawn(async move {
+        let mut last = match since {
+            Since::Id(id) => id,
+            Since::Time(_) => 0,
+        };
+        let mut since = since;
+        loop {
+            // Everything after the last sent id; notifications only say "look again".
+            let entries = match page(&pool, &since, MAX_CHANGES, internal).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(error = %e, "changes stream stopped");
+                    return;
+                }
+            };
+            for entry in entries {
+                last = entry["id"].as_i64().unwrap_or(last);
+                let event = Event::default()
+                    .id(last.to_string())
+                    .event("change")
+                    .data(entry.to_string());
+                if sender.send(Ok(event)).await.is_err() {
+                    return;
+                }
+            }
+            since = Since::Id(last);
+            match listener.recv().await {
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "changes listener failed");
+                    return;
+                }
+            }
+        }
+    });
+    Ok(Sse::new(ReceiverStream::new(receiver))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response())
+}
+
+/// Every recorded change of one plot or building (with a building's DGNB record, and a plot's
+/// internal fields for planners), oldest first. Deleted features keep their history.
+async fn history(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((collection, fid)): Path<(String, String)>,
+) -> Result<Response> {
+    let entities: &[&str] = match (collection.as_str(), caller.is_some()) {
+        ("plots", true) => &["plot", "plot_internal"],
+        ("plots", false) => &["plot"],
+        ("buildings", _) => &["building", "dgnb_record"],
+        _ => {
+            return Err(Error::NotFound {
+                what: "history of collection",
+                id: collection,
+            })
+        }
+    };
+    let table = if collection == "plots" {
+        "plots"
+    } else {
+        "buildings"
+    };
+    // By id, or by reference (also of a deleted feature, through its history).
+    let id: Option<i64> = match fid.parse::<i64>() {
+        Ok(n) => Some(n),
+        Err(_) => sqlx::query_scalar(&format!(
+            "SELECT coalesce((SELECT id FROM {table} WHERE reference = $1),
+                             (SELECT entity_id FROM history WHERE entity = $2 AND coalesce(new_row, old_row) ->> 'reference' = $1 ORDER BY id DESC LIMIT 1))"
+        ))
+        .bind(&fid)
+        .bind(entities[0])
+        .fetch_one(&state.pool)
+        .await?,
+    };
+    let entries: Vec<Value> = match id {
+        None => Vec::new(),
+        Some(id) => {
+            sqlx::query_scalar(&format!(
+                "{ENTRY} WHERE h.entity = ANY($1) AND h.entity_id = $2 ORDER BY h.id"
+            ))
+            .bind(entities)
+            .bind(id)
+            .fetch_all(&state.pool)
+            .await?
+        }
+    };
+    if entries.is_empty() {
+        return Err(Error::NotFound {
+            what: "feature",
+            id: format!("{collection}/{fid}"),
+        });
+    }
+    Ok(Json(json!({ "collection": collection, "id": id, "history": entries })).into_response())
+}
