@@ -222,6 +222,87 @@ pub fn definition(base: &str) -> Value {
         json!({ "name": "radius_m", "in": "query", "required": false, "schema": { "type": "number", "minimum": 0, "maximum": 10000, "default": 2000 } }),
     ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
                "400": error_response("A parameter is malformed"), "404": error_response("No such plot") })));
+    // Part 4 editing on plots and buildings, with the headers it needs.
+    let if_match = json!({ "name": "If-Match", "in": "header", "required": true, "description": "The feature's ETag (428 without it, 412 when stale)", "schema": { "type": "string" } });
+    let reason = json!({ "name": "X-Change-Reason", "in": "header", "required": false, "description": "Why: required for status changes and deletions", "schema": { "type": "string" } });
+    let content_crs = json!({ "name": "Content-Crs", "in": "header", "required": false, "description": "CRS of the body's geometry, as <URI>; CRS84 without it", "schema": { "type": "string" } });
+    let write_errors = |extra: Value| {
+        let mut r = json!({
+            "400": error_response("The body is not JSON"),
+            "401": error_response("Not signed in"),
+            "403": error_response("Not a planner of this area, or a cookie write without its CSRF token"),
+            "404": error_response("No such feature"),
+            "409": error_response("An illegal status change (with the allowed ones), a duplicate reference, or a plot that still has buildings"),
+            "412": error_response("The feature changed since its ETag was read"),
+            "413": error_response("The body is too large"),
+            "422": error_response("A value or geometry breaks a rule; the body names the field (and a geometry problem's location)"),
+            "428": error_response("If-Match is missing"),
+        });
+        if let (Some(r), Some(e)) = (r.as_object_mut(), extra.as_object()) {
+            r.extend(e.clone());
+        }
+        r
+    };
+    let feature_body = json!({ "required": true, "content": {
+        "application/geo+json": { "schema": { "$ref": "#/components/schemas/feature" } },
+        "application/json": { "schema": { "$ref": "#/components/schemas/feature" } } } });
+    let patch_body = json!({ "required": true, "content": {
+        "application/merge-patch+json": { "schema": { "type": "object" } },
+        "application/json": { "schema": { "type": "object" } } } });
+    let saved = |code: &str| {
+        json!({ code: { "description": "Saved; the body is the feature, the ETag header its new version",
+        "content": { "application/geo+json": { "schema": { "$ref": "#/components/schemas/feature" } } } } })
+    };
+    let security = json!([{ "bearer": [] }, { "session": [] }]);
+    let fid = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
+    for id in ["plots", "buildings"] {
+        if let Some(items) = paths
+            .get_mut(&format!("/collections/{id}/items"))
+            .and_then(Value::as_object_mut)
+        {
+            items.insert("post".into(), json!({ "summary": format!("Create one of the {id}"), "security": security,
+                "parameters": [reason, content_crs], "requestBody": feature_body, "responses": write_errors(saved("201")) }));
+        }
+        if let Some(item) = paths
+            .get_mut(&format!("/collections/{id}/items/{{featureId}}"))
+            .and_then(Value::as_object_mut)
+        {
+            item.insert("put".into(), json!({ "summary": "Replace the feature", "security": security,
+                "parameters": [fid, if_match, reason, content_crs], "requestBody": feature_body, "responses": write_errors(saved("200")) }));
+            item.insert("patch".into(), json!({ "summary": "Change the feature with a JSON merge patch (RFC 7396)", "security": security,
+                "parameters": [fid, if_match, reason, content_crs], "requestBody": patch_body, "responses": write_errors(saved("200")) }));
+            item.insert("delete".into(), json!({ "summary": "Delete the feature (its history stays)", "security": security,
+                "parameters": [fid, if_match, reason], "responses": write_errors(json!({ "204": { "description": "Deleted" } })) }));
+        }
+        paths.insert(format!("/collections/{id}/items/{{featureId}}/history"), get("Every recorded change of the feature, oldest first", vec![fid.clone()],
+            json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": error_response("No such feature") })));
+        paths.insert(format!("/collections/{id}/items/{{featureId}}/documents"), json!({
+            "get": { "summary": "The documents attached to the feature", "parameters": [fid],
+                     "responses": { "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }, "404": error_response("No such feature") } },
+            "post": { "summary": "Attach a document (PDF, PNG, JPEG, WebP, TIFF; at most 10 MiB)", "security": security,
+                      "parameters": [fid, { "name": "filename", "in": "query", "required": true, "schema": { "type": "string" } }],
+                      "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+                      "responses": write_errors(json!({ "201": { "description": "Stored", "content": { "application/json": { "schema": { "type": "object" } } } },
+                                                         "415": error_response("The bytes are not an accepted type") })) },
+        }));
+    }
+    paths.insert("/documents/{id}".into(), get("Download a document", vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })],
+        json!({ "200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }, "404": error_response("No such document") })));
+    paths.insert("/auth/login".into(), json!({ "post": { "summary": "Sign in: sets the session cookie, answers the CSRF token",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"],
+            "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+        "responses": { "200": { "description": "Signed in", "content": { "application/json": { "schema": { "type": "object" } } } },
+                       "400": error_response("The body is not JSON"), "401": error_response("Wrong user name or password"),
+                       "422": error_response("User name or password missing"), "429": error_response("Too many failed sign-ins; see Retry-After") } } }));
+    paths.insert("/auth/logout".into(), json!({ "post": { "summary": "Sign out", "responses": { "204": { "description": "Signed out" } } } }));
+    paths.insert("/auth/me".into(), get("Who is signed in", vec![], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } } })));
+    paths.insert("/changes".into(), get("Recorded changes after a change id or time", vec![
+        json!({ "name": "since", "in": "query", "required": false, "description": "A change id, or an RFC 3339 time", "schema": { "type": "string" } }),
+        json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }),
+    ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }, "400": error_response("A parameter is malformed") })));
+    paths.insert("/changes/stream".into(), get("Changes as server-sent events, live", vec![
+        json!({ "name": "since", "in": "query", "required": false, "schema": { "type": "string" } }),
+    ], json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": { "type": "string" } } } }, "400": error_response("A parameter is malformed") })));
     paths.insert("/health".into(), json!({ "get": { "summary": "Database and PostGIS", "responses": {
         "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
         "503": { "description": "The database cannot be reached", "content": { "application/json": { "schema": { "type": "object" } } } } } } }));
@@ -235,7 +316,12 @@ pub fn definition(base: &str) -> Value {
         },
         "servers": [{ "url": base }],
         "paths": paths,
-        "components": { "schemas": {
+        "components": {
+        "securitySchemes": {
+            "bearer": { "type": "http", "scheme": "bearer", "description": "An API token from `plotline token create`" },
+            "session": { "type": "apiKey", "in": "cookie", "name": "plotline_session", "description": "The map page's session (writes also need X-CSRF-Token)" },
+        },
+        "schemas": {
             "error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "status", "message"],
                 "properties": { "code": { "type": "string" }, "status": { "type": "integer" }, "message": { "type": "string" }, "parameter": { "type": "string" } } } } },
             "link": { "type": "object", "required": ["href"], "properties": { "href": { "type": "string" }, "rel": { "type": "string" }, "type": { "type": "string" }, "title": { "type": "string" } } },
