@@ -832,8 +832,19 @@ pub(super) async fn create(
     saved_response(&state, &headers, target, id, StatusCode::CREATED, etag).await
 }
 
-fn feature_id(fid: &str) -> Result<i64> {
-    fid.parse().map_err(|_| Error::NotFound {
+/// A feature's id from the path: the number, or the reference (`KD-03`).
+async fn feature_id(state: &AppState, target: Target, fid: &str) -> Result<i64> {
+    if let Ok(n) = fid.parse() {
+        return Ok(n);
+    }
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {} WHERE reference = $1",
+        target.table()
+    ))
+    .bind(fid)
+    .fetch_optional(&state.pool)
+    .await?;
+    found.ok_or_else(|| Error::NotFound {
         what: "feature",
         id: fid.to_owned(),
     })
@@ -940,7 +951,7 @@ pub(super) async fn put(
         &caller,
         &headers,
         target,
-        feature_id(&fid)?,
+        feature_id(&state, target, &fid).await?,
         body,
         false,
     )
@@ -977,7 +988,7 @@ pub(super) async fn patch(
         &caller,
         &headers,
         target,
-        feature_id(&fid)?,
+        feature_id(&state, target, &fid).await?,
         body,
         true,
     )
@@ -993,7 +1004,7 @@ pub(super) async fn delete(
     OriginalUri(_uri): OriginalUri,
 ) -> Result<Response> {
     let target = Target::of(&collection)?;
-    let id = feature_id(&fid)?;
+    let id = feature_id(&state, target, &fid).await?;
     let why = reason(&headers, &Value::Null).ok_or_else(|| {
         Error::unprocessable(
             "reason",
