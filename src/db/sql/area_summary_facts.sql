@@ -15,9 +15,9 @@ WITH a AS (
     SELECT plot_id, sum(floor_area_m2) AS floor_area_m2 FROM b GROUP BY plot_id
 )
 SELECT
-    (SELECT to_jsonb(a) FROM a) AS area,
+    (SELECT to_json(a) FROM a) AS area,
     coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
+        SELECT json_agg(json_build_object(
                    'reference', p.reference,
                    'land_use', p.land_use,
                    'status', p.status,
@@ -29,14 +29,14 @@ SELECT
                    'station_distance_m', p.nearest_station_distance_m,
                    'cycle_superhighway_distance_m', p.nearest_cycle_superhighway_distance_m,
                    'brt_statuses_nearby', (
-                       SELECT coalesce(jsonb_agg(DISTINCT l.status), '[]'::jsonb)
+                       SELECT coalesce(json_agg(DISTINCT l.status), '[]'::json)
                        FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id
                        WHERE ST_DWithin(s.geom, p.boundary, $3))
                ) ORDER BY p.reference)
         FROM p LEFT JOIN floor_by_plot f ON f.plot_id = p.id
-    ), '[]'::jsonb) AS plots,
+    ), '[]'::json) AS plots,
     coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
+        SELECT json_agg(json_build_object(
                    'reference', b.reference,
                    'name', b.name,
                    'construction_status', b.construction_status,
@@ -48,7 +48,7 @@ SELECT
                    'station_distance_m', b.nearest_station_distance_m,
                    'cycle_superhighway_distance_m', b.nearest_cycle_superhighway_distance_m,
                    'brt_statuses_nearby', (
-                       SELECT coalesce(jsonb_agg(DISTINCT l.status), '[]'::jsonb)
+                       SELECT coalesce(json_agg(DISTINCT l.status), '[]'::json)
                        FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id
                        WHERE ST_DWithin(s.geom, b.footprint, $3)),
                    'dgnb_phase', coalesce(d.phase, 'none'),
@@ -58,14 +58,14 @@ SELECT
                    'dgnb_issued_on', d.issued_on
                ) ORDER BY b.reference)
         FROM b LEFT JOIN d ON d.building_id = b.id
-    ), '[]'::jsonb) AS buildings,
+    ), '[]'::json) AS buildings,
     coalesce((
-        SELECT jsonb_agg(jsonb_build_object('scope', g.scope, 'metric', g.metric, 'target', g.target,
+        SELECT json_agg(json_build_object('scope', g.scope, 'metric', g.metric, 'target', g.target,
                                             'source', g.source) ORDER BY g.scope <> $1, g.metric)
         FROM goals g WHERE g.scope = $1 OR g.scope = 'municipality'
-    ), '[]'::jsonb) AS goals,
+    ), '[]'::json) AS goals,
     coalesce((
-        SELECT jsonb_agg(jsonb_build_object('status', j.status, 'development', j.development,
+        SELECT json_agg(json_build_object('status', j.status, 'development', j.development,
                                             'public_institution', j.public_institution, 'jobs', j.jobs))
         FROM (
             SELECT ap.status, ar.development, ap.land_use = 'public_institution' AS public_institution,
@@ -73,4 +73,4 @@ SELECT
             FROM plots_as_of($2) ap JOIN areas ar ON ar.id = ap.area_id
             GROUP BY 1, 2, 3
         ) AS j
-    ), '[]'::jsonb) AS municipal_jobs
+    ), '[]'::json) AS municipal_jobs
