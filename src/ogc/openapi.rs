@@ -28,6 +28,13 @@ fn ok(media: &str, schema: Value) -> Value {
     })
 }
 
+/// `ok` for the OGC resources, which also answer HTML (`f=html` or `Accept: text/html`).
+fn ok_html(media: &str, schema: Value) -> Value {
+    let mut r = ok(media, schema);
+    r["200"]["content"]["text/html"] = json!({ "schema": { "type": "string" } });
+    r
+}
+
 fn f_param() -> Value {
     json!({ "name": "f", "in": "query", "required": false, "description": "Encoding; default from the Accept header",
             "schema": { "type": "string", "enum": ["json", "html"] } })
@@ -61,7 +68,7 @@ pub fn definition(base: &str) -> Value {
         get(
             "Landing page (browsers asking for HTML get the map page)",
             vec![f_param()],
-            ok(
+            ok_html(
                 "application/json",
                 json!({ "$ref": "#/components/schemas/landing" }),
             ),
@@ -72,7 +79,7 @@ pub fn definition(base: &str) -> Value {
         get(
             "Conformance classes",
             vec![f_param()],
-            ok(
+            ok_html(
                 "application/json",
                 json!({ "$ref": "#/components/schemas/conformance" }),
             ),
@@ -83,7 +90,7 @@ pub fn definition(base: &str) -> Value {
         get(
             "This API definition",
             vec![f_param()],
-            ok(
+            ok_html(
                 "application/vnd.oai.openapi+json;version=3.0",
                 json_object.clone(),
             ),
@@ -94,7 +101,7 @@ pub fn definition(base: &str) -> Value {
         get(
             "The collections",
             vec![f_param()],
-            ok(
+            ok_html(
                 "application/json",
                 json!({ "$ref": "#/components/schemas/collections" }),
             ),
@@ -107,7 +114,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: metadata and extent", c.title),
                 vec![f_param()],
-                ok(
+                ok_html(
                     "application/json",
                     json!({ "$ref": "#/components/schemas/collection" }),
                 ),
@@ -118,7 +125,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: properties that may be filtered on", c.title),
                 vec![f_param()],
-                ok("application/schema+json", json_object.clone()),
+                ok_html("application/schema+json", json_object.clone()),
             ),
         );
         let mut parameters = vec![
@@ -153,7 +160,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: features", c.title),
                 parameters,
-                ok(
+                ok_html(
                     "application/geo+json",
                     json!({ "$ref": "#/components/schemas/featureCollection" }),
                 ),
@@ -168,7 +175,7 @@ pub fn definition(base: &str) -> Value {
                     json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }),
                     json!({ "name": "crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
                 ],
-                ok("application/geo+json", json!({ "$ref": "#/components/schemas/feature" })),
+                ok_html("application/geo+json", json!({ "$ref": "#/components/schemas/feature" })),
             ),
         );
     }
@@ -302,7 +309,7 @@ pub fn definition(base: &str) -> Value {
     ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }, "400": error_response("A parameter is malformed") })));
     paths.insert("/changes/stream".into(), get("Changes as server-sent events, live", vec![
         json!({ "name": "since", "in": "query", "required": false, "schema": { "type": "string" } }),
-    ], json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": { "type": "string" } } } }, "400": error_response("A parameter is malformed") })));
+    ], json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": {} } } }, "400": error_response("A parameter is malformed") })));
     paths.insert("/health".into(), json!({ "get": { "summary": "Database and PostGIS", "responses": {
         "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
         "503": { "description": "The database cannot be reached", "content": { "application/json": { "schema": { "type": "object" } } } } } } }));
