@@ -583,8 +583,16 @@ pub(super) async fn items(
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
+    // Without property filters or sorting, the page is found on the table's keys alone, and
+    // the view builds the properties of the page's rows only.
+    let light =
+        q.equals.is_empty() && q.filter.is_none() && q.sortby.is_empty() && q.as_of.is_none();
     let mut count = QueryBuilder::new("SELECT count(*) FROM ");
-    count.push(&view);
+    if light {
+        count.push(c.source.keys()).push(" AS k");
+    } else {
+        count.push(&view);
+    }
     push_where(&mut count, c, &q)?;
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
@@ -621,12 +629,24 @@ pub(super) async fn items(
 
     let mut data = QueryBuilder::new("");
     push_select(&mut data, c, &view, q.crs, q.properties.as_ref(), &base);
-    push_where(&mut data, c, &q)?;
-    push_order(&mut data, &q);
-    data.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
+    if light {
+        data.push(" WHERE fid IN (SELECT fid FROM ")
+            .push(c.source.keys())
+            .push(" AS k");
+        push_where(&mut data, c, &q)?;
+        data.push(" ORDER BY fid LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset)
+            .push(") ORDER BY fid");
+    } else {
+        push_where(&mut data, c, &q)?;
+        push_order(&mut data, &q);
+        data.push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
+    }
 
     let head = json!({
         "type": "FeatureCollection",
