@@ -10,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PLOTLINE_LISTEN ?= 127.0.0.1:8080
 export PLOTLINE_LISTEN
 
-.PHONY: run test stop deps build web lint browser-test db-status psql
+.PHONY: run test stop deps build web lint fuzz browser-test db-status psql
 
 deps:
 	@scripts/install-deps.sh
@@ -32,7 +32,12 @@ lint: deps
 test: lint web
 	scripts/with-db.sh cargo test --locked --all-targets
 	cargo build --locked
+	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory browser-test
+
+# The API against its own OpenAPI definition: schemathesis (PyPI) in .local/fuzz-venv.
+fuzz:
+	scripts/with-db.sh env PLOTLINE_BIN=target/debug/plotline scripts/fuzz-api.sh
 
 # The map page in Debian's Chromium against the debug binary (scripts/browser-test.sh).
 browser-test:

@@ -10,7 +10,8 @@ command -v dpkg-query >/dev/null ||
   { echo "install-deps: dpkg-query not found; only Debian/Ubuntu are supported" >&2; exit 1; }
 
 # gcc + libc6-dev: cargo needs a C linker (and the cc crate a compiler).
-pkgs=(postgresql-15 postgresql-15-postgis-3 libgdal-dev gdal-bin pkg-config gcc libc6-dev)
+# python3-venv and curl: the API fuzzing (scripts/fuzz-api.sh) and the benchmarks.
+pkgs=(postgresql-15 postgresql-15-postgis-3 libgdal-dev gdal-bin pkg-config gcc libc6-dev python3-venv curl)
 [[ ${PLOTLINE_SKIP_BROWSER:-0} == 1 ]] || pkgs+=(chromium)
 command -v node >/dev/null || pkgs+=(nodejs)
 command -v npm >/dev/null || pkgs+=(npm)
