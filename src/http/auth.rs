@@ -29,13 +29,7 @@ fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
 }
 
 async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
-    let body: Value = serde_json::from_slice(&body).map_err(|e| {
-        Error::client(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not JSON: {e}"),
-        )
-    })?;
+    let body: Value = super::json_body(&body)?;
     let username = body["username"]
         .as_str()
         .unwrap_or_default()

@@ -204,3 +204,15 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
 }
+
+/// A request body parsed as JSON; malformed JSON is a 400 that says where.
+pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        Error::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not JSON: {e}"),
+        )
+        .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
+    })
+}

@@ -8,7 +8,7 @@
 //! the history entry land together or not at all, and the answer comes after the commit.
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Map, Value};
@@ -516,14 +516,7 @@ fn reason(headers: &HeaderMap, body: &Value) -> Option<String> {
 }
 
 fn parse_body(body: &Bytes) -> Result<Value> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Error::client(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not JSON: {e}"),
-        )
-        .with_details(json!({ "line": e.line(), "column": e.column() }))
-    })?;
+    let value = crate::http::json_body(body)?;
     if value["type"] != "Feature" {
         return Err(Error::unprocessable(
             "type",
@@ -967,14 +960,7 @@ pub(super) async fn patch(
     body: Bytes,
 ) -> Result<Response> {
     let target = Target::of(&collection)?;
-    let mut body: Value = serde_json::from_slice(&body).map_err(|e| {
-        Error::client(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not JSON: {e}"),
-        )
-        .with_details(json!({ "line": e.line(), "column": e.column() }))
-    })?;
+    let mut body = crate::http::json_body(&body)?;
     if !body.is_object() {
         return Err(Error::unprocessable(
             "body",
@@ -1001,7 +987,6 @@ pub(super) async fn delete(
     Path((collection, fid)): Path<(String, String)>,
     Editor(caller): Editor,
     headers: HeaderMap,
-    OriginalUri(_uri): OriginalUri,
 ) -> Result<Response> {
     let target = Target::of(&collection)?;
     let id = feature_id(&state, target, &fid).await?;

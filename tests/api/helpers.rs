@@ -34,16 +34,13 @@ pub struct Answer {
     pub json: Value,
 }
 
-pub async fn get(app: &Router, uri: &str) -> Answer {
-    let response = app
-        .clone()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
+/// Sends a request through the app and reads the whole answer.
+pub async fn request(app: &Router, req: Request<Body>) -> Answer {
+    let response = app.clone().oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8(bytes.to_vec()).expect("UTF-8 body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
     Answer {
         status,
@@ -51,6 +48,10 @@ pub async fn get(app: &Router, uri: &str) -> Answer {
         text,
         json,
     }
+}
+
+pub async fn get(app: &Router, uri: &str) -> Answer {
+    request(app, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
 /// Asserts a JSON error body that names what was wrong.

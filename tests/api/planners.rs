@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use tower::ServiceExt;
 
-use crate::helpers::{get, seeded, Answer};
+use crate::helpers::{get, request, seeded, Answer};
 
 /// A planner of the given areas with an API token; returns the token.
 pub async fn planner(
@@ -56,18 +56,7 @@ pub async fn send(
         }
         None => Body::empty(),
     };
-    let response = app.clone().oneshot(req.body(body).unwrap()).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer {
-        status,
-        headers,
-        text,
-        json,
-    }
+    request(app, req.body(body).unwrap()).await
 }
 
 fn bearer(token: &str) -> String {
