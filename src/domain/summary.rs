@@ -28,7 +28,7 @@ pub struct AreaFacts {
     pub development: String,
 }
 
-/// One plot as the summary needs it.
+/// One plot as the summary needs it. The facts query sends it as an array in this field order.
 #[derive(Debug, Clone, Deserialize)]
 pub struct PlotFacts {
     pub reference: String,
@@ -46,7 +46,8 @@ pub struct PlotFacts {
     pub brt_statuses_nearby: Vec<BrtStatus>,
 }
 
-/// One building as the summary needs it.
+/// One building as the summary needs it. The facts query sends it as an array in this field
+/// order.
 #[derive(Debug, Clone, Deserialize)]
 pub struct BuildingFacts {
     pub reference: String,
