@@ -1,7 +1,12 @@
 // The page's plain logic, without a browser: circles, DGNB classes, filters, the URL hash.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyFilters, circleRing, dgnbClass, emptyFilters, labelPoint } from '../src/js/domain.js';
+import {
+  STATUS_NEXT, allowedNextStatuses, applyFilters, circleRing, dgnbClass, emptyFilters, labelPoint, mayEditArea, shiftPolygon,
+  timeMicros,
+} from '../src/js/domain.js';
+import { describeChange, groupHistory } from '../src/js/history.js';
+import { affectedFeatures } from '../src/js/live.js';
 import { basemapFromQuery, formatHash, parseHash } from '../src/js/urlstate.js';
 
 // Haversine distance in metres, independent of circleRing's destination formula.
@@ -102,5 +107,84 @@ describe('the URL hash', () => {
 describe('labelPoint', () => {
   test('half way along a line by length', () => {
     assert.deepEqual(labelPoint({ type: 'LineString', coordinates: [[0, 0], [1, 0], [3, 0]] }), [1.5, 0]);
+  });
+});
+
+describe('the plot lifecycle', () => {
+  test('the next statuses follow the server (src/domain/plot_status.rs)', () => {
+    assert.deepEqual(allowedNextStatuses('planned'), ['available', 'withdrawn']);
+    assert.deepEqual(allowedNextStatuses('available'), ['reserved', 'planned', 'withdrawn']);
+    assert.deepEqual(allowedNextStatuses('reserved'), ['sold', 'available', 'withdrawn']);
+    assert.deepEqual(allowedNextStatuses('sold'), ['under_construction', 'available', 'withdrawn']);
+    assert.deepEqual(allowedNextStatuses('under_construction'), ['built']);
+    assert.deepEqual(allowedNextStatuses('built'), []);
+    assert.deepEqual(allowedNextStatuses('withdrawn'), ['planned']);
+    assert.deepEqual(allowedNextStatuses('unknown'), []);
+    // Never a step to itself, and a copy that callers may change.
+    for (const [from, next] of Object.entries(STATUS_NEXT)) assert.ok(!next.includes(from));
+    allowedNextStatuses('planned').push('built');
+    assert.deepEqual(allowedNextStatuses('planned'), ['available', 'withdrawn']);
+  });
+  test('who may edit an area', () => {
+    assert.equal(mayEditArea({ role: 'viewer' }, 'kildedal'), false);
+    assert.equal(mayEditArea({ role: 'planner', areas: ['kildedal'] }, 'kildedal'), true);
+    assert.equal(mayEditArea({ role: 'planner', areas: ['kildedal'] }, 'lautrup'), false);
+    assert.equal(mayEditArea({ role: 'admin', areas: [] }, 'lautrup'), true);
+    assert.equal(mayEditArea(null, 'kildedal'), false);
+  });
+});
+
+describe('outlines and times', () => {
+  test('shiftPolygon moves every vertex by metres east and north', () => {
+    const square = { type: 'Polygon', coordinates: [[[12.28, 55.75], [12.281, 55.75], [12.281, 55.751], [12.28, 55.751], [12.28, 55.75]]] };
+    const moved = shiftPolygon(square, 10, -5);
+    const a = square.coordinates[0][0];
+    const b = moved.coordinates[0][0];
+    assert.ok(Math.abs(distanceM(a, [b[0], a[1]]) - 10) < 0.01, 'east');
+    assert.ok(Math.abs(distanceM(a, [a[0], b[1]]) - 5) < 0.01, 'south');
+    assert.ok(b[1] < a[1] && b[0] > a[0]);
+    assert.deepEqual(moved.coordinates[0][0], moved.coordinates[0][4], 'still closed');
+  });
+  test('timeMicros keeps the microseconds of PostgreSQL times', () => {
+    assert.equal(timeMicros('2026-11-23T13:19:27.727337+00:00') - timeMicros('2026-11-23T13:19:27.727336+00:00'), 1);
+    assert.equal(timeMicros('2026-11-23T13:19:27.7+00:00'), timeMicros('2026-11-23T13:19:27.700000Z'));
+    assert.equal(timeMicros('2026-11-23T14:19:27+01:00'), timeMicros('2026-11-23T13:19:27Z'));
+    assert.ok(Number.isNaN(timeMicros('yesterday')));
+  });
+});
+
+describe('history entries', () => {
+  const entry = (over) => ({ id: 10, entity: 'plot', entity_id: 3, operation: 'update', changed_at: '2026-11-23T13:19:40.7+00:00', changed_by: 'anna', reason: 'r', ...over });
+  test('an update lists the edited fields, the outline as one fact, and leaves out what follows from them', () => {
+    const ring = (d) => ({ type: 'Polygon', coordinates: [[[0, 0], [d, 0], [d, d], [0, 0]]] });
+    const d = describeChange(entry({
+      old: { status: 'available', planned_homes: 233, boundary: ring(1), plot_area_m2: 10, updated_at: 'a', nearest_station_distance_m: 5 },
+      new: { status: 'reserved', planned_homes: 233, boundary: ring(2), plot_area_m2: 20, updated_at: 'b', nearest_station_distance_m: 6 },
+    }));
+    assert.deepEqual(d, { operation: 'update', outline: true, changes: [{ field: 'status', from: 'available', to: 'reserved' }] });
+  });
+  test('a DGNB record speaks of the building\'s dgnb_ fields; one save makes one group, newest first', () => {
+    const groups = groupHistory([
+      entry({ id: 1, operation: 'insert', changed_at: 't0', changed_by: 'import', reason: 'import', old: null, new: { status: 'planned' } }),
+      entry({ id: 7, entity: 'building', old: { storeys: 3 }, new: { storeys: 4 } }),
+      entry({ id: 8, entity: 'dgnb_record', old: { phase: 'none', target_level: 'gold' }, new: { phase: 'pre_certificate', target_level: 'gold' } }),
+    ]);
+    assert.equal(groups.length, 2);
+    assert.deepEqual(groups[0].ids, [8, 7]);
+    assert.equal(groups[0].operation, 'update');
+    assert.deepEqual(groups[0].changes.map((c) => c.field), ['dgnb_phase', 'storeys']);
+    assert.equal(groups[1].operation, 'insert');
+  });
+  test('a plot\'s first internal note is an edit of the plot, not its creation', () => {
+    const [g] = groupHistory([entry({ entity: 'plot_internal', operation: 'insert', old: null, new: { plot_id: 3, negotiation_notes: 'x', counterparty: null } })]);
+    assert.equal(g.operation, 'update');
+    assert.deepEqual(g.changes, [{ field: 'negotiation_notes', from: null, to: 'x' }]);
+  });
+  test('which features a live change touches', () => {
+    assert.deepEqual(affectedFeatures(entry({ new: {} })), [{ collection: 'plots', id: 3 }]);
+    assert.deepEqual(affectedFeatures(entry({ entity: 'building', entity_id: 9, old: { plot_id: 3 }, new: { plot_id: 4 } })),
+      [{ collection: 'buildings', id: 9 }, { collection: 'plots', id: 4 }, { collection: 'plots', id: 3 }]);
+    assert.deepEqual(affectedFeatures(entry({ entity: 'dgnb_record', entity_id: 9, new: { building_id: 9 } })), [{ collection: 'buildings', id: 9 }]);
+    assert.deepEqual(affectedFeatures(entry({ entity: 'station' })), []);
   });
 });

@@ -162,3 +162,56 @@ export function labelPoint(geometry, along = 0.5) {
   const b = bboxOf(geometry);
   return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
 }
+
+/**
+ * A plot's lifecycle: the statuses each status may move to, in the server's order
+ * (src/domain/plot_status.rs). The page offers only these; the server's 409 has the last word.
+ */
+export const STATUS_NEXT = {
+  planned: ['available', 'withdrawn'],
+  available: ['reserved', 'planned', 'withdrawn'],
+  reserved: ['sold', 'available', 'withdrawn'],
+  sold: ['under_construction', 'available', 'withdrawn'],
+  under_construction: ['built'],
+  built: [],
+  withdrawn: ['planned'],
+};
+
+/** The statuses a plot in `status` may become (none for an unknown status). */
+export function allowedNextStatuses(status) {
+  return STATUS_NEXT[status] ? [...STATUS_NEXT[status]] : [];
+}
+
+/** Whether a planner or admin (`session` from GET /auth/me) may edit features of an area. */
+export function mayEditArea(session, area) {
+  if (!session || !area) return false;
+  if (session.role === 'admin') return true;
+  return session.role === 'planner' && Array.isArray(session.areas) && session.areas.includes(area);
+}
+
+/**
+ * A polygon moved by `east` and `north` metres (a small move: a local flat approximation that is
+ * exact to well under a centimetre over the size of a plot).
+ */
+export function shiftPolygon(geometry, east, north) {
+  const [, minLat, , maxLat] = bboxOf(geometry);
+  const lat = ((minLat + maxLat) / 2) * (Math.PI / 180);
+  const dLat = (north / EARTH_RADIUS_M) * (180 / Math.PI);
+  const dLon = (east / (EARTH_RADIUS_M * Math.cos(lat))) * (180 / Math.PI);
+  const round = (v) => Math.round(v * 1e9) / 1e9;
+  return {
+    type: geometry.type,
+    coordinates: geometry.coordinates.map((ring) => ring.map(([x, y]) => [round(x + dLon), round(y + dLat)])),
+  };
+}
+
+/**
+ * An RFC 3339 time as microseconds since 1970, keeping PostgreSQL's microseconds (Date.parse
+ * stops at milliseconds); NaN when it does not parse.
+ */
+export function timeMicros(value) {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(.*)$/.exec(String(value || ''));
+  if (!m) return NaN;
+  const seconds = Date.parse(`${m[1]}${m[3]}`);
+  return seconds * 1000 + Number((m[2] || '').padEnd(6, '0').slice(0, 6));
+}

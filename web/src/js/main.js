@@ -1,8 +1,15 @@
 // The map page: loads the data, builds the map, the filters, the list and the panel, and keeps
-// them and the URL in step. Exposes `window.plotlineMap` (the MapLibre map) for the browser tests.
-import { DGNB_CLASSES, applyFilters, bboxOf, dgnbClass, emptyFilters, filtersActive } from './domain.js';
+// them and the URL in step; signed-in planners edit in the panel, and changes arrive live.
+// Exposes `window.plotlineMap` (the MapLibre map) and `window.plotline` for the browser tests.
+import * as api from './api.js';
+import { Auth } from './auth.js';
+import {
+  DGNB_CLASSES, applyFilters, bboxOf, dgnbClass, emptyFilters, filtersActive, timeMicros,
+} from './domain.js';
+import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setLanguage, t, values } from './i18n.js';
 import { renderLegend } from './legend.js';
+import { affectedFeatures, subscribeChanges } from './live.js';
 import { createMap } from './mapview.js';
 import { Panel } from './panel.js';
 import { PlotList } from './plotlist.js';
@@ -178,10 +185,42 @@ $('#area-figures').addEventListener('click', () => {
 // ---- applying state to the map, the list and the legend --------------------------------------
 
 const list = new PlotList($('#plot-list'), { onSelect: (sel, opts) => select(sel, opts) });
+const auth = new Auth();
+const planner = new Planner({
+  auth,
+  onSaved: (collection, feature) => applyFeatureChanges([{ collection, id: feature.id, feature }]),
+  getMap: () => mapView,
+  announce: (text) => { $('#announcer').textContent = text; },
+  onOutline: (feature) => {
+    // While an outline is edited the legend folds away and the map shows the whole outline.
+    const legend = $('#legend');
+    if (feature) {
+      legendWasOpen = legend.open;
+      legend.open = false;
+      mapView?.fitTo(bboxOf(feature), { insets: overlayInsets(), maxZoom: 19, animate: false });
+    } else if (legendWasOpen !== null) {
+      legend.open = legendWasOpen;
+      legendWasOpen = null;
+    }
+  },
+});
+let legendWasOpen = null;
 const panel = new Panel($('#panel'), {
   onSelect: (sel, opts) => select(sel, opts),
   onClose: () => closePanel({ restoreFocus: true }),
   fetchJson,
+  sections: {
+    edit: (kind, feature) => planner.editSection(kind, feature),
+    history: (kind, feature) => planner.historySection(kind, feature),
+  },
+});
+window.plotline.planner = planner;
+window.plotline.auth = auth;
+auth.mayLeave = () => planner.mayLeave(null);
+auth.onChange(() => {
+  planner.sessionChanged();
+  if (panel.open) panel.render();
+  live?.reconnect();
 });
 
 function applyState() {
@@ -236,6 +275,8 @@ function overlayInsets() {
 
 /** Select a plot, a building or an area's figures; `via` says who asked: map, list, panel, url, button. */
 function select(sel, { via = 'map' } = {}) {
+  // Unsaved edits are not thrown away without asking.
+  if (!planner.mayLeave(sel)) return syncUrl();
   state.selection = sel;
   if (!index) return syncUrl();
   panel.show(sel, index, { focus: via === 'button' || via === 'label' });
@@ -258,8 +299,10 @@ function select(sel, { via = 'map' } = {}) {
 }
 
 function closePanel({ restoreFocus = false } = {}) {
+  if (!planner.mayLeave(null)) return syncUrl();
   const hadFocus = $('#panel').contains(document.activeElement);
   state.selection = null;
+  planner.clear();
   panel.close();
   $('.map-wrap').classList.remove('panel-open');
   list.setSelected(null);
@@ -269,7 +312,7 @@ function closePanel({ restoreFocus = false } = {}) {
 }
 
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && state.selection && !e.defaultPrevented && !$('#panel').contains(e.target)) closePanel();
+  if (e.key === 'Escape' && state.selection && !e.defaultPrevented && !$('#panel').contains(e.target) && !e.target.closest?.('dialog')) closePanel();
 });
 
 // ---- language --------------------------------------------------------------------------------
@@ -294,6 +337,7 @@ function switchLanguage(lang, { persist = true } = {}) {
   translateStatic();
   fillSelects();
   applyState();
+  auth.render();
   panel.render();
 }
 
@@ -312,6 +356,163 @@ function mapNote(text, kind = 'info') {
 }
 $('#map-note .map-note-close').addEventListener('click', () => { $('#map-note').hidden = true; });
 
+// ---- edits and live changes ------------------------------------------------------------------
+
+const INTERNAL_PROPERTIES = ['negotiation_notes', 'counterparty', 'asking_price_dkk'];
+
+/** A feature as the public collections hold it (an OGC item may carry a planner's internal fields). */
+function publicFeature(f) {
+  const properties = { ...f.properties };
+  for (const k of INTERNAL_PROPERTIES) delete properties[k];
+  return { type: 'Feature', id: f.id, geometry: f.geometry, properties };
+}
+
+/** JSON with sorted keys, to compare features whatever order their properties come in. */
+function canonical(v) {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * Put changed, new or deleted (feature null) plots and buildings into the data and redraw the
+ * map, the list and the panel. Returns the references that really changed.
+ */
+function applyFeatureChanges(changes) {
+  if (!data) return [];
+  const touched = [];
+  for (const { collection, id, feature } of changes) {
+    const fc = collection === 'plots' ? data.plots : data.buildings;
+    const i = fc.features.findIndex((f) => f.id === id);
+    if (!feature) {
+      if (i >= 0) touched.push({ collection, ref: fc.features.splice(i, 1)[0].properties.reference });
+      continue;
+    }
+    const pub = publicFeature(feature);
+    if (i >= 0 && canonical(fc.features[i]) === canonical(pub)) continue;
+    if (i >= 0) fc.features[i] = pub;
+    else {
+      fc.features.push(pub);
+      fc.features.sort((a, b) => a.id - b.id);
+    }
+    touched.push({ collection, ref: pub.properties.reference });
+  }
+  if (!touched.length) return touched;
+  index = buildIndex(data);
+  fillSelects();
+  applyState();
+  if (mapView) {
+    mapView.updatePlotsAndBuildings(data);
+    const refs = selectionRefs(state.selection);
+    mapView.setHighlight(refs.plot, refs.building);
+  }
+  if (panel.open) {
+    panel.index = index;
+    panel.render();
+  }
+  return touched;
+}
+
+let live = null;
+const liveQueue = new Map();
+let liveTimer = null;
+
+function onLiveEntry(entry) {
+  const targets = affectedFeatures(entry);
+  // A building's DGNB record and floor area count on its plot, too.
+  for (const f of [...targets]) {
+    if (f.collection !== 'buildings') continue;
+    const b = data?.buildings.features.find((x) => x.id === f.id);
+    const plot = b && index?.plots.get(b.properties.plot);
+    if (plot && !targets.some((x) => x.collection === 'plots' && x.id === plot.id)) targets.push({ collection: 'plots', id: plot.id });
+  }
+  // The newest entry per feature says who changed it last.
+  for (const f of targets) liveQueue.set(`${f.collection}:${f.id}`, { ...f, entry });
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(flushLive, 150);
+}
+
+async function flushLive() {
+  const items = [...liveQueue.values()];
+  liveQueue.clear();
+  if (!items.length || !data) return;
+  let results;
+  if (items.length > 40) {
+    // A change to the transit network recomputes every plot and building: fetch them all at once.
+    try {
+      const [plots, buildings] = await Promise.all([loadCollection('plots'), loadCollection('buildings')]);
+      results = [
+        ...plots.features.map((f) => ({ collection: 'plots', id: f.id, feature: f })),
+        ...buildings.features.map((f) => ({ collection: 'buildings', id: f.id, feature: f })),
+        ...data.plots.features.filter((f) => !plots.features.some((x) => x.id === f.id)).map((f) => ({ collection: 'plots', id: f.id, feature: null })),
+        ...data.buildings.features.filter((f) => !buildings.features.some((x) => x.id === f.id)).map((f) => ({ collection: 'buildings', id: f.id, feature: null })),
+      ];
+    } catch (e) {
+      console.warn('live refresh:', e.message);
+      return;
+    }
+  } else {
+    results = (await Promise.all(items.map(async (it) => {
+      try {
+        return { ...it, feature: await api.getPublic(it.collection, it.id) };
+      } catch (e) {
+        console.warn('live refresh:', e.message);
+        return null;
+      }
+    }))).filter(Boolean);
+  }
+  const touched = applyFeatureChanges(results);
+  for (const it of items) planner.liveChange(it.collection, it.id, it.entry);
+  for (const { collection, ref } of touched) {
+    if (collection === 'plots') $(`#plot-list tr[data-ref="${CSS.escape(ref)}"]`)?.classList.add('flash');
+  }
+  // Say what changed, unless it was the signed-in planner's own edit.
+  const entryOf = (x) => items.find((it) => it.collection === x.collection
+    && (x.collection === 'plots' ? index.plots : index.buildings).get(x.ref)?.id === it.id)?.entry;
+  const news = touched.filter((x) => {
+    const e = entryOf(x);
+    return !(e && auth.signedIn && e.changed_by === auth.session.username);
+  });
+  if (news.length) {
+    const entry = entryOf(news[0]);
+    toast(t(news[0].collection === 'plots' ? 'live.plot_changed' : 'live.building_changed', {
+      ref: news[0].ref, user: entry?.changed_by || t('edit.someone'),
+    }) + (news.length > 1 ? ` ${t('live.more', { n: news.length - 1 })}` : ''));
+  }
+}
+
+/** A short notice over the map that goes away by itself. */
+function toast(text) {
+  const box = $('#toasts');
+  const el = document.createElement('p');
+  el.className = 'toast';
+  el.textContent = text;
+  box.append(el);
+  while (box.children.length > 3) box.firstElementChild.remove();
+  setTimeout(() => el.remove(), 6000);
+}
+
+/** The newest change the loaded data holds: the stream starts after it. */
+function newestChange(d) {
+  let best = null;
+  for (const f of [...d.plots.features, ...d.buildings.features]) {
+    const u = f.properties.updated_at;
+    if (u && (best === null || timeMicros(u) > timeMicros(best))) best = u;
+  }
+  return best;
+}
+
+function startLive() {
+  if (typeof EventSource === 'undefined') return;
+  live = subscribeChanges({
+    since: newestChange(data),
+    onChange: onLiveEntry,
+    onState: (s) => { document.body.dataset.live = s; },
+  });
+  window.plotline.live = live;
+  window.addEventListener('pagehide', () => live.close(), { once: true });
+}
+
 // ---- start -----------------------------------------------------------------------------------
 
 async function start() {
@@ -324,6 +525,7 @@ async function start() {
   mapNote(t('map.loading'));
 
   const dataPromise = loadData();
+  const authPromise = auth.refresh();
   let mapPromise;
   try {
     mapPromise = createMap($('#map'), {
@@ -354,6 +556,9 @@ async function start() {
     throw e;
   }
   timings.dataLoaded = performance.now();
+  // The stream opens once the session is known (planners also get the internal changes).
+  await authPromise;
+  startLive();
   index = buildIndex(data);
   fillSelects();
   writeFilterForm();

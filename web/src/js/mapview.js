@@ -82,6 +82,10 @@ function style(basemap) {
       paint: { 'line-color': '#ff2d6f', 'line-width': 3 },
     },
     {
+      id: 'plots-problem', type: 'line', source: 'plots', filter: ['in', ['get', 'reference'], ['literal', []]],
+      paint: { 'line-color': '#c8102e', 'line-width': 3, 'line-dasharray': [2, 1] },
+    },
+    {
       id: 'cycle-casing', type: 'line', source: 'cycle', layout: { 'line-cap': 'round', 'line-join': 'round' },
       paint: { 'line-color': '#ffffff', 'line-width': 6, 'line-opacity': 0.9 },
     },
@@ -155,8 +159,12 @@ class MapView {
     this.markers = { areas: [], stations: [], routes: [], plots: new Map() };
     this.hover = null;
     this.selection = null;
+    this.editing = false;
+    this.problem = null;
 
     map.on('click', (e) => {
+      // While an outline is being edited, clicks belong to the editor.
+      if (this.editing) return;
       const box = [[e.point.x - 3, e.point.y - 3], [e.point.x + 3, e.point.y + 3]];
       const layers = [LAYERS.buildings, LAYERS.plots].filter((id) => this.isVisible(id));
       const hits = map.queryRenderedFeatures(box, { layers });
@@ -166,6 +174,7 @@ class MapView {
       else if (plot) handlers.onSelect({ kind: 'plot', key: plot.properties.reference }, { via: 'map' });
     });
     map.on('mousemove', (e) => {
+      if (this.editing) return;
       const hits = map.queryRenderedFeatures(e.point, { layers: [LAYERS.buildings, LAYERS.plots].filter((id) => this.isVisible(id)) });
       const hit = hits[0];
       const next = hit ? { source: hit.source, id: hit.id } : null;
@@ -193,12 +202,7 @@ class MapView {
   setData(data) {
     const m = this.map;
     m.getSource('areas').setData(data.areas);
-    m.getSource('plots').setData(data.plots);
-    // The DGNB class is derived here once, so that the paint expression stays a plain match.
-    m.getSource('buildings').setData({
-      type: 'FeatureCollection',
-      features: data.buildings.features.map((f) => ({ ...f, properties: { ...f.properties, dgnb_class: dgnbClass(f.properties) } })),
-    });
+    this.setPlotsAndBuildings(data);
     m.getSource('stations').setData(data.stations);
     m.getSource('rings').setData({
       type: 'FeatureCollection',
@@ -212,6 +216,77 @@ class MapView {
     m.getSource('brt-stops').setData(data.brtStops);
     m.getSource('cycle').setData(data.cycle);
     this.addLabels(data);
+  }
+
+  setPlotsAndBuildings(data) {
+    this.map.getSource('plots').setData(data.plots);
+    // The DGNB class is derived here once, so that the paint expression stays a plain match.
+    this.map.getSource('buildings').setData({
+      type: 'FeatureCollection',
+      features: data.buildings.features.map((f) => ({ ...f, properties: { ...f.properties, dgnb_class: dgnbClass(f.properties) } })),
+    });
+  }
+
+  /** After plots or buildings changed (an edit, a live change): redraw them and their labels. */
+  updatePlotsAndBuildings(data) {
+    this.setPlotsAndBuildings(data);
+    const seen = new Set();
+    for (const p of data.plots.features) {
+      const ref = p.properties.reference;
+      seen.add(ref);
+      const marker = this.markers.plots.get(ref);
+      if (marker) marker.setLngLat(labelPoint(p.geometry));
+      else this.markers.plots.set(ref, this.plotLabel(p));
+    }
+    for (const [ref, marker] of this.markers.plots) {
+      if (!seen.has(ref)) {
+        marker.remove();
+        this.markers.plots.delete(ref);
+      }
+    }
+  }
+
+  plotLabel(p) {
+    const el = document.createElement('span');
+    el.className = 'map-label plot-label';
+    el.textContent = p.properties.reference;
+    return new maplibregl.Marker({ element: el, anchor: 'center' }).setLngLat(labelPoint(p.geometry)).addTo(this.map);
+  }
+
+  /** Clicks and hover go to an outline editor while `on`. */
+  setEditing(on) {
+    this.editing = on;
+    if (on && this.hover) {
+      this.map.setFeatureState(this.hover, { hover: false });
+      this.hover = null;
+    }
+    this.map.getCanvas().title = '';
+    this.map.getContainer().classList.toggle('editing-outline', on);
+  }
+
+  /**
+   * Mark where the server found a problem with an outline ([lon, lat]), with `text` for screen
+   * readers and as a tooltip, and outline the plots it overlaps (references); brings it into view.
+   */
+  showProblem(lngLat, text, overlapping = []) {
+    this.clearProblem();
+    this.map.setFilter('plots-problem', ['in', ['get', 'reference'], ['literal', overlapping]]);
+    if (!lngLat) return;
+    const el = document.createElement('div');
+    el.className = 'problem-marker';
+    el.setAttribute('role', 'img');
+    el.setAttribute('aria-label', text);
+    el.title = text;
+    el.innerHTML = '<span aria-hidden="true">!</span>';
+    this.problem = new maplibregl.Marker({ element: el, anchor: 'center' }).setLngLat(lngLat).addTo(this.map);
+    const b = this.map.getBounds();
+    if (!b.contains(lngLat)) this.map.easeTo({ center: lngLat, duration: prefersReducedMotion() ? 0 : 400 });
+  }
+
+  clearProblem() {
+    this.problem?.remove();
+    this.problem = null;
+    if (this.map.getLayer('plots-problem')) this.map.setFilter('plots-problem', ['in', ['get', 'reference'], ['literal', []]]);
   }
 
   addLabels(data) {
@@ -251,12 +326,7 @@ class MapView {
       el.title = l.properties.name;
       this.markers.routes.push(add(labelPoint(l.geometry, 0.4), el, 'center'));
     }
-    for (const p of data.plots.features) {
-      const el = document.createElement('span');
-      el.className = 'map-label plot-label';
-      el.textContent = p.properties.reference;
-      this.markers.plots.set(p.properties.reference, add(labelPoint(p.geometry), el, 'center'));
-    }
+    for (const p of data.plots.features) this.markers.plots.set(p.properties.reference, this.plotLabel(p));
     this.updateLabelZoom();
   }
 

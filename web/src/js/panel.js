@@ -50,13 +50,15 @@ function recordSection(p) {
 
 export class Panel {
   /** `onSelect` opens another feature (a plot's building, a building's plot). */
-  constructor(root, { onSelect, onClose, fetchJson }) {
+  constructor(root, { onSelect, onClose, fetchJson, sections = {} }) {
     this.root = root;
     this.title = root.querySelector('#panel-title');
     this.body = root.querySelector('.panel-body');
     this.onSelect = onSelect;
     this.onClose = onClose;
     this.fetchJson = fetchJson;
+    /** Extra sections of a plot or building: `edit(kind, feature)` and `history(kind, feature)`. */
+    this.sections = sections;
     this.current = null;
     this.summaries = new Map();
     root.querySelector('.panel-close').addEventListener('click', () => this.onClose());
@@ -90,10 +92,30 @@ export class Panel {
     if (!this.current) return;
     this.root.querySelector('.panel-close').setAttribute('aria-label', t('panel.close'));
     this.root.querySelector('.panel-close').title = t('panel.close');
+    // Drawing again (new language, new data) keeps the focus on the same control.
+    const active = document.activeElement;
+    const focusKey = this.body.contains(active) ? (active.name || active.dataset.action || active.dataset.plot || active.dataset.building || null) : null;
+    const scroll = this.body.scrollTop;
     const { kind, key } = this.current;
     if (kind === 'plot') this.renderPlot(this.index.plots.get(key), key);
     else if (kind === 'building') this.renderBuilding(this.index.buildings.get(key), key);
     else if (kind === 'figures') this.renderArea(this.index.areas.get(key), key);
+    this.body.scrollTop = scroll;
+    if (focusKey) {
+      const esc = CSS.escape(focusKey);
+      this.body.querySelector(`[name="${esc}"], [data-action="${esc}"], [data-plot="${esc}"], [data-building="${esc}"]`)?.focus();
+    }
+  }
+
+  /** Put these sections (nulls left out) into the panel. */
+  fill(...sections) {
+    this.body.replaceChildren(...sections.filter((x) => x !== null && x !== undefined));
+  }
+
+  /** The planner's editing section and the history, when the page has them. */
+  extra(which, kind, feature) {
+    const make = this.sections[which];
+    return make ? make(kind, feature) : null;
   }
 
   /** An area's name as a button that opens its figures. */
@@ -119,10 +141,11 @@ export class Panel {
     const ratio = p.plot_ratio_pct === null || p.plot_ratio_pct === undefined ? null
       : p.max_plot_ratio_pct ? `${fmt.percent(p.plot_ratio_pct)} (${t('value.max', { max: fmt.percent(p.max_plot_ratio_pct, 0) })})`
         : fmt.percent(p.plot_ratio_pct);
-    this.body.replaceChildren(
+    this.fill(
       h('p', { class: 'badges' },
         badge(label('land_use', p.land_use), LAND_USE_COLOURS[p.land_use]),
         badge(label('status', p.status), STATUS_COLOURS[p.status])),
+      this.extra('edit', 'plot', f),
       section(t('panel.section.plan'), h('dl', {},
         row('area', t('field.area'), this.areaLink(area, p.area)),
         row('land_use', t('field.land_use'), label('land_use', p.land_use)),
@@ -154,6 +177,7 @@ export class Panel {
           }))
           : h('p', { class: 'note' }, t('panel.no_buildings'))),
       recordSection(p),
+      this.extra('history', 'plot', f),
     );
   }
 
@@ -165,10 +189,11 @@ export class Panel {
     const cls = dgnbClass(p);
     const total = p.floor_area_m2 || 0;
     const uses = ['residential', 'office', 'laboratory', 'retail', 'other'];
-    this.body.replaceChildren(
+    this.fill(
       h('p', { class: 'badges' },
         p.name ? h('strong', { class: 'building-name' }, p.name) : null,
         badge(label('dgnb_class', cls), DGNB_COLOURS[cls])),
+      this.extra('edit', 'building', f),
       section(t('panel.section.general'), h('dl', {},
         row('name', t('field.name'), p.name),
         row('plot', t('field.plot'), p.plot ? h('button', {
@@ -201,6 +226,7 @@ export class Panel {
       )),
       transitSection(p),
       recordSection(p),
+      this.extra('history', 'building', f),
     );
   }
 
