@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Browser tests of the map page: builds web/dist, loads geodata/ into $DATABASE_URL, serves it on
-# a free loopback port and runs web/tests/ in Debian's Chromium (playwright-core, no browser
-# download).
-#   DATABASE_URL   required (the Makefile runs this through scripts/with-db.sh)
+# Browser tests of the map page: builds web/dist, makes a scratch database plotline_browser_<pid>
+# on the server of $DATABASE_URL (dropped afterwards, so the planner tests may edit freely),
+# loads geodata/ and a planner account into it, serves it on a free loopback port and runs
+# web/tests/ in Debian's Chromium (playwright-core, no browser download).
+#   DATABASE_URL   required (the Makefile runs this through scripts/with-db.sh); its role must
+#                  be allowed to create databases
 #   PLOTLINE_BIN   the plotline binary (default target/debug/plotline)
 #   CHROMIUM       the browser (default /usr/bin/chromium)
 set -euo pipefail
@@ -21,19 +23,42 @@ if [[ ! -f web/node_modules/.package-lock.json || web/package-lock.json -nt web/
 fi
 (cd web && npm run --silent build)
 
-"$bin" import geodata
+# The scratch database: same server and role, another name (any ?query of the URL is kept).
+base=${DATABASE_URL%%\?*}
+query=${DATABASE_URL#"$base"}
+scratch_db=plotline_browser_$$
+scratch_url="${base%/*}/$scratch_db$query"
+admin_url=$DATABASE_URL
+psql -X -q -v ON_ERROR_STOP=1 "$admin_url" -c "CREATE DATABASE $scratch_db" >/dev/null
+server=
+log=
+cleanup() {
+  if [[ -n $server ]]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  if [[ -n $log ]]; then rm -f "$log"; fi
+  psql -X -q "$admin_url" -c "DROP DATABASE IF EXISTS $scratch_db WITH (FORCE)" >/dev/null || true
+}
+trap cleanup EXIT
+export DATABASE_URL=$scratch_url
+
+"$bin" import geodata >/dev/null
+# A planner of Kildedal, signed in through the page's form, and an API token for the changes
+# the tests make behind the page's back.
+planner_password=$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')
+if ! out=$(printf '%s\n' "$planner_password" | "$bin" user add anna --role planner --area kildedal 2>&1); then
+  echo "$out" >&2
+  exit 1
+fi
+planner_token=$("$bin" token create --user anna --expires 2h --name browser-tests 2>/dev/null) \
+  || { echo "browser-test: could not create the test token" >&2; exit 1; }
 
 port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
 url="http://127.0.0.1:$port"
 log=$(mktemp -t plotline-browser-test.XXXXXX)
 PLOTLINE_WEB_DIR="$repo/web/dist" "$bin" serve --listen "127.0.0.1:$port" >"$log" 2>&1 &
 server=$!
-cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  rm -f "$log"
-}
-trap cleanup EXIT
 
 healthy() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$url/health"; }
 for _ in $(seq 1 100); do
@@ -48,5 +73,6 @@ done
 healthy || { echo "browser-test: $url/health did not answer; server log:" >&2; cat "$log" >&2; exit 1; }
 
 mkdir -p test-artifacts
-echo "browser-test: testing $url"
-PLOTLINE_URL=$url node --test --test-concurrency=1 web/tests/
+echo "browser-test: testing $url (database $scratch_db)"
+PLOTLINE_URL=$url PLOTLINE_TEST_USER=anna PLOTLINE_TEST_PASSWORD=$planner_password PLOTLINE_TEST_TOKEN=$planner_token \
+  node --test --test-concurrency=1 web/tests/
