@@ -338,6 +338,34 @@ describe('editing a plot', { skip }, () => {
   });
 });
 
+describe('an ended session', { skip }, () => {
+  test('a save after the session ended asks to sign in again, and the edit is kept and saved', T, async () => {
+    const plot = await item('plots', 'KD-24');
+    const { page, context } = await openSignedIn('plot=KD-24');
+    try {
+      await waitFor(page, '#panel #edit-status');
+      await page.fill('#edit-planned_jobs', '77');
+      await page.fill('#edit-reason', 'Erhvervsdel udvidet');
+      sql(`DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = '${USER}')`);
+      await page.click('[data-action="save"]');
+      await page.waitForSelector('#sign-in-dialog[open]');
+      assert.equal(await page.textContent('#sign-in-error'), 'You are no longer signed in, so nothing was saved. Sign in again, then press "Save".');
+      assert.equal(await page.inputValue('#sign-in-username'), USER);
+      await page.fill('#sign-in-password', PASSWORD);
+      await page.click('#sign-in-submit');
+      await page.waitForFunction(() => !document.querySelector('#sign-in-dialog').open);
+      assert.equal(await page.inputValue('#edit-planned_jobs'), '77', 'the edit is kept');
+      assert.equal(await page.inputValue('#edit-reason'), 'Erhvervsdel udvidet');
+      await page.click('[data-action="save"]');
+      await waitFor(page, '#edit-message.ok');
+      assert.equal((await item('plots', 'KD-24')).properties.planned_jobs, 77);
+      assert.notEqual(plot.properties.planned_jobs, 77);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('live changes', { skip }, () => {
   test('a change made through the API appears on the page without a reload, and warns a planner editing it', T, async () => {
     const [kd21, kd23] = await Promise.all([item('plots', 'KD-21'), item('plots', 'KD-23')]);

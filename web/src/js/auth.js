@@ -102,11 +102,18 @@ export class Auth {
     this.dialog.querySelector('#sign-in-cancel').textContent = t('auth.cancel');
   }
 
-  open() {
-    this.showError('');
+  /** Show the sign-in dialog, with `message` (why) where errors go; the user name is filled in again. */
+  open(message = '') {
+    const user = this.session.username || '';
     this.form.reset();
-    this.dialog.showModal();
-    this.form.elements.username.focus();
+    this.form.elements.username.value = user;
+    this.showError('');
+    if (message) {
+      this.error.textContent = message;
+      this.error.hidden = false;
+    }
+    if (!this.dialog.open) this.dialog.showModal();
+    (user ? this.form.elements.password : this.form.elements.username).focus();
   }
 
   close() {

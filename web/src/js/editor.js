@@ -117,6 +117,8 @@ export class Planner {
       this.state.message = null;
       this.state.conflict = null;
     }
+    // Signed in again after the session ended: the draft is still there, the old complaint is not.
+    if (this.state && this.mayEdit() && this.state.message?.kind === 'error') this.state.message = null;
     if (this.state) this.state.history = { status: 'idle', groups: [], error: null, all: false };
   }
 
@@ -549,9 +551,11 @@ export class Planner {
         break;
       }
       case 401:
+        // The session has ended: sign in again here, and what was typed is still there to save.
         s.message = { kind: 'error', text: t('edit.signed_out') };
-        this.auth.refresh();
-        break;
+        this.renderEdit();
+        this.auth.open(t('edit.signed_out'));
+        return;
       case 403:
         if (e.code === 'csrf') {
           this.auth.refresh();
