@@ -125,7 +125,18 @@ async fn stream(
 ) -> Result<Response> {
     let pairs = params(query, &["since"])?;
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let since = parse_since(param(&pairs, "since").or(resume))?;
+    // A reconnecting EventSource sends the last id it saw: that wins over the URL's `since`.
+    let since = parse_since(resume.or(param(&pairs, "since")))?;
+    // From a time: start after the last change before it, and go on by id.
+    let start = match since {
+        Since::Id(id) => id,
+        Since::Time(t) => {
+            sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM history WHERE changed_at < $1")
+                .bind(t)
+                .fetch_one(&state.pool)
+                .await?
+        }
+    };
     let mut listener = PgListener::connect_with(&state.pool).await?;
     listener.listen("plotline_changes").await?;
     let internal = caller.is_some();
@@ -133,11 +144,8 @@ async fn stream(
     let (sender, receiver) =
         tokio::sync::mpsc::channel::<std::result::Result<Event, Infallible>>(64);
     tokio::spawn(async move {
-        let mut last = match since {
-            Since::Id(id) => id,
-            Since::Time(_) => 0,
-        };
-        let mut since = since;
+        let mut last = start;
+        let mut since = Since::Id(start);
         loop {
             // Everything after the last sent id; notifications only say "look again".
             let entries = match page(&pool, &since, MAX_CHANGES, internal).await {
@@ -158,12 +166,16 @@ async fn stream(
                 }
             }
             since = Since::Id(last);
-            match listener.recv().await {
-                Ok(_) => {}
-                Err(e) => {
-                    tracing::warn!(error = %e, "changes listener failed");
-                    return;
+            // Wait for a change, or for the client to leave: then the LISTEN connection goes
+            // back to the pool at once, not at the next change.
+            tokio::select! {
+                received = listener.recv() => {
+                    if let Err(e) = received {
+                        tracing::warn!(error = %e, "changes listener failed");
+                        return;
+                    }
                 }
+                () = sender.closed() => return,
             }
         }
     });

@@ -157,7 +157,12 @@ fn cors(origins: &[String]) -> CorsLayer {
             header::HeaderName::from_static("content-crs"),
             header::HeaderName::from_static("x-change-reason"),
         ])
-        .expose_headers([header::ETAG, header::HeaderName::from_static("content-crs")]);
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LOCATION,
+            header::HeaderName::from_static("content-crs"),
+        ]);
     let list: Vec<header::HeaderValue> = origins
         .iter()
         .filter(|o| o.as_str() != "*")

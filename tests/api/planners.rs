@@ -859,3 +859,45 @@ async fn changes_feed_and_live_stream(pool: PgPool) {
         StatusCode::BAD_REQUEST
     );
 }
+
+/// A page that closes its change stream gives the LISTEN connection back at once, not at the
+/// next change (else a few closed tabs would drain the pool).
+#[sqlx::test]
+async fn closed_streams_free_their_connection(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let listening = || async {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        n
+    };
+    // From the latest change on: the streams have nothing to send, only to wait.
+    let since = get(&app, "/changes?limit=1000").await.json["next_since"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..5 {
+        let stream = app
+            .clone()
+            .oneshot(
+                Request::get(format!("/changes/stream?since={since}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(stream.status(), StatusCode::OK);
+        drop(stream);
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while listening().await > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} LISTEN connections still held",
+            listening().await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}

@@ -23,11 +23,6 @@ before(async () => {
   if (skip) return;
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launch();
-  // Stopgap for a server bug: each /changes/stream keeps a pooled database connection (its
-  // LISTEN) until it next has a change to send, also after its page has gone; the earlier test
-  // files' pages would hold most of the pool (16). One recorded change lets them all go.
-  const kd25 = await item('plots', 'KD-25');
-  await patchWithToken('plots', kd25.id, { properties: { planned_jobs: kd25.properties.planned_jobs } }, 'browser tests: start');
 });
 after(async () => {
   await browser?.close();
