@@ -23,6 +23,22 @@ struct Negotiated {
     etag: String,
 }
 
+impl Negotiated {
+    /// The answer: `body` as JSON of `json_type`, or the HTML page `html` makes of it.
+    fn respond(
+        &self,
+        json_type: &'static str,
+        body: &Value,
+        html: impl FnOnce(&Value) -> String,
+    ) -> Response {
+        let text = match self.format {
+            Format::Json => body.to_string(),
+            Format::Html => html(body),
+        };
+        answer(self.format, json_type, text, &self.etag)
+    }
+}
+
 async fn negotiate(
     state: &AppState,
     method: &Method,
@@ -69,11 +85,7 @@ pub(crate) async fn landing(
             link(format!("{b}/collections"), "data", "application/json", "The collections"),
         ],
     });
-    let text = match n.format {
-        Format::Json => body.to_string(),
-        Format::Html => html::landing(&body),
-    };
-    Ok(answer(n.format, "application/json", text, &n.etag))
+    Ok(n.respond("application/json", &body, html::landing))
 }
 
 pub(super) async fn conformance(
@@ -93,11 +105,9 @@ pub(super) async fn conformance(
         .copied()
         .collect();
     let body = json!({ "conformsTo": classes });
-    let text = match n.format {
-        Format::Json => body.to_string(),
-        Format::Html => html::list_page("Conformance", &classes),
-    };
-    Ok(answer(n.format, "application/json", text, &n.etag))
+    Ok(n.respond("application/json", &body, |_| {
+        html::list_page("Conformance", &classes)
+    }))
 }
 
 /// A collection's extent: the CRS84 box (absent when empty) and the first and last change.
@@ -169,11 +179,7 @@ pub(super) async fn collections(
         ],
         "collections": list,
     });
-    let text = match n.format {
-        Format::Json => body.to_string(),
-        Format::Html => html::collections(&body),
-    };
-    Ok(answer(n.format, "application/json", text, &n.etag))
+    Ok(n.respond("application/json", &body, html::collections))
 }
 
 fn find(id: &str) -> Result<&'static OgcCollection> {
@@ -197,11 +203,7 @@ pub(super) async fn collection(
         Err(r) => return Ok(r),
     };
     let body = describe(&state, c, &n.base).await?;
-    let text = match n.format {
-        Format::Json => body.to_string(),
-        Format::Html => html::collection(&body),
-    };
-    Ok(answer(n.format, "application/json", text, &n.etag))
+    Ok(n.respond("application/json", &body, html::collection))
 }
 
 /// JSON Schema of what may be filtered on (Part 3).
@@ -245,9 +247,7 @@ pub(super) async fn queryables(
         "properties": properties,
         "additionalProperties": false,
     });
-    let text = match n.format {
-        Format::Json => body.to_string(),
-        Format::Html => html::queryables(c.title, &body),
-    };
-    Ok(answer(n.format, "application/schema+json", text, &n.etag))
+    Ok(n.respond("application/schema+json", &body, |b| {
+        html::queryables(c.title, b)
+    }))
 }

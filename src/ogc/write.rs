@@ -960,15 +960,13 @@ pub(super) async fn patch(
     body: Bytes,
 ) -> Result<Response> {
     let target = Target::of(&collection)?;
-    let mut body = crate::http::json_body(&body)?;
+    let body = crate::http::json_body(&body)?;
     if !body.is_object() {
         return Err(Error::unprocessable(
             "body",
             "a merge patch is a JSON object such as {\"properties\": {\"status\": \"reserved\"}}",
         ));
     }
-    body.as_object_mut()
-        .map(|o| o.entry("type").or_insert(json!("Feature")));
     replace(
         &state,
         &caller,
