@@ -26,6 +26,7 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         cors_origins: config.cors_origins.clone(),
         login_limiter: Default::default(),
         secure_cookies: config.secure_cookies,
+        summaries: Default::default(),
     };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

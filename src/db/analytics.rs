@@ -1,46 +1,144 @@
 //! Fetching the facts for the area figures, in one round trip each.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::PgPool;
 
 use crate::domain::summary::{
-    AreaFacts, BuildingFacts, Facts, GoalFacts, MunicipalJobs, PlotFacts,
+    failing_combinations, uncertified_combinations, AreaFacts, BuildingGroup, Facts, GoalFacts,
+    LargeOffice, ListedBuilding, MunicipalJobs, PlotGroup, PlotRatioFacts, YearRow,
 };
-use crate::domain::transit::BRT_STOP_RADIUS_M;
+use crate::domain::transit::{
+    BRT_STOP_RADIUS_M, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
+    STATION_NEAR_RADIUS_M,
+};
 use crate::{Error, Result};
 
-#[allow(clippy::type_complexity)]
-type FactsRow = (
-    Option<Json<AreaFacts>>,
-    Json<Vec<PlotFacts>>,
-    Json<Vec<BuildingFacts>>,
-    Json<Vec<GoalFacts>>,
-    Json<Vec<MunicipalJobs>>,
-);
+/// `sql/area_summary_facts.sql` over the live tables, and over the rows as they stood at `$2`.
+static FACTS_NOW: LazyLock<String> = LazyLock::new(|| facts_query(false));
+static FACTS_AS_OF: LazyLock<String> = LazyLock::new(|| facts_query(true));
 
-/// The facts of an area as they stood at `as_of` (now when `None`); `None` for an unknown slug.
+fn facts_query(as_of: bool) -> String {
+    let words: [(&str, &str); 5] = if as_of {
+        [
+            ("{plots}", "plots_as_of($2)"),
+            ("{buildings}", "buildings_as_of($2)"),
+            ("{dgnb_records}", "dgnb_records_as_of($2)"),
+            ("{materialized}", "MATERIALIZED"),
+            ("{buildings_near_stops}", "b"),
+        ]
+    } else {
+        [
+            ("{plots}", "plots"),
+            ("{buildings}", "buildings"),
+            ("{dgnb_records}", "dgnb_records"),
+            ("{materialized}", "NOT MATERIALIZED"),
+            ("{buildings_near_stops}", "buildings"),
+        ]
+    };
+    words.into_iter().fold(
+        include_str!("sql/area_summary_facts.sql").to_owned(),
+        |sql, (word, by)| sql.replace(word, by),
+    )
+}
+
+/// One row of `sql/area_summary_facts.sql`: every column but `version` is NULL when the caller
+/// already had the summary of this data version.
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    version: i64,
+    area: Option<Json<AreaFacts>>,
+    plot_groups: Option<Json<Vec<PlotGroup>>>,
+    building_groups: Option<Json<Vec<BuildingGroup>>>,
+    certificates_by_year: Option<Json<Vec<YearRow>>>,
+    plot_ratios: Option<Json<Vec<PlotRatioFacts>>>,
+    over_max: Option<Json<Vec<PlotRatioFacts>>>,
+    over_max_count: Option<i64>,
+    failing: Option<Json<Vec<ListedBuilding>>>,
+    uncertified: Option<Json<Vec<ListedBuilding>>>,
+    large_offices: Option<Json<Vec<LargeOffice>>>,
+    large_offices_count: Option<i64>,
+    goals: Option<Json<Vec<GoalFacts>>>,
+    municipal_jobs: Option<Json<Vec<MunicipalJobs>>>,
+}
+
+/// What [`area_facts`] found.
+#[derive(Debug)]
+pub enum AreaFactsAnswer {
+    /// No area has this slug.
+    UnknownArea,
+    /// The data is still at the version the caller named.
+    Unchanged,
+    /// The facts, read at data version `version`.
+    Facts { version: i64, facts: Box<Facts> },
+}
+
+fn list<T>(l: Option<Json<Vec<T>>>) -> Vec<T> {
+    l.map(|Json(l)| l).unwrap_or_default()
+}
+
+fn count(n: Option<i64>) -> usize {
+    n.and_then(|n| usize::try_from(n).ok()).unwrap_or(0)
+}
+
+/// The facts of an area as they stood at `as_of` (now when `None`), with at most `list_limit`
+/// entries per list, in one round trip. With `known_version` set, and the data unchanged
+/// since, the database only answers that it is unchanged.
 #[tracing::instrument(skip(pool))]
 pub async fn area_facts(
     pool: &PgPool,
     slug: &str,
     as_of: Option<DateTime<Utc>>,
-) -> Result<Option<Facts>> {
-    let row: FactsRow = sqlx::query_as(include_str!("sql/area_summary_facts.sql"))
+    list_limit: usize,
+    known_version: Option<i64>,
+) -> Result<AreaFactsAnswer> {
+    let sql = if as_of.is_some() {
+        &FACTS_AS_OF
+    } else {
+        &FACTS_NOW
+    };
+    let row: FactsRow = sqlx::query_as(sql.as_str())
         .bind(slug)
         .bind(as_of)
         .bind(BRT_STOP_RADIUS_M)
+        .bind(STATION_NEAR_RADIUS_M)
+        .bind(CYCLE_SUPERHIGHWAY_RADIUS_M)
+        .bind(LARGE_OFFICE_FLOOR_AREA_M2)
+        .bind(i64::try_from(list_limit).unwrap_or(i64::MAX))
+        .bind(failing_combinations())
+        .bind(uncertified_combinations())
+        .bind(known_version)
         .fetch_one(pool)
         .await?;
-    let (area, plots, buildings, goals, municipal_jobs) = row;
-    Ok(area.map(|Json(area)| Facts {
+    if known_version == Some(row.version) {
+        return Ok(AreaFactsAnswer::Unchanged);
+    }
+    let Some(Json(area)) = row.area else {
+        return Ok(AreaFactsAnswer::UnknownArea);
+    };
+    let facts = Facts {
         area,
-        plots: plots.0,
-        buildings: buildings.0,
-        goals: goals.0,
-        municipal_jobs: municipal_jobs.0,
-    }))
+        plot_groups: list(row.plot_groups),
+        building_groups: list(row.building_groups),
+        certificates_by_year: list(row.certificates_by_year),
+        plot_ratios: list(row.plot_ratios),
+        over_max: list(row.over_max),
+        over_max_count: count(row.over_max_count),
+        failing: list(row.failing),
+        uncertified: list(row.uncertified),
+        large_offices: list(row.large_offices),
+        large_offices_count: count(row.large_offices_count),
+        goals: list(row.goals),
+        municipal_jobs: list(row.municipal_jobs),
+        list_limit,
+    };
+    Ok(AreaFactsAnswer::Facts {
+        version: row.version,
+        facts: Box::new(facts),
+    })
 }
 
 /// When the area's history begins: its earliest recorded change of a plot or building.

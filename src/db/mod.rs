@@ -24,12 +24,19 @@ pub async fn connect_and_migrate(url: &DatabaseUrl) -> Result<PgPool> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(session_settings(options))
         .await
         .map_err(|e| Error::Internal(format!("cannot connect to the database at {url}: {e}")))?;
     check_postgis(&pool).await?;
     crate::MIGRATOR.run(&pool).await?;
     Ok(pool)
+}
+
+/// Settings for every connection. JIT compilation off: plotline's queries are short, and JIT
+/// doubled the time of an area summary over 100,000 plots (`scripts/bench-summary.sh`).
+/// A larger `work_mem` keeps that summary's sorts in memory instead of temporary files.
+pub fn session_settings(options: PgConnectOptions) -> PgConnectOptions {
+    options.options([("jit", "off"), ("work_mem", "32MB")])
 }
 
 /// Fails with an actionable message when the server has no PostGIS 3 to offer.

@@ -2,19 +2,21 @@
 //! to the goals, computed from the facts PostGIS measured (areas in m², distances in metres,
 //! EPSG:25832). Pure: `db::analytics` fetches the facts, this module does the arithmetic, so
 //! each rule is the same one the importer and the write path use.
+//!
+//! The facts come grouped: the database sums plots and buildings by everything a figure tells
+//! apart (status, land use, DGNB combination, whether within each transit radius), so a summary
+//! of 100,000 plots reads a few hundred groups, not 100,000 rows. The radii and the DGNB rule
+//! go to the database from here as parameters ([`failing_combinations`]); lists (plots over
+//! their maximum, failing buildings …) come as their first entries by reference and a count.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
 use super::goals::{self, Development, Progress};
 use super::mix::{entropy_index, share};
 use super::plot_ratio;
-use super::transit::{
-    is_station_near, BrtStatus, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
-};
+use super::transit::BrtStatus;
 use super::{LandUse, PlotStatus};
 
 /// The area itself.
@@ -28,47 +30,42 @@ pub struct AreaFacts {
     pub development: String,
 }
 
-/// One plot as the summary needs it. The facts query sends it as an array in this field order.
+/// Plots that share everything a figure distinguishes, with their sums.
 #[derive(Debug, Clone, Deserialize)]
-pub struct PlotFacts {
-    pub reference: String,
-    pub land_use: LandUse,
+pub struct PlotGroup {
     pub status: PlotStatus,
-    pub plot_area_m2: f64,
-    pub max_plot_ratio_pct: Option<f64>,
-    pub planned_homes: i64,
-    pub planned_jobs: i64,
-    /// Gross floor area of the plot's buildings, built and planned (m²).
-    pub floor_area_m2: f64,
-    pub station_distance_m: Option<f64>,
-    pub cycle_superhighway_distance_m: Option<f64>,
+    pub land_use: LandUse,
+    /// Within [`STATION_NEAR_RADIUS_M`](super::transit::STATION_NEAR_RADIUS_M) of a station.
+    pub near_station: bool,
+    /// Within [`CYCLE_SUPERHIGHWAY_RADIUS_M`](super::transit::CYCLE_SUPERHIGHWAY_RADIUS_M) of a
+    /// cycle superhighway.
+    pub near_cycle: bool,
     /// Statuses of the BRT lines with a stop within the BRT radius.
     pub brt_statuses_nearby: Vec<BrtStatus>,
+    pub plots: usize,
+    pub plot_area_m2: f64,
+    pub planned_homes: i64,
+    pub planned_jobs: i64,
 }
 
-/// One building as the summary needs it. The facts query sends it as an array in this field
-/// order.
+/// Buildings that share everything a figure distinguishes, with their floor areas by use (m²).
 #[derive(Debug, Clone, Deserialize)]
-pub struct BuildingFacts {
-    pub reference: String,
-    pub name: String,
-    pub construction_status: String,
+pub struct BuildingGroup {
+    pub dgnb_phase: DgnbPhase,
+    pub dgnb_target_level: Option<DgnbLevel>,
+    pub dgnb_achieved_level: Option<DgnbLevel>,
+    pub near_station: bool,
+    pub near_cycle: bool,
+    pub brt_statuses_nearby: Vec<BrtStatus>,
+    pub buildings: usize,
     pub floor_area_residential_m2: f64,
     pub floor_area_office_m2: f64,
     pub floor_area_laboratory_m2: f64,
     pub floor_area_retail_m2: f64,
     pub floor_area_other_m2: f64,
-    pub station_distance_m: Option<f64>,
-    pub cycle_superhighway_distance_m: Option<f64>,
-    pub brt_statuses_nearby: Vec<BrtStatus>,
-    pub dgnb_phase: DgnbPhase,
-    pub dgnb_target_level: Option<DgnbLevel>,
-    pub dgnb_achieved_level: Option<DgnbLevel>,
-    pub dgnb_total_score_pct: Option<f64>,
-    pub dgnb_issued_on: Option<NaiveDate>,
 }
 
-impl BuildingFacts {
+impl BuildingGroup {
     /// Floor area by use, in the order of [`FLOOR_USES`].
     fn floor_by_use(&self) -> [f64; 5] {
         [
@@ -85,13 +82,46 @@ impl BuildingFacts {
     }
 
     fn dgnb(&self) -> DgnbRecord {
-        DgnbRecord {
-            phase: self.dgnb_phase,
-            target_level: self.dgnb_target_level,
-            achieved_level: self.dgnb_achieved_level,
-            total_score_pct: self.dgnb_total_score_pct,
-        }
+        dgnb_record(
+            self.dgnb_phase,
+            self.dgnb_target_level,
+            self.dgnb_achieved_level,
+        )
     }
+}
+
+/// The DGNB record the area rule looks at; the total score does not enter it.
+fn dgnb_record(
+    phase: DgnbPhase,
+    target_level: Option<DgnbLevel>,
+    achieved_level: Option<DgnbLevel>,
+) -> DgnbRecord {
+    DgnbRecord {
+        phase,
+        target_level,
+        achieved_level,
+        total_score_pct: None,
+    }
+}
+
+/// One plot of a plot-ratio list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PlotRatioFacts {
+    pub reference: String,
+    pub plot_area_m2: f64,
+    /// Gross floor area of the plot's buildings, built and planned (m²).
+    pub floor_area_m2: f64,
+    pub max_plot_ratio_pct: Option<f64>,
+}
+
+/// One building of a DGNB list.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ListedBuilding {
+    pub reference: String,
+    pub name: String,
+    pub dgnb_phase: DgnbPhase,
+    pub dgnb_target_level: Option<DgnbLevel>,
+    pub dgnb_achieved_level: Option<DgnbLevel>,
 }
 
 /// A goal from the `goals` table.
@@ -112,14 +142,74 @@ pub struct MunicipalJobs {
     pub jobs: i64,
 }
 
-/// Everything a summary is computed from.
+/// Everything a summary is computed from: the area's plots and buildings in groups, and the
+/// first [`Facts::list_limit`] entries (by reference) of each list.
 #[derive(Debug, Clone)]
 pub struct Facts {
     pub area: AreaFacts,
-    pub plots: Vec<PlotFacts>,
-    pub buildings: Vec<BuildingFacts>,
+    pub plot_groups: Vec<PlotGroup>,
+    pub building_groups: Vec<BuildingGroup>,
+    pub certificates_by_year: Vec<YearRow>,
+    /// The area's plots.
+    pub plot_ratios: Vec<PlotRatioFacts>,
+    /// The plots built over their maximum, and how many there are in all.
+    pub over_max: Vec<PlotRatioFacts>,
+    pub over_max_count: usize,
+    /// The buildings in the combinations of [`failing_combinations`].
+    pub failing: Vec<ListedBuilding>,
+    /// The buildings in the combinations of [`uncertified_combinations`].
+    pub uncertified: Vec<ListedBuilding>,
+    pub large_offices: Vec<LargeOffice>,
+    pub large_offices_count: usize,
     pub goals: Vec<GoalFacts>,
     pub municipal_jobs: Vec<MunicipalJobs>,
+    pub list_limit: usize,
+}
+
+fn level_key(level: Option<DgnbLevel>) -> &'static str {
+    level.map_or("-", DgnbLevel::as_str)
+}
+
+/// Every combination `required/target/achieved` of levels ('-' for none) that breaks the area
+/// rule of [`dgnb::check_area_target`], so that the database can list the buildings in them
+/// without a rule of its own.
+pub fn failing_combinations() -> Vec<String> {
+    let levels = || std::iter::once(None).chain(DgnbLevel::ALL.into_iter().map(Some));
+    let mut out = Vec::new();
+    for required in DgnbLevel::ALL {
+        for target in levels() {
+            for achieved in levels() {
+                let record = dgnb_record(DgnbPhase::None, target, achieved);
+                if !dgnb::check_area_target(&record, Some(required)).is_empty() {
+                    out.push(format!(
+                        "{}/{}/{}",
+                        required.as_str(),
+                        level_key(target),
+                        level_key(achieved)
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a building holds a certificate: a final or in-use certificate with a level.
+fn is_certified(phase: DgnbPhase, achieved: Option<DgnbLevel>) -> bool {
+    matches!(phase, DgnbPhase::Certificate | DgnbPhase::InUse) && achieved.is_some()
+}
+
+/// Every combination `phase/achieved` ('-' for no level) that is not (yet) certified.
+pub fn uncertified_combinations() -> Vec<String> {
+    let levels = std::iter::once(None).chain(DgnbLevel::ALL.into_iter().map(Some));
+    levels
+        .flat_map(|achieved| {
+            DgnbPhase::ALL
+                .into_iter()
+                .filter(move |phase| !is_certified(*phase, achieved))
+                .map(move |phase| format!("{}/{}", phase.as_str(), level_key(achieved)))
+        })
+        .collect()
 }
 
 /// The building floor-area uses, the set of the floor-area mix.
@@ -136,6 +226,9 @@ pub const DISTANCE_METHOD: &str =
 pub struct Summary {
     pub area: AreaOut,
     pub as_of: DateTime<Utc>,
+    /// Each list holds at most this many entries, the first by reference; its `_count` says how
+    /// many there are in all.
+    pub list_limit: usize,
     pub plots: PlotsOut,
     pub land_use_mix: MixOut,
     pub plot_ratio: PlotRatioOut,
@@ -198,8 +291,11 @@ pub struct FloorUseRow {
 pub struct PlotRatioOut {
     /// Floor area of all buildings × 100 / area of all plots.
     pub area_pct: Option<f64>,
+    /// The plots, the first `list_limit` by reference (all of them: `plots.count`).
     pub plots: Vec<PlotRatioRow>,
-    pub over_max: Vec<String>,
+    /// The plots built over their lokalplan maximum, the first `list_limit` by reference.
+    pub over_max: Vec<PlotRatioRow>,
+    pub over_max_count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -223,8 +319,12 @@ pub struct DgnbOut {
     pub compliant: Option<bool>,
     /// Every building holds a certificate at or above the area's level.
     pub fully_certified: Option<bool>,
+    /// Buildings that break the area's rule, the first `list_limit` by reference.
     pub failing: Vec<Failing>,
+    pub failing_count: usize,
+    /// Buildings without a certificate yet, the first `list_limit` by reference.
     pub not_yet_certified: Vec<NotCertified>,
+    pub not_yet_certified_count: usize,
     pub certificates_by_year: Vec<YearRow>,
 }
 
@@ -257,7 +357,7 @@ pub struct NotCertified {
     pub phase: DgnbPhase,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct YearRow {
     pub year: i32,
     pub count: usize,
@@ -283,10 +383,12 @@ pub struct TransitOut {
     pub station_600m: Served,
     pub brt_400m: Vec<BrtServed>,
     pub cycle_superhighway_250m: Served,
+    /// The first `list_limit` by reference.
     pub large_offices_outside_station_zone: Vec<LargeOffice>,
+    pub large_offices_outside_station_zone_count: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LargeOffice {
     pub reference: String,
     pub name: String,
@@ -316,47 +418,61 @@ fn ha(m2: f64) -> f64 {
 /// Shares of floor area (buildings) and of homes and jobs (plots) that satisfy a condition.
 fn served(
     facts: &Facts,
-    building: impl Fn(&BuildingFacts) -> bool,
-    plot: impl Fn(&PlotFacts) -> bool,
+    building: impl Fn(&BuildingGroup) -> bool,
+    plot: impl Fn(&PlotGroup) -> bool,
 ) -> Served {
-    let floor_total = total(facts.buildings.iter().map(BuildingFacts::floor_area_m2));
-    let floor_in = total(
-        facts
-            .buildings
-            .iter()
-            .filter(|b| building(b))
-            .map(BuildingFacts::floor_area_m2),
-    );
-    let sum = |f: &dyn Fn(&PlotFacts) -> i64, only: bool| -> f64 {
+    let floor = |only: bool| {
         total(
             facts
-                .plots
+                .building_groups
+                .iter()
+                .filter(|b| !only || building(b))
+                .map(BuildingGroup::floor_area_m2),
+        )
+    };
+    let sum = |f: fn(&PlotGroup) -> i64, only: bool| -> f64 {
+        total(
+            facts
+                .plot_groups
                 .iter()
                 .filter(|p| !only || plot(p))
                 .map(|p| f(p) as f64),
         )
     };
-    let homes = |p: &PlotFacts| p.planned_homes;
-    let jobs = |p: &PlotFacts| p.planned_jobs;
+    let homes = |p: &PlotGroup| p.planned_homes;
+    let jobs = |p: &PlotGroup| p.planned_jobs;
     Served {
-        floor_area_share: share(floor_in, floor_total),
-        homes_share: share(sum(&homes, true), sum(&homes, false)),
-        jobs_share: share(sum(&jobs, true), sum(&jobs, false)),
+        floor_area_share: share(floor(true), floor(false)),
+        homes_share: share(sum(homes, true), sum(homes, false)),
+        jobs_share: share(sum(jobs, true), sum(jobs, false)),
+    }
+}
+
+fn ratio_row(p: &PlotRatioFacts) -> PlotRatioRow {
+    let ratio = plot_ratio::plot_ratio_pct(p.floor_area_m2, p.plot_area_m2);
+    PlotRatioRow {
+        reference: p.reference.clone(),
+        plot_area_m2: p.plot_area_m2,
+        floor_area_m2: p.floor_area_m2,
+        plot_ratio_pct: ratio,
+        max_plot_ratio_pct: p.max_plot_ratio_pct,
+        over_max: plot_ratio::exceeds(ratio, p.max_plot_ratio_pct),
     }
 }
 
 /// Computes the summary of an area from its facts, as of `as_of`.
 pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
-    let plots_area_m2 = total(facts.plots.iter().map(|p| p.plot_area_m2));
+    let plots_area_m2 = total(facts.plot_groups.iter().map(|p| p.plot_area_m2));
+    let plot_count = facts.plot_groups.iter().map(|p| p.plots).sum();
 
     let by_status = PlotStatus::ALL
         .into_iter()
         .map(|status| {
             let (count, area_m2) = facts
-                .plots
+                .plot_groups
                 .iter()
                 .filter(|p| p.status == status)
-                .fold((0, 0.0), |(n, a), p| (n + 1, a + p.plot_area_m2));
+                .fold((0, 0.0), |(n, a), p| (n + p.plots, a + p.plot_area_m2));
             StatusRow {
                 status,
                 count,
@@ -371,7 +487,7 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
         .map(|u| {
             total(
                 facts
-                    .plots
+                    .plot_groups
                     .iter()
                     .filter(|p| p.land_use == *u)
                     .map(|p| p.plot_area_m2),
@@ -379,30 +495,13 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
         })
         .collect();
     let mut floor_m2 = [0.0; 5];
-    for b in &facts.buildings {
+    for b in &facts.building_groups {
         for (total, part) in floor_m2.iter_mut().zip(b.floor_by_use()) {
             *total += part;
         }
     }
     let floor_total = total(floor_m2.into_iter());
     let housing = share(floor_m2[0], floor_total);
-
-    let ratio_rows: Vec<PlotRatioRow> = facts
-        .plots
-        .iter()
-        .map(|p| {
-            let ratio = plot_ratio::plot_ratio_pct(p.floor_area_m2, p.plot_area_m2);
-            PlotRatioRow {
-                reference: p.reference.clone(),
-                plot_area_m2: p.plot_area_m2,
-                floor_area_m2: p.floor_area_m2,
-                plot_ratio_pct: ratio,
-                max_plot_ratio_pct: p.max_plot_ratio_pct,
-                over_max: plot_ratio::exceeds(ratio, p.max_plot_ratio_pct),
-            }
-        })
-        .collect();
-    let plots_floor_m2 = total(facts.plots.iter().map(|p| p.floor_area_m2));
 
     let brt_400m = BrtStatus::ALL
         .into_iter()
@@ -415,8 +514,6 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             ),
         })
         .collect();
-    let near_cycle = |d: Option<f64>| d.is_some_and(|d| d <= CYCLE_SUPERHIGHWAY_RADIUS_M);
-    let near_station = |d: Option<f64>| d.is_some_and(is_station_near);
 
     Summary {
         area: AreaOut {
@@ -427,8 +524,9 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             area_certification: facts.area.area_certification.clone(),
         },
         as_of,
+        list_limit: facts.list_limit,
         plots: PlotsOut {
-            count: facts.plots.len(),
+            count: plot_count,
             area_ha: ha(plots_area_m2),
             by_status,
         },
@@ -458,42 +556,19 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
                 .map(|h| (DGNB_URBAN_HOUSING_SHARE.0..=DGNB_URBAN_HOUSING_SHARE.1).contains(&h)),
         },
         plot_ratio: PlotRatioOut {
-            area_pct: plot_ratio::plot_ratio_pct(plots_floor_m2, plots_area_m2),
-            over_max: ratio_rows
-                .iter()
-                .filter(|r| r.over_max)
-                .map(|r| r.reference.clone())
-                .collect(),
-            plots: ratio_rows,
+            area_pct: plot_ratio::plot_ratio_pct(floor_total, plots_area_m2),
+            plots: facts.plot_ratios.iter().map(ratio_row).collect(),
+            over_max: facts.over_max.iter().map(ratio_row).collect(),
+            over_max_count: facts.over_max_count,
         },
         dgnb: dgnb_section(facts),
         transit: TransitOut {
             distance_method: DISTANCE_METHOD,
-            station_600m: served(
-                facts,
-                |b| near_station(b.station_distance_m),
-                |p| near_station(p.station_distance_m),
-            ),
+            station_600m: served(facts, |b| b.near_station, |p| p.near_station),
             brt_400m,
-            cycle_superhighway_250m: served(
-                facts,
-                |b| near_cycle(b.cycle_superhighway_distance_m),
-                |p| near_cycle(p.cycle_superhighway_distance_m),
-            ),
-            large_offices_outside_station_zone: facts
-                .buildings
-                .iter()
-                .filter(|b| {
-                    b.floor_area_office_m2 > LARGE_OFFICE_FLOOR_AREA_M2
-                        && !near_station(b.station_distance_m)
-                })
-                .map(|b| LargeOffice {
-                    reference: b.reference.clone(),
-                    name: b.name.clone(),
-                    office_floor_area_m2: b.floor_area_office_m2,
-                    nearest_station_distance_m: b.station_distance_m,
-                })
-                .collect(),
+            cycle_superhighway_250m: served(facts, |b| b.near_cycle, |p| p.near_cycle),
+            large_offices_outside_station_zone: facts.large_offices.clone(),
+            large_offices_outside_station_zone_count: facts.large_offices_count,
         },
         goals: goals_section(facts),
     }
@@ -501,36 +576,52 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
 
 fn dgnb_section(facts: &Facts) -> DgnbOut {
     let target = facts.area.target_dgnb_level;
+    let groups = &facts.building_groups;
+    let sum_of = |of: &mut dyn Iterator<Item = &BuildingGroup>| {
+        of.fold((0, 0.0), |(n, a), b| {
+            (n + b.buildings, a + b.floor_area_m2())
+        })
+    };
     let by_phase = DgnbPhase::ALL
         .into_iter()
         .map(|phase| {
-            let of_phase = facts.buildings.iter().filter(|b| b.dgnb_phase == phase);
+            let (buildings, floor_area_m2) =
+                sum_of(&mut groups.iter().filter(|b| b.dgnb_phase == phase));
             PhaseRow {
                 phase,
-                buildings: of_phase.clone().count(),
-                floor_area_m2: total(of_phase.map(BuildingFacts::floor_area_m2)),
+                buildings,
+                floor_area_m2,
             }
         })
         .collect();
     let levels = std::iter::once(None).chain(DgnbLevel::ALL.into_iter().map(Some));
     let by_level = levels
         .map(|level| {
-            let of_level = facts
-                .buildings
-                .iter()
-                .filter(|b| b.dgnb_achieved_level == level);
+            let (buildings, floor_area_m2) =
+                sum_of(&mut groups.iter().filter(|b| b.dgnb_achieved_level == level));
             LevelRow {
                 level: level.map_or("none", DgnbLevel::as_str).to_owned(),
-                buildings: of_level.clone().count(),
-                floor_area_m2: total(of_level.map(BuildingFacts::floor_area_m2)),
+                buildings,
+                floor_area_m2,
             }
         })
         .collect();
+    let failing_count = groups
+        .iter()
+        .filter(|b| !dgnb::check_area_target(&b.dgnb(), target).is_empty())
+        .map(|b| b.buildings)
+        .sum();
+    let not_yet_certified_count = groups
+        .iter()
+        .filter(|b| !is_certified(b.dgnb_phase, b.dgnb_achieved_level))
+        .map(|b| b.buildings)
+        .sum();
     let failing: Vec<Failing> = facts
-        .buildings
+        .failing
         .iter()
         .filter_map(|b| {
-            let violations = dgnb::check_area_target(&b.dgnb(), target);
+            let record = dgnb_record(b.dgnb_phase, b.dgnb_target_level, b.dgnb_achieved_level);
+            let violations = dgnb::check_area_target(&record, target);
             (!violations.is_empty()).then(|| Failing {
                 reference: b.reference.clone(),
                 name: b.name.clone(),
@@ -542,38 +633,29 @@ fn dgnb_section(facts: &Facts) -> DgnbOut {
             })
         })
         .collect();
-    let certified = |b: &BuildingFacts| {
-        matches!(b.dgnb_phase, DgnbPhase::Certificate | DgnbPhase::InUse)
-            && b.dgnb_achieved_level.is_some()
-    };
     let not_yet_certified: Vec<NotCertified> = facts
-        .buildings
+        .uncertified
         .iter()
-        .filter(|b| !certified(b))
         .map(|b| NotCertified {
             reference: b.reference.clone(),
             name: b.name.clone(),
             phase: b.dgnb_phase,
         })
         .collect();
-    let mut by_year: BTreeMap<i32, usize> = BTreeMap::new();
-    for date in facts.buildings.iter().filter_map(|b| b.dgnb_issued_on) {
-        *by_year.entry(date.year()).or_default() += 1;
-    }
+    let (buildings, floor_area_m2) = sum_of(&mut groups.iter());
     DgnbOut {
         target_level: target,
-        buildings: facts.buildings.len(),
-        floor_area_m2: total(facts.buildings.iter().map(BuildingFacts::floor_area_m2)),
+        buildings,
+        floor_area_m2,
         by_phase,
         by_level,
-        compliant: target.map(|_| failing.is_empty()),
-        fully_certified: target.map(|_| failing.is_empty() && not_yet_certified.is_empty()),
+        compliant: target.map(|_| failing_count == 0),
+        fully_certified: target.map(|_| failing_count == 0 && not_yet_certified_count == 0),
         failing,
+        failing_count,
         not_yet_certified,
-        certificates_by_year: by_year
-            .into_iter()
-            .map(|(year, count)| YearRow { year, count })
-            .collect(),
+        not_yet_certified_count,
+        certificates_by_year: facts.certificates_by_year.clone(),
     }
 }
 
@@ -585,7 +667,7 @@ fn goals_section(facts: &Facts) -> Vec<GoalOut> {
             let mut progress = Progress::default();
             match g.metric.as_str() {
                 "homes" | "jobs" if g.scope == facts.area.slug => {
-                    for p in &facts.plots {
+                    for p in &facts.plot_groups {
                         let amount = if g.metric == "homes" {
                             p.planned_homes
                         } else {
@@ -618,4 +700,38 @@ fn goals_section(facts: &Facts) -> Vec<GoalOut> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failing_combinations_follow_the_area_rule() {
+        let failing = failing_combinations();
+        let fails = |c: &str| failing.iter().any(|f| f == c);
+        // Gold required: no target, a lower target, or a lower achieved level fails.
+        assert!(fails("gold/-/-"));
+        assert!(fails("gold/silver/-"));
+        assert!(fails("gold/gold/silver"));
+        assert!(fails("gold/platinum/silver"));
+        assert!(!fails("gold/gold/-"));
+        assert!(!fails("gold/gold/gold"));
+        assert!(!fails("gold/platinum/platinum"));
+        // Silver required: a gold target achieving silver is fine.
+        assert!(!fails("silver/gold/silver"));
+        // No combination without a required level: an area without a target has no rule.
+        assert!(failing.iter().all(|f| !f.starts_with("-/")));
+    }
+
+    #[test]
+    fn uncertified_combinations_are_those_without_a_final_level() {
+        let open = uncertified_combinations();
+        let is_open = |c: &str| open.iter().any(|f| f == c);
+        assert!(is_open("none/-"));
+        assert!(is_open("pre_certificate/gold"));
+        assert!(is_open("certificate/-"));
+        assert!(!is_open("certificate/gold"));
+        assert!(!is_open("in_use/silver"));
+    }
 }

@@ -3,7 +3,10 @@
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::http::{header, HeaderMap, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -12,9 +15,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::{param, params, AppState};
-use crate::db::analytics;
+use crate::db::analytics::{self, AreaFactsAnswer};
 use crate::domain::goals::Progress;
 use crate::domain::summary::{summarise, Summary};
+use crate::ogc::{etag, not_modified, set_cache_headers, Format};
 use crate::{Error, Result};
 
 /// The most points one timeline answers with.
@@ -58,33 +62,122 @@ fn not_in_future(name: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>> {
     Ok(t)
 }
 
+/// Entries per list of a summary: the default, and the most one may ask for.
+const LIST_LIMIT: (usize, usize) = (100, 10_000);
+/// Summaries kept at most; beyond this the cache starts afresh.
+const CACHE_ENTRIES: usize = 256;
+
+/// The current summary of each area and list length, with the data version it was computed
+/// at. A request still asks the database, but while the version is unchanged the database only
+/// confirms it, and the summary is not computed again. Summaries of past dates are not kept.
+#[derive(Default)]
+pub struct SummaryCache {
+    entries: Mutex<HashMap<SummaryKey, Kept>>,
+}
+
+/// An area's slug and the list length.
+type SummaryKey = (String, usize);
+/// A summary and the data version it was computed at.
+type Kept = (i64, Arc<Summary>);
+
+impl SummaryCache {
+    fn get(&self, slug: &str, list_limit: usize) -> Option<Kept> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(&(slug.to_owned(), list_limit)).cloned()
+    }
+
+    fn put(&self, slug: &str, list_limit: usize, version: i64, summary: Arc<Summary>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CACHE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert((slug.to_owned(), list_limit), (version, summary));
+    }
+}
+
+/// A summary, and the data version it holds for when it is the current one.
 async fn facts_summary(
     state: &AppState,
     slug: &str,
     as_of: Option<DateTime<Utc>>,
-) -> Result<Summary> {
-    let facts = analytics::area_facts(&state.pool, slug, as_of)
-        .await?
-        .ok_or_else(|| Error::NotFound {
+    list_limit: usize,
+) -> Result<(Arc<Summary>, Option<i64>)> {
+    let cached = as_of
+        .is_none()
+        .then(|| state.summaries.get(slug, list_limit))
+        .flatten();
+    let known = cached.as_ref().map(|(version, _)| *version);
+    match analytics::area_facts(&state.pool, slug, as_of, list_limit, known).await? {
+        AreaFactsAnswer::Unchanged => {
+            let (version, summary) = cached.ok_or_else(|| {
+                Error::Internal("the database confirmed a summary not kept".into())
+            })?;
+            let mut now = (*summary).clone();
+            now.as_of = Utc::now();
+            Ok((Arc::new(now), Some(version)))
+        }
+        AreaFactsAnswer::UnknownArea => Err(Error::NotFound {
             what: "area",
             id: slug.to_owned(),
-        })?;
-    Ok(summarise(&facts, as_of.unwrap_or_else(Utc::now)))
+        }),
+        AreaFactsAnswer::Facts { version, facts } => {
+            let summary = Arc::new(summarise(&facts, as_of.unwrap_or_else(Utc::now)));
+            if as_of.is_some() {
+                return Ok((summary, None));
+            }
+            state
+                .summaries
+                .put(slug, list_limit, version, Arc::clone(&summary));
+            Ok((summary, Some(version)))
+        }
+    }
 }
 
 async fn summary(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response> {
-    let pairs = params(query, &["as_of", "f"])?;
+    let pairs = params(query, &["as_of", "f", "list_limit"])?;
     let as_of = param(&pairs, "as_of")
         .map(|v| parse_instant("as_of", v).and_then(|t| not_in_future("as_of", t)))
         .transpose()?;
-    let summary = facts_summary(&state, &slug, as_of).await?;
-    match param(&pairs, "f").unwrap_or("json") {
-        "json" => Ok(Json(summary).into_response()),
-        "csv" => Ok((
+    let list_limit = match param(&pairs, "list_limit") {
+        None => LIST_LIMIT.0,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n <= LIST_LIMIT.1)
+            .ok_or_else(|| {
+                Error::invalid_parameter(
+                    "list_limit",
+                    format!("`{v}` is not a whole number from 0 to {}", LIST_LIMIT.1),
+                )
+            })?,
+    };
+    let csv = match param(&pairs, "f").unwrap_or("json") {
+        "json" => false,
+        "csv" => true,
+        other => {
+            return Err(Error::invalid_parameter(
+                "f",
+                format!("`{other}` is not a format here: use json or csv"),
+            ))
+        }
+    };
+    let (summary, version) = facts_summary(&state, &slug, as_of, list_limit).await?;
+    // The current summary changes only with the data; `as_of` in the body says when it was
+    // read, so the ETag is weak.
+    let etag =
+        version.map(|v| format!("W/{}", etag(v, &method, &uri.to_string(), Format::Json, "")));
+    if let Some(response) = etag.as_deref().and_then(|e| not_modified(&headers, e)) {
+        return Ok(response);
+    }
+    let mut response = if csv {
+        (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (
@@ -92,14 +185,16 @@ async fn summary(
                     format!("attachment; filename=\"{slug}-summary.csv\""),
                 ),
             ],
-            to_csv(&serde_json::to_value(&summary).map_err(|e| Error::Internal(e.to_string()))?)?,
+            to_csv(&serde_json::to_value(&*summary).map_err(|e| Error::Internal(e.to_string()))?)?,
         )
-            .into_response()),
-        other => Err(Error::invalid_parameter(
-            "f",
-            format!("`{other}` is not a format here: use json or csv"),
-        )),
+            .into_response()
+    } else {
+        Json(&*summary).into_response()
+    };
+    if let Some(etag) = etag {
+        set_cache_headers(response.headers_mut(), &etag);
     }
+    Ok(response)
 }
 
 /// The summary as CSV with two columns, `figure` and `value`: one row per number or text, its
@@ -280,7 +375,8 @@ async fn timeline(
     }
     let mut points = Vec::with_capacity(dates.len());
     for d in dates {
-        let s = facts_summary(&state, &slug, Some(end_of_day(d))).await?;
+        // Lists are not part of a timeline point.
+        let (s, _) = facts_summary(&state, &slug, Some(end_of_day(d)), 0).await?;
         points.push(TimelinePoint::of(d, &s));
     }
     Ok(Json(json!({ "area": slug, "interval": interval, "points": points })).into_response())

@@ -23,6 +23,8 @@ use axum::extract::Query;
 
 use crate::{Error, Result};
 
+pub use analytics::SummaryCache;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
@@ -35,6 +37,8 @@ pub struct AppState {
     pub login_limiter: std::sync::Arc<crate::auth::LoginLimiter>,
     /// Whether the session cookie is marked Secure (behind HTTPS).
     pub secure_cookies: bool,
+    /// The latest summary of each area, kept until the data changes.
+    pub summaries: std::sync::Arc<SummaryCache>,
 }
 
 impl AppState {
@@ -46,6 +50,7 @@ impl AppState {
             cors_origins: Vec::new(),
             login_limiter: Default::default(),
             secure_cookies: false,
+            summaries: Default::default(),
         }
     }
 }

@@ -108,7 +108,15 @@ async fn testby_figures_match_the_hand_computation(pool: PgPool) {
         0.0,
         "P3 ratio",
     );
-    assert_eq!(ratio["over_max"], serde_json::json!(["P2"]));
+    assert_eq!(ratio["over_max"].as_array().unwrap().len(), 1);
+    assert_eq!(ratio["over_max"][0]["reference"], "P2");
+    close(
+        &ratio["over_max"][0]["plot_ratio_pct"],
+        60.0,
+        "P2 in over_max",
+    );
+    assert_eq!(ratio["over_max_count"], 1);
+    assert_eq!(s["list_limit"], 100);
 
     // Station proximity: B1 is 121.7 m and B2 220.9 m from the station, B3 1020.2 m: 24,000 of
     // 26,000 m² within 600 m. Homes: P1's 100 of 100. Jobs: P2's 400 of 500 (P4 is 1000 m off).
@@ -145,6 +153,7 @@ async fn testby_figures_match_the_hand_computation(pool: PgPool) {
         .as_array()
         .unwrap();
     assert_eq!(offices.len(), 1);
+    assert_eq!(transit["large_offices_outside_station_zone_count"], 1);
     assert_eq!(offices[0]["reference"], "B3");
     close(
         &offices[0]["nearest_station_distance_m"],
@@ -164,6 +173,8 @@ async fn testby_figures_match_the_hand_computation(pool: PgPool) {
         .map(|f| f["reference"].as_str().unwrap())
         .collect();
     assert_eq!(failing, ["B2", "B3"]);
+    assert_eq!(dgnb["failing_count"], 2);
+    assert_eq!(dgnb["not_yet_certified_count"], 2);
     assert!(dgnb["failing"][0]["reason"]
         .as_str()
         .unwrap()
@@ -541,4 +552,129 @@ async fn kildedal_figures_agree_with_geo(pool: PgPool) {
     );
     // The Gold rule holds in the shipped data set.
     assert_eq!(s["dgnb"]["compliant"], true, "{}", s["dgnb"]["failing"]);
+}
+
+/// The summary without the instant it was read at.
+fn figures(mut summary: Value) -> Value {
+    summary.as_object_mut().unwrap().remove("as_of");
+    summary
+}
+
+#[sqlx::test(fixtures("analytics"))]
+async fn lists_stop_at_list_limit_and_say_how_many_there_are(pool: PgPool) {
+    let app = app(&pool);
+    let all = get(&app, "/areas/testby/summary").await.json;
+    let one = get(&app, "/areas/testby/summary?list_limit=1").await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text);
+    let one = one.json;
+    assert_eq!(one["list_limit"], 1);
+    // The first by reference, and the count of all.
+    let refs = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reference"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(refs(&one["plot_ratio"]["plots"]), ["P1"]);
+    assert_eq!(refs(&one["dgnb"]["failing"]), ["B2"]);
+    assert_eq!(one["dgnb"]["failing_count"], 2);
+    assert_eq!(refs(&one["dgnb"]["not_yet_certified"]), ["B2"]);
+    assert_eq!(one["dgnb"]["not_yet_certified_count"], 2);
+    assert_eq!(one["plots"]["count"], 4);
+
+    let none = get(&app, "/areas/testby/summary?list_limit=0").await.json;
+    for list in [
+        &none["plot_ratio"]["plots"],
+        &none["plot_ratio"]["over_max"],
+        &none["dgnb"]["failing"],
+        &none["dgnb"]["not_yet_certified"],
+        &none["transit"]["large_offices_outside_station_zone"],
+    ] {
+        assert_eq!(list, &serde_json::json!([]));
+    }
+    assert_eq!(none["plot_ratio"]["over_max_count"], 1);
+    assert_eq!(
+        none["transit"]["large_offices_outside_station_zone_count"],
+        1
+    );
+    // Everything but the lists is the same however long they are.
+    for part in ["plots", "land_use_mix", "goals"] {
+        assert_eq!(none[part], all[part], "{part}");
+    }
+    assert_eq!(none["dgnb"]["by_level"], all["dgnb"]["by_level"]);
+    assert_eq!(
+        none["transit"]["station_600m"],
+        all["transit"]["station_600m"]
+    );
+
+    for bad in ["10001", "-1", "many"] {
+        let a = get(&app, &format!("/areas/testby/summary?list_limit={bad}")).await;
+        assert_error(&a, StatusCode::BAD_REQUEST, bad);
+        assert_eq!(a.json["error"]["parameter"], "list_limit");
+    }
+}
+
+#[sqlx::test(fixtures("analytics"))]
+async fn a_kept_summary_follows_every_change(pool: PgPool) {
+    // One app, so one summary cache, across the requests.
+    let app = app(&pool);
+    let first = get(&app, "/areas/testby/summary").await;
+    let etag = first.headers[axum::http::header::ETAG]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(etag.starts_with("W/\""), "{etag}");
+    let again = get(&app, "/areas/testby/summary").await;
+    assert_eq!(figures(again.json.clone()), figures(first.json.clone()));
+    assert_eq!(again.headers[axum::http::header::ETAG], etag.as_str());
+    let revalidated = crate::helpers::request(
+        &app,
+        axum::http::Request::get("/areas/testby/summary")
+            .header(axum::http::header::IF_NONE_MATCH, &etag)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+
+    // A change made behind the service's back (psql, an import) shows at once.
+    sqlx::query("UPDATE plots SET status = 'withdrawn' WHERE reference = 'P2'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let after = get(&app, "/areas/testby/summary").await;
+    assert_ne!(after.headers[axum::http::header::ETAG], etag.as_str());
+    assert_eq!(
+        row(&after.json["plots"]["by_status"], "status", "withdrawn")["count"],
+        1
+    );
+    let stale = crate::helpers::request(
+        &app,
+        axum::http::Request::get("/areas/testby/summary")
+            .header(axum::http::header::IF_NONE_MATCH, &etag)
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::OK);
+
+    // The same figures as a fresh service computes.
+    let fresh = get(&self::app(&pool), "/areas/testby/summary").await;
+    assert_eq!(figures(after.json), figures(fresh.json));
+}
+
+#[sqlx::test]
+async fn the_history_rebuilds_the_live_figures(pool: PgPool) {
+    // The summary over the history (as_of) and over the live tables are two plans of one
+    // query: at a time after the last change they must agree to the last digit.
+    let app = seeded(&pool).await;
+    let later = (chrono::Utc::now() + chrono::Duration::seconds(2))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    for area in ["kildedal", "lautrup"] {
+        let live = get(&app, &format!("/areas/{area}/summary")).await;
+        let rebuilt = get(&app, &format!("/areas/{area}/summary?as_of={later}")).await;
+        assert_eq!(rebuilt.status, StatusCode::OK, "{}", rebuilt.text);
+        assert_eq!(figures(rebuilt.json), figures(live.json), "{area}");
+    }
 }
