@@ -21,7 +21,9 @@ use crate::{Error, Result};
 static FACTS_NOW: LazyLock<String> = LazyLock::new(|| facts_query(false));
 static FACTS_AS_OF: LazyLock<String> = LazyLock::new(|| facts_query(true));
 
-fn facts_query(as_of: bool) -> String {
+/// The facts query over the live tables, or (`as_of`) over the history; its parameters are
+/// those [`area_facts`] binds.
+pub fn facts_query(as_of: bool) -> String {
     let words: [(&str, &str); 5] = if as_of {
         [
             ("{plots}", "plots_as_of($2)"),

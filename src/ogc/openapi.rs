@@ -213,8 +213,11 @@ pub fn definition(base: &str) -> Value {
         slug.clone(),
         json!({ "name": "as_of", "in": "query", "required": false, "description": "A date (end of day, UTC) or RFC 3339 time, not in the future", "schema": { "type": "string" } }),
         json!({ "name": "f", "in": "query", "required": false, "schema": { "type": "string", "enum": ["json", "csv"] } }),
+        json!({ "name": "list_limit", "in": "query", "required": false, "description": "Entries per list (the first by reference); each list's `_count` gives the total",
+                "schema": { "type": "integer", "minimum": 0, "maximum": 10000, "default": 100 } }),
     ], json!({
         "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } }, "text/csv": { "schema": { "type": "string" } } } },
+        "304": { "description": "Unchanged since the ETag given in If-None-Match" },
         "400": error_response("A parameter is malformed"), "404": error_response("No such area"),
     })));
     paths.insert("/areas/{slug}/timeline".into(), get("An area's key figures over time", vec![

@@ -314,6 +314,14 @@ describe('details', () => {
       assert.match(await page.textContent('#panel [data-field="housing_share"]'), /46 %.*Within the DGNB urban-area range/);
       assert.equal(await page.textContent('#panel [data-field="dgnb_compliant"]'), 'Not every building meets the requirement.');
       assert.match(await page.textContent('#panel .summary'), /KD-99-A Test building – certified silver, gold required/);
+      // Lists stop at list_limit; the counts say how many there are in all.
+      assert.match(await page.textContent('#panel .summary'), /Not meeting the requirement \(4\)/);
+      assert.match(await page.textContent('#panel .summary'), /Not yet certified \(17\)/);
+      assert.deepEqual(await page.locator('#panel [data-field="more"]').allTextContents(), [
+        '… and 3 more (the first 1 by reference are shown).',
+        '… and 16 more (the first 1 by reference are shown).',
+      ]);
+      assert.match(await page.textContent('#panel .summary'), /KD-99: 130 %/);
       assert.match(await page.textContent('#panel .summary'), /KD-20-A Kontorhuset – 4,200 m², 812 m/);
       assert.match(await page.textContent('#panel [data-chart="station_600m"]'), /Floor area.*81 %.*Homes.*77 %.*Jobs.*90 %/);
       assert.equal(await page.locator('#panel [data-chart="brt_400m"] tbody tr').count(), fixture.transit.brt_400m.length);

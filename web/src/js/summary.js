@@ -14,6 +14,17 @@ const FLOOR_USE_COLOURS = {
 };
 const PHASE_COLOURS = { none: DGNB_COLOURS.none, pre_certificate: DGNB_COLOURS.pre_certificate, certificate: '#3a6ea5', in_use: '#1a9850' };
 const arr = (v) => (Array.isArray(v) ? v : []);
+
+/** How many a list has in all: its `_count` (lists stop at the summary's `list_limit`). */
+const total = (list, count) => (Number.isFinite(count) ? count : arr(list).length);
+
+/** A note under a list cut at the summary's `list_limit`, or nothing. */
+function more(list, count) {
+  const shown = arr(list).length;
+  const rest = total(list, count) - shown;
+  return rest > 0 ? h('p', { class: 'note', dataset: { field: 'more' } },
+    t('summary.more', { count: fmt.number(rest), shown: fmt.number(shown) })) : null;
+}
 const clamp01 = (v) => Math.max(0, Math.min(1, Number(v) || 0));
 
 /** Horizontal bars: items of {name, share (0..1), colour, detail}; the share is also written out. */
@@ -68,12 +79,13 @@ function landUseSection(s) {
 
 function plotRatioSection(s) {
   const pr = s.plot_ratio || {};
-  const over = arr(pr.plots).filter((p) => p.over_max);
+  const over = arr(pr.over_max);
   return section(t('summary.plot_ratio'),
     h('p', {}, t('summary.plot_ratio_area', { pct: fmt.percent(pr.area_pct) })),
     over.length
       ? [h('p', { class: 'warn' }, t('summary.over_max')), h('ul', {}, over.map((p) => h('li', {},
-        `${p.reference}: ${fmt.percent(p.plot_ratio_pct)} (${t('value.max', { max: fmt.percent(p.max_plot_ratio_pct, 0) })})`)))]
+        `${p.reference}: ${fmt.percent(p.plot_ratio_pct)} (${t('value.max', { max: fmt.percent(p.max_plot_ratio_pct, 0) })})`))),
+      more(over, pr.over_max_count)]
       : h('p', { class: 'ok' }, t('summary.none_over_max')));
 }
 
@@ -107,14 +119,17 @@ function dgnbSection(s) {
   })), { caption: t('summary.by_phase'), field: 'dgnb_phase' }));
   const failing = arr(d.failing);
   if (failing.length) {
-    parts.push(h('h4', {}, t('summary.failing')), h('ul', { class: 'warn-list' }, failing.map((f) => h('li', {},
-      h('strong', {}, f.reference), f.name ? ` ${f.name}` : '', f.reason ? ` – ${f.reason}` : ''))));
+    parts.push(h('h4', {}, t('summary.failing', { count: fmt.number(total(failing, d.failing_count)) })),
+      h('ul', { class: 'warn-list' }, failing.map((f) => h('li', {},
+        h('strong', {}, f.reference), f.name ? ` ${f.name}` : '', f.reason ? ` – ${f.reason}` : ''))),
+      more(failing, d.failing_count));
   }
   const notYet = arr(d.not_yet_certified);
   if (notYet.length) {
-    parts.push(h('details', {}, h('summary', {}, t('summary.not_yet', { count: fmt.number(notYet.length) })),
+    parts.push(h('details', {}, h('summary', {}, t('summary.not_yet', { count: fmt.number(total(notYet, d.not_yet_certified_count)) })),
       h('ul', {}, notYet.map((f) => h('li', {}, h('strong', {}, f.reference), f.name ? ` ${f.name}` : '',
-        ` (${label('dgnb_phase', f.phase)})`)))));
+        ` (${label('dgnb_phase', f.phase)})`))),
+      more(notYet, d.not_yet_certified_count)));
   }
   const years = arr(d.certificates_by_year);
   if (years.length) {
@@ -165,7 +180,8 @@ function transitSection(s) {
     offices.length
       ? [h('h4', {}, t('summary.large_offices')), h('ul', { class: 'warn-list' }, offices.map((o) => h('li', {},
         h('strong', {}, o.reference), o.name ? ` ${o.name}` : '',
-        ` – ${fmt.squareMetres(o.office_floor_area_m2)}, ${fmt.metres(o.nearest_station_distance_m)}`)))]
+        ` – ${fmt.squareMetres(o.office_floor_area_m2)}, ${fmt.metres(o.nearest_station_distance_m)}`))),
+      more(offices, tr.large_offices_outside_station_zone_count)]
       : h('p', { class: 'ok' }, t('summary.no_large_offices')),
   );
 }
