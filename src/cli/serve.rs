@@ -27,6 +27,7 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         login_limiter: Default::default(),
         secure_cookies: config.secure_cookies,
         summaries: Default::default(),
+        changes: Default::default(),
     };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -4,6 +4,7 @@
 //! the planners' internal fields.
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use tokio::sync::watch;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{param, params, AppState};
@@ -25,6 +27,68 @@ use crate::{Error, Result};
 
 /// Largest page of `/changes`.
 const MAX_CHANGES: i64 = 1_000;
+/// The channel the history trigger notifies (migration 0010).
+const CHANNEL: &str = "plotline_changes";
+/// How often the shared listener checks whether any stream still listens.
+const IDLE_CHECK: Duration = Duration::from_secs(2);
+
+/// One LISTEN connection for every open change stream. It raises a counter at each
+/// notification (and after a reconnect, when one may have been missed); each stream then reads
+/// the history after the last id it sent. So a thousand open map pages hold one database
+/// connection, not a thousand; it goes back to the pool once the last stream has closed.
+#[derive(Default)]
+pub struct ChangeFeed {
+    running: tokio::sync::Mutex<Option<watch::Sender<u64>>>,
+}
+
+impl ChangeFeed {
+    /// A receiver that sees a new value after each change committed from now on; an error
+    /// from it means the feed stopped (the client reconnects). Starts the shared listener when
+    /// none runs, and returns once it listens.
+    async fn subscribe(self: &Arc<Self>, pool: &PgPool) -> Result<watch::Receiver<u64>> {
+        let mut running = self.running.lock().await;
+        if let Some(sender) = running.as_ref() {
+            return Ok(sender.subscribe());
+        }
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(CHANNEL).await?;
+        let (sender, receiver) = watch::channel(0u64);
+        *running = Some(sender);
+        tokio::spawn(Arc::clone(self).listen(listener));
+        Ok(receiver)
+    }
+
+    /// The shared listener: counts notifications until no stream is left.
+    async fn listen(self: Arc<Self>, mut listener: PgListener) {
+        let mut idle = tokio::time::interval(IDLE_CHECK);
+        loop {
+            tokio::select! {
+                received = listener.try_recv() => {
+                    let running = self.running.lock().await;
+                    let Some(sender) = running.as_ref() else { return };
+                    match received {
+                        // A notification, or None after a lost connection was re-established
+                        // (what came in between is unknown): either way the streams look again.
+                        Ok(_) => sender.send_modify(|n| *n = n.wrapping_add(1)),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "changes listener failed");
+                            break;
+                        }
+                    }
+                }
+                _ = idle.tick() => {
+                    let running = self.running.lock().await;
+                    if running.as_ref().is_none_or(|s| s.receiver_count() == 0) {
+                        break;
+                    }
+                }
+            }
+        }
+        // Dropping the sender ends the open streams (their clients reconnect), and the next
+        // stream starts a new listener; the connection goes back to the pool.
+        self.running.lock().await.take();
+    }
+}
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -137,8 +201,7 @@ async fn stream(
                 .await?
         }
     };
-    let mut listener = PgListener::connect_with(&state.pool).await?;
-    listener.listen("plotline_changes").await?;
+    let mut changed = state.changes.subscribe(&state.pool).await?;
     let internal = caller.is_some();
     let pool = state.pool.clone();
     let (sender, receiver) =
@@ -166,12 +229,10 @@ async fn stream(
                 }
             }
             since = Since::Id(last);
-            // Wait for a change, or for the client to leave: then the LISTEN connection goes
-            // back to the pool at once, not at the next change.
+            // Wait for a change, or for the client to leave.
             tokio::select! {
-                received = listener.recv() => {
-                    if let Err(e) = received {
-                        tracing::warn!(error = %e, "changes listener failed");
+                result = changed.changed() => {
+                    if result.is_err() {
                         return;
                     }
                 }

@@ -24,6 +24,7 @@ use axum::extract::Query;
 use crate::{Error, Result};
 
 pub use analytics::SummaryCache;
+pub use changes::ChangeFeed;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -39,6 +40,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// The latest summary of each area, kept until the data changes.
     pub summaries: std::sync::Arc<SummaryCache>,
+    /// The one LISTEN connection the change streams share.
+    pub changes: std::sync::Arc<ChangeFeed>,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             login_limiter: Default::default(),
             secure_cookies: false,
             summaries: Default::default(),
+            changes: Default::default(),
         }
     }
 }

@@ -860,10 +860,12 @@ async fn changes_feed_and_live_stream(pool: PgPool) {
     );
 }
 
-/// A page that closes its change stream gives the LISTEN connection back at once, not at the
-/// next change (else a few closed tabs would drain the pool).
+/// Change streams share one LISTEN connection: more streams than the pool has connections stay
+/// open while the service goes on answering, every stream gets each change, and the connection
+/// goes back to the pool once the last stream has closed. (With a connection per stream, the
+/// eleventh open map page drained the pool.)
 #[sqlx::test]
-async fn closed_streams_free_their_connection(pool: PgPool) {
+async fn change_streams_share_one_connection(pool: PgPool) {
     let app = seeded(&pool).await;
     let listening = || async {
         let n: i64 = sqlx::query_scalar(
@@ -878,26 +880,65 @@ async fn closed_streams_free_their_connection(pool: PgPool) {
     let since = get(&app, "/changes?limit=1000").await.json["next_since"]
         .as_i64()
         .unwrap();
-    for _ in 0..5 {
-        let stream = app
-            .clone()
-            .oneshot(
+    let open = || async {
+        let stream = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            app.clone().oneshot(
                 Request::get(format!("/changes/stream?since={since}"))
                     .body(Body::empty())
                     .unwrap(),
-            )
-            .await
-            .unwrap();
+            ),
+        )
+        .await
+        .expect("a stream opens within 10 s")
+        .unwrap();
         assert_eq!(stream.status(), StatusCode::OK);
-        drop(stream);
+        stream.into_body()
+    };
+    let mut bodies = Vec::new();
+    for _ in 0..40 {
+        bodies.push(open().await);
     }
+    assert_eq!(listening().await, 1);
+    let page = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        get(&app, "/collections/plots/items?limit=1"),
+    )
+    .await
+    .expect("the service answers with 40 streams open");
+    assert_eq!(page.status, StatusCode::OK);
+
+    // A change made anywhere (here: psql) reaches every stream.
+    sqlx::query("UPDATE plots SET planned_homes = planned_homes + 1 WHERE reference = 'KD-03'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    for body in &mut bodies {
+        let mut seen = String::new();
+        while !seen.contains("event: change") {
+            let frame = tokio::time::timeout_at(deadline, body.frame())
+                .await
+                .expect("the change on every stream within 10 s")
+                .unwrap()
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                seen.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+        assert!(seen.contains("KD-03"), "{seen}");
+    }
+
+    // Closed streams give the connection back; a new stream starts listening again.
+    drop(bodies);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while listening().await > 0 {
         assert!(
             std::time::Instant::now() < deadline,
-            "{} LISTEN connections still held",
-            listening().await
+            "the LISTEN connection is still held"
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    let _again = open().await;
+    assert_eq!(listening().await, 1);
 }
