@@ -27,10 +27,11 @@ pub struct Collection {
     pub singular: &'static str,
     /// The view behind it; a fixed identifier from this file, never user input.
     view: &'static str,
-    /// The same features' ids, geometry (EPSG:25832) and last change straight from the table:
-    /// cheap to count, filter by bbox and datetime, and page, before the view builds the
-    /// properties of the page's rows only.
-    keys: &'static str,
+    /// A view with the same features' `fid`, `geom` (EPSG:25832), `updated_at` and queryable
+    /// properties as typed columns of the same names, each computed only when read (migration
+    /// 0012): what filters, sorting and paging read before the feature view builds the
+    /// properties of the page's rows. `None` for the small collections.
+    typed: Option<&'static str>,
     pub id_kind: IdKind,
 }
 
@@ -40,9 +41,9 @@ impl Collection {
         self.view
     }
 
-    /// The light key relation (`fid`, `geom`, `updated_at`) behind the view; a fixed SQL text.
-    pub fn keys(&self) -> &'static str {
-        self.keys
+    /// The typed view of the collection's queryables, where there is one (a fixed identifier).
+    pub fn typed(&self) -> Option<&'static str> {
+        self.typed
     }
 }
 
@@ -51,7 +52,7 @@ pub const AREAS: Collection = Collection {
     name: "areas",
     singular: "area",
     view: "feature_areas",
-    keys: "(SELECT slug AS fid, boundary AS geom, updated_at FROM areas)",
+    typed: None,
     id_kind: IdKind::Text,
 };
 /// Plots.
@@ -59,7 +60,7 @@ pub const PLOTS: Collection = Collection {
     name: "plots",
     singular: "plot",
     view: "feature_plots",
-    keys: "(SELECT id AS fid, boundary AS geom, updated_at FROM plots)",
+    typed: Some("typed_plots"),
     id_kind: IdKind::Integer,
 };
 /// Buildings.
@@ -67,7 +68,7 @@ pub const BUILDINGS: Collection = Collection {
     name: "buildings",
     singular: "building",
     view: "feature_buildings",
-    keys: "(SELECT id AS fid, footprint AS geom, updated_at FROM buildings)",
+    typed: Some("typed_buildings"),
     id_kind: IdKind::Integer,
 };
 /// S-train stations.
@@ -75,7 +76,7 @@ pub const STATIONS: Collection = Collection {
     name: "stations",
     singular: "station",
     view: "feature_stations",
-    keys: "(SELECT id AS fid, geom, updated_at FROM stations)",
+    typed: None,
     id_kind: IdKind::Integer,
 };
 /// BRT lines.
@@ -83,7 +84,7 @@ pub const BRT_LINES: Collection = Collection {
     name: "brt_lines",
     singular: "BRT line",
     view: "feature_brt_lines",
-    keys: "(SELECT id AS fid, geom, updated_at FROM brt_lines)",
+    typed: None,
     id_kind: IdKind::Integer,
 };
 /// BRT stops.
@@ -91,7 +92,7 @@ pub const BRT_STOPS: Collection = Collection {
     name: "brt_stops",
     singular: "BRT stop",
     view: "feature_brt_stops",
-    keys: "(SELECT id AS fid, geom, updated_at FROM brt_stops)",
+    typed: None,
     id_kind: IdKind::Integer,
 };
 /// Cycle superhighways.
@@ -99,7 +100,7 @@ pub const CYCLE_SUPERHIGHWAYS: Collection = Collection {
     name: "cycle_superhighways",
     singular: "cycle superhighway",
     view: "feature_cycle_superhighways",
-    keys: "(SELECT id AS fid, geom, updated_at FROM cycle_superhighways)",
+    typed: None,
     id_kind: IdKind::Integer,
 };
 

@@ -53,15 +53,16 @@ const TRANSIT: [(&str, QueryableKind); 10] = [
     ("distance_method", S),
 ];
 
-/// Turns (name, kind) pairs into queryables reading `properties` of the feature views. The
-/// SQL fragments are made once, from these fixed names, and live as long as the program.
+/// Turns (name, kind) pairs into queryables reading the column of the same name of the
+/// collection's filter relation (`items::filter_source`). The SQL fragments are made once,
+/// from these fixed names, and live as long as the program.
 fn queryables(props: &[(&'static str, QueryableKind)]) -> Vec<Queryable> {
     let mut out: Vec<Queryable> = props
         .iter()
         .map(|&(name, kind)| Queryable {
             name,
             kind,
-            sql: Box::leak(format!("(properties->>'{name}')").into_boxed_str()),
+            sql: Box::leak(format!("\"{name}\"").into_boxed_str()),
         })
         .collect();
     out.push(Queryable {

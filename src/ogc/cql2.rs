@@ -34,7 +34,7 @@ pub const MAX_BINDS: usize = 10_000;
 // ------------------------------------------------------------------------------------------------
 
 /// A property that may be filtered on: its name in the API, its type, and the SQL expression that
-/// reads it (an allow-listed, trusted fragment such as `(properties->>'status')` or `geom`).
+/// reads it (an allow-listed, trusted fragment such as `"status"` or `geom`).
 #[derive(Debug, Clone, Copy)]
 pub struct Queryable {
     pub name: &'static str,

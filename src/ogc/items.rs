@@ -487,7 +487,6 @@ fn source_for(c: &OgcCollection, caller: &Option<Caller>, as_of: Option<DateTime
 fn push_select(
     qb: &mut QueryBuilder<'_, Postgres>,
     c: &OgcCollection,
-    view: &str,
     crs: Crs,
     properties: Option<&Vec<String>>,
     base: &str,
@@ -516,7 +515,27 @@ fn push_select(
         }
         _ => {}
     }
-    qb.push(")::text FROM ").push(view);
+    qb.push(")::text");
+}
+
+/// The relation filters, sorting and paging read: `fid`, `geom`, `updated_at` and each
+/// queryable property as a column of its name. The collection's typed view for the live data
+/// where it has one; else the properties of `view` taken apart (small collections, and plots
+/// and buildings as of a past time).
+fn filter_source(c: &OgcCollection, view: &str, as_of: bool) -> String {
+    if let (Some(typed), false) = (c.source.typed(), as_of) {
+        return format!("{typed} AS k");
+    }
+    let columns: Vec<String> = c
+        .queryables
+        .iter()
+        .filter(|q| q.kind != QueryableKind::Geometry && q.name != "updated_at")
+        .map(|q| format!("properties->>'{0}' AS \"{0}\"", q.name))
+        .collect();
+    format!(
+        "(SELECT fid, geom, updated_at, {} FROM {view}) AS k",
+        columns.join(", ")
+    )
 }
 
 fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
@@ -583,16 +602,11 @@ pub(super) async fn items(
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    // Without property filters or sorting, the page is found on the table's keys alone, and
-    // the view builds the properties of the page's rows only.
-    let light =
-        q.equals.is_empty() && q.filter.is_none() && q.sortby.is_empty() && q.as_of.is_none();
+    // Filters, sorting and paging read the typed queryables; the view builds the properties
+    // of the page's rows only.
+    let filter = filter_source(c, &view, q.as_of.is_some());
     let mut count = QueryBuilder::new("SELECT count(*) FROM ");
-    if light {
-        count.push(c.source.keys()).push(" AS k");
-    } else {
-        count.push(&view);
-    }
+    count.push(&filter);
     push_where(&mut count, c, &q)?;
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
@@ -628,25 +642,17 @@ pub(super) async fn items(
     links.push(json!({ "href": format!("{base}/collections/{}", c.id), "rel": "collection", "type": "application/json" }));
 
     let mut data = QueryBuilder::new("");
-    push_select(&mut data, c, &view, q.crs, q.properties.as_ref(), &base);
-    if light {
-        data.push(" WHERE fid IN (SELECT fid FROM ")
-            .push(c.source.keys())
-            .push(" AS k");
-        push_where(&mut data, c, &q)?;
-        data.push(" ORDER BY fid LIMIT ")
-            .push_bind(q.limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset)
-            .push(") ORDER BY fid");
-    } else {
-        push_where(&mut data, c, &q)?;
-        push_order(&mut data, &q);
-        data.push(" LIMIT ")
-            .push_bind(q.limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset);
-    }
+    push_select(&mut data, c, q.crs, q.properties.as_ref(), &base);
+    data.push(" FROM unnest(ARRAY(SELECT fid FROM ").push(&filter);
+    push_where(&mut data, c, &q)?;
+    push_order(&mut data, &q);
+    data.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset)
+        .push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
+        .push(&view)
+        .push(" ON fid = page.page_fid ORDER BY page.n");
 
     let head = json!({
         "type": "FeatureCollection",
@@ -731,7 +737,8 @@ pub(super) async fn item(
     let base = base_url(&headers);
     let view = source_for(c, &caller, None);
     let mut qb = QueryBuilder::new("");
-    push_select(&mut qb, c, &view, crs, None, &base);
+    push_select(&mut qb, c, crs, None, &base);
+    qb.push(" FROM ").push(&view);
     match (c.source.id_kind, fid.parse::<i64>()) {
         (IdKind::Integer, Ok(n)) => qb.push(" WHERE fid = ").push_bind(n),
         (IdKind::Integer, Err(_)) => qb.push(" WHERE alt_id = ").push_bind(fid.clone()),
