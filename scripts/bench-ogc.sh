@@ -53,6 +53,24 @@ for limit in 10 100 1000; do
   python3 -c "print(f'{\"limit=$limit (8 pages)\":<28} {$om*1000:12.1f} {$pm*1000:12.1f} {$om/$pm:8.2f}')"
 done
 
+# Filtered and sorted pages: plotline reads its typed view, tipg the plots table's columns.
+for query in "status=available" "sortby=-plot_area_m2" \
+             "filter=status%3D%27available%27%20AND%20planned_jobs%3E5" \
+             "status=available&offset=50000"; do
+  o=(); p=()
+  for _ in 1 2 3 4 5; do
+    o+=("$(time_url "http://127.0.0.1:$ours/collections/plots/items?limit=10&$query&f=json")")
+    p+=("$(time_url "http://127.0.0.1:$peer/collections/$peer_collection/items?limit=10&$query&f=geojson")")
+  done
+  om=$(printf '%s\n' "${o[@]}" | median)
+  pm=$(printf '%s\n' "${p[@]}" | median)
+  python3 - "$query" "$om" "$pm" <<'PY'
+import sys, urllib.parse
+query, om, pm = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+print(f"{urllib.parse.unquote(query)[:27]:<28} {om * 1000:12.1f} {pm * 1000:12.1f} {om / pm:8.2f}")
+PY
+done
+
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$ours_pid/status"; }
 curl -sf -o /dev/null "http://127.0.0.1:$ours/collections/plots/items?limit=100"
 small=$(hwm)
