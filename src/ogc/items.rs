@@ -643,7 +643,8 @@ pub(super) async fn items(
 
     let mut data = QueryBuilder::new("");
     push_select(&mut data, c, q.crs, q.properties.as_ref(), &base);
-    data.push(" FROM unnest(ARRAY(SELECT fid FROM ").push(&filter);
+    data.push(" FROM unnest(ARRAY(SELECT fid FROM ")
+        .push(&filter);
     push_where(&mut data, c, &q)?;
     push_order(&mut data, &q);
     data.push(" LIMIT ")

@@ -777,7 +777,10 @@ async fn typed_views_hold_the_properties_exactly(pool: PgPool) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert!(bare.0 > 0 && bare.1 > 0, "the data set lacks the edge cases: {bare:?}");
+    assert!(
+        bare.0 > 0 && bare.1 > 0,
+        "the data set lacks the edge cases: {bare:?}"
+    );
     for c in plotline::ogc::collections::COLLECTIONS.iter() {
         let Some(typed) = c.source.typed() else {
             continue;
