@@ -768,7 +768,7 @@ async fn gdal_reads_every_collection(pool: PgPool) {
 #[sqlx::test]
 async fn typed_views_hold_the_properties_exactly(pool: PgPool) {
     use plotline::ogc::cql2::QueryableKind;
-    seeded(&pool).await;
+    let _app = seeded(&pool).await;
     // Edge cases beside the data set: a plot without buildings, a building without DGNB record.
     let bare: (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM plots p WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE b.plot_id = p.id)),
