@@ -5,7 +5,8 @@
 -- a query reads that column; the page's features still come from the feature views.
 --
 -- Each column holds exactly the value of the property of the same name (same rounding, same
--- NULLs): tests/api/ogc.rs compares the two for every row and every queryable.
+-- NULLs), and string properties are text: tests/api/ogc.rs checks both for every row and
+-- every queryable.
 
 CREATE VIEW typed_plots AS
 SELECT p.id AS fid, p.boundary AS geom, p.updated_at,
@@ -61,7 +62,7 @@ SELECT b.id AS fid, b.footprint AS geom, b.updated_at,
        (SELECT p.reference FROM plots p WHERE p.id = b.plot_id) AS plot,
        b.plot_id,
        (SELECT a.slug FROM plots p JOIN areas a ON a.id = p.area_id WHERE p.id = b.plot_id) AS area,
-       b.bbr_id,
+       b.bbr_id::text AS bbr_id,  -- a string property: compared and matched as text
        b.storeys,
        round(b.footprint_area_m2::numeric, 1) AS footprint_area_m2,
        b.floor_area_m2,

@@ -803,6 +803,18 @@ async fn typed_views_hold_the_properties_exactly(pool: PgPool) {
                 QueryableKind::Date => "date",
                 QueryableKind::Timestamp => "timestamptz",
             };
+            if q.kind == QueryableKind::String {
+                // Filters compare string properties with text (=, LIKE, IN).
+                let data_type: String = sqlx::query_scalar(
+                    "SELECT data_type FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
+                )
+                .bind(typed)
+                .bind(q.name)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                assert_eq!(data_type, "text", "{}.{}", c.id, q.name);
+            }
             let differ: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
                 "SELECT f.fid::text, (k.{col})::text, f.properties->>'{name}'
                  FROM {typed} k FULL JOIN {view} f USING (fid)
