@@ -625,17 +625,19 @@ async fn a_kept_summary_follows_every_change(pool: PgPool) {
         .unwrap()
         .to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
+    let revalidate = |etag: &str| {
+        crate::helpers::request(
+            &app,
+            axum::http::Request::get("/areas/testby/summary")
+                .header(axum::http::header::IF_NONE_MATCH, etag)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+    };
     let again = get(&app, "/areas/testby/summary").await;
     assert_eq!(figures(again.json.clone()), figures(first.json.clone()));
     assert_eq!(again.headers[axum::http::header::ETAG], etag.as_str());
-    let revalidated = crate::helpers::request(
-        &app,
-        axum::http::Request::get("/areas/testby/summary")
-            .header(axum::http::header::IF_NONE_MATCH, &etag)
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let revalidated = revalidate(&etag).await;
     assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
 
     // A change made behind the service's back (psql, an import) shows at once.
@@ -649,14 +651,7 @@ async fn a_kept_summary_follows_every_change(pool: PgPool) {
         row(&after.json["plots"]["by_status"], "status", "withdrawn")["count"],
         1
     );
-    let stale = crate::helpers::request(
-        &app,
-        axum::http::Request::get("/areas/testby/summary")
-            .header(axum::http::header::IF_NONE_MATCH, &etag)
-            .body(axum::body::Body::empty())
-            .unwrap(),
-    )
-    .await;
+    let stale = revalidate(&etag).await;
     assert_eq!(stale.status, StatusCode::OK);
 
     // The same figures as a fresh service computes.
