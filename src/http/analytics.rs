@@ -67,8 +67,8 @@ const LIST_LIMIT: (usize, usize) = (100, 10_000);
 /// Summaries kept at most; beyond this the cache starts afresh.
 const CACHE_ENTRIES: usize = 256;
 
-/// The current summary of each area and list length, with the data version it was computed
-/// at. A request still asks the database, but while the version is unchanged the database only
+/// The current summary of each area and list length (up to the default length), with the
+/// data version it was computed at. A request still asks the database, but while the version is unchanged the database only
 /// confirms it, and the summary is not computed again. Summaries of past dates are not kept.
 #[derive(Default)]
 pub struct SummaryCache {
@@ -102,8 +102,10 @@ async fn facts_summary(
     as_of: Option<DateTime<Utc>>,
     list_limit: usize,
 ) -> Result<(Arc<Summary>, Option<i64>)> {
-    let cached = as_of
-        .is_none()
+    // Only summaries with the default lists or shorter are kept: a few hundred of them are a
+    // few megabytes, whatever list lengths clients ask for.
+    let keep = as_of.is_none() && list_limit <= LIST_LIMIT.0;
+    let cached = keep
         .then(|| state.summaries.get(slug, list_limit))
         .flatten();
     let known = cached.as_ref().map(|(version, _)| *version);
@@ -125,9 +127,11 @@ async fn facts_summary(
             if as_of.is_some() {
                 return Ok((summary, None));
             }
-            state
-                .summaries
-                .put(slug, list_limit, version, Arc::clone(&summary));
+            if keep {
+                state
+                    .summaries
+                    .put(slug, list_limit, version, Arc::clone(&summary));
+            }
             Ok((summary, Some(version)))
         }
     }

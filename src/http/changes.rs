@@ -34,7 +34,7 @@ const IDLE_CHECK: Duration = Duration::from_secs(2);
 
 /// One LISTEN connection for every open change stream. It raises a counter at each
 /// notification (and after a reconnect, when one may have been missed); each stream then reads
-/// the history after the last id it sent. So a thousand open map pages hold one database
+/// the history after the last id it sent, page by page until it has caught up. So a thousand open map pages hold one database
 /// connection, not a thousand; it goes back to the pool once the last stream has closed.
 #[derive(Default)]
 pub struct ChangeFeed {
@@ -59,12 +59,17 @@ impl ChangeFeed {
     }
 
     /// The shared listener: counts notifications until no stream is left.
+    ///
+    /// It stops under the lock that [`ChangeFeed::subscribe`] takes, so that no stream
+    /// subscribes to a listener that is going away. Dropping the sender ends the open streams
+    /// (after an error; their clients reconnect), the next stream starts a new listener, and
+    /// the connection goes back to the pool.
     async fn listen(self: Arc<Self>, mut listener: PgListener) {
         let mut idle = tokio::time::interval(IDLE_CHECK);
         loop {
             tokio::select! {
                 received = listener.try_recv() => {
-                    let running = self.running.lock().await;
+                    let mut running = self.running.lock().await;
                     let Some(sender) = running.as_ref() else { return };
                     match received {
                         // A notification, or None after a lost connection was re-established
@@ -72,21 +77,20 @@ impl ChangeFeed {
                         Ok(_) => sender.send_modify(|n| *n = n.wrapping_add(1)),
                         Err(e) => {
                             tracing::warn!(error = %e, "changes listener failed");
-                            break;
+                            running.take();
+                            return;
                         }
                     }
                 }
                 _ = idle.tick() => {
-                    let running = self.running.lock().await;
+                    let mut running = self.running.lock().await;
                     if running.as_ref().is_none_or(|s| s.receiver_count() == 0) {
-                        break;
+                        running.take();
+                        return;
                     }
                 }
             }
         }
-        // Dropping the sender ends the open streams (their clients reconnect), and the next
-        // stream starts a new listener; the connection goes back to the pool.
-        self.running.lock().await.take();
     }
 }
 
@@ -210,7 +214,8 @@ async fn stream(
         let mut last = start;
         let mut since = Since::Id(start);
         loop {
-            // Everything after the last sent id; notifications only say "look again".
+            // Everything after the last sent id, page by page; notifications only say "look
+            // again", and many are one wake-up (a transit change rewrites every plot).
             let entries = match page(&pool, &since, MAX_CHANGES, internal).await {
                 Ok(e) => e,
                 Err(e) => {
@@ -218,6 +223,7 @@ async fn stream(
                     return;
                 }
             };
+            let full = entries.len() == usize::try_from(MAX_CHANGES).unwrap_or(usize::MAX);
             for entry in entries {
                 last = entry["id"].as_i64().unwrap_or(last);
                 let event = Event::default()
@@ -229,6 +235,9 @@ async fn stream(
                 }
             }
             since = Since::Id(last);
+            if full {
+                continue;
+            }
             // Wait for a change, or for the client to leave.
             tokio::select! {
                 result = changed.changed() => {

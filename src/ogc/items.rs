@@ -522,9 +522,11 @@ fn push_select(
 /// queryable property as a column of its name. The collection's typed view for the live data
 /// where it has one; else the properties of `view` taken apart (small collections, and plots
 /// and buildings as of a past time).
-fn filter_source(c: &OgcCollection, view: &str, as_of: bool) -> String {
+/// Taken apart, it also carries `properties`, so that a page is selected from it directly
+/// (`typed` is false).
+fn filter_source(c: &OgcCollection, view: &str, as_of: bool) -> (String, bool) {
     if let (Some(typed), false) = (c.source.typed(), as_of) {
-        return format!("{typed} AS k");
+        return (format!("{typed} AS k"), true);
     }
     let columns: Vec<String> = c
         .queryables
@@ -532,10 +534,11 @@ fn filter_source(c: &OgcCollection, view: &str, as_of: bool) -> String {
         .filter(|q| q.kind != QueryableKind::Geometry && q.name != "updated_at")
         .map(|q| format!("properties->>'{0}' AS \"{0}\"", q.name))
         .collect();
-    format!(
-        "(SELECT fid, geom, updated_at, {} FROM {view}) AS k",
+    let source = format!(
+        "(SELECT fid, geom, updated_at, properties, {} FROM {view}) AS k",
         columns.join(", ")
-    )
+    );
+    (source, false)
 }
 
 fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
@@ -604,7 +607,7 @@ pub(super) async fn items(
         .await?;
     // Filters, sorting and paging read the typed queryables; the view builds the properties
     // of the page's rows only.
-    let filter = filter_source(c, &view, q.as_of.is_some());
+    let (filter, typed) = filter_source(c, &view, q.as_of.is_some());
     let mut count = QueryBuilder::new("SELECT count(*) FROM ");
     count.push(&filter);
     push_where(&mut count, c, &q)?;
@@ -643,17 +646,24 @@ pub(super) async fn items(
 
     let mut data = QueryBuilder::new("");
     push_select(&mut data, c, q.crs, q.properties.as_ref(), &base);
-    data.push(" FROM unnest(ARRAY(SELECT fid FROM ")
-        .push(&filter);
+    if typed {
+        // The page's ids in order from the typed view, then their features from the view.
+        data.push(" FROM unnest(ARRAY(SELECT fid FROM ")
+            .push(&filter);
+    } else {
+        data.push(" FROM ").push(&filter);
+    }
     push_where(&mut data, c, &q)?;
     push_order(&mut data, &q);
     data.push(" LIMIT ")
         .push_bind(q.limit)
         .push(" OFFSET ")
-        .push_bind(q.offset)
-        .push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
-        .push(&view)
-        .push(" ON fid = page.page_fid ORDER BY page.n");
+        .push_bind(q.offset);
+    if typed {
+        data.push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
+            .push(&view)
+            .push(" ON fid = page.page_fid ORDER BY page.n");
+    }
 
     let head = json!({
         "type": "FeatureCollection",

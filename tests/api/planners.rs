@@ -860,6 +860,60 @@ async fn changes_feed_and_live_stream(pool: PgPool) {
     );
 }
 
+/// A stream that starts (or resumes) far behind sends everything, page after page, without
+/// waiting for another change: notifications are merged, so one wake-up must drain the history.
+#[sqlx::test]
+async fn a_stream_catches_up_on_more_than_a_page(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let before: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM history")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // 20 rounds over every plot in one transaction: more history than one page of 1,000.
+    let mut tx = pool.begin().await.unwrap();
+    for _ in 0..20 {
+        sqlx::query("UPDATE plots SET planned_homes = planned_homes + 1")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM history WHERE id > $1")
+        .bind(before)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(total > 1_000, "{total}");
+
+    let stream = app
+        .clone()
+        .oneshot(
+            Request::get(format!("/changes/stream?since={before}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let mut body = stream.into_body();
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while (seen.matches("event: change").count() as i64) < total {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{} of {total} changes within 30 s",
+                    seen.matches("event: change").count()
+                )
+            })
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+}
+
 /// Change streams share one LISTEN connection: more streams than the pool has connections stay
 /// open while the service goes on answering, every stream gets each change, and the connection
 /// goes back to the pool once the last stream has closed. (With a connection per stream, the
