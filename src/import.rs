@@ -238,17 +238,7 @@ fn check_feature(layer: Layer, feature: &SourceFeature) -> Vec<String> {
                 &DgnbPhase::ALL.map(DgnbPhase::as_str),
             );
             if problems.is_empty() {
-                let record = DgnbRecord {
-                    phase: text("dgnb_phase")
-                        .and_then(DgnbPhase::parse)
-                        .unwrap_or(DgnbPhase::None),
-                    target_level: text("dgnb_target_level").and_then(DgnbLevel::parse),
-                    achieved_level: text("dgnb_achieved_level").and_then(DgnbLevel::parse),
-                    total_score_pct: feature
-                        .properties
-                        .get("dgnb_total_score_pct")
-                        .and_then(Value::as_f64),
-                };
+                let record = DgnbRecord::from_properties(&feature.properties);
                 for v in dgnb::check_record(&record) {
                     problems.push(format!("{}: {}: {}", feature.location, v.field, v.message));
                 }

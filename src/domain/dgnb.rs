@@ -110,6 +110,24 @@ pub struct DgnbRecord {
     pub total_score_pct: Option<f64>,
 }
 
+impl DgnbRecord {
+    /// The record that a building's properties describe (`dgnb_phase`, `dgnb_target_level`,
+    /// `dgnb_achieved_level`, `dgnb_total_score_pct`); a missing phase is none.
+    pub fn from_properties(properties: &serde_json::Map<String, serde_json::Value>) -> Self {
+        let text = |name: &str| properties.get(name).and_then(serde_json::Value::as_str);
+        DgnbRecord {
+            phase: text("dgnb_phase")
+                .and_then(DgnbPhase::parse)
+                .unwrap_or(DgnbPhase::None),
+            target_level: text("dgnb_target_level").and_then(DgnbLevel::parse),
+            achieved_level: text("dgnb_achieved_level").and_then(DgnbLevel::parse),
+            total_score_pct: properties
+                .get("dgnb_total_score_pct")
+                .and_then(serde_json::Value::as_f64),
+        }
+    }
+}
+
 /// A broken DGNB rule, with the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

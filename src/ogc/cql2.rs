@@ -55,6 +55,21 @@ pub enum QueryableKind {
     Geometry,
 }
 
+impl QueryableKind {
+    /// The SQL type a property of this kind is read as (its fragment may yield text); `None`
+    /// for strings and geometry, which are read as they are.
+    pub fn sql_type(self) -> Option<&'static str> {
+        match self {
+            QueryableKind::String | QueryableKind::Geometry => None,
+            QueryableKind::Number => Some("float8"),
+            QueryableKind::Integer => Some("bigint"),
+            QueryableKind::Boolean => Some("boolean"),
+            QueryableKind::Date => Some("date"),
+            QueryableKind::Timestamp => Some("timestamptz"),
+        }
+    }
+}
+
 /// The CRS of geometry literals in a filter (`filter-crs`); the stored geometry is EPSG:25832.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterCrs {

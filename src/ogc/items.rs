@@ -13,10 +13,10 @@ use serde_json::{json, Value};
 use sqlx::{Postgres, QueryBuilder};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::collections::{self, OgcCollection};
+use super::collections::OgcCollection;
 use super::cql2::{self, Expr, Queryable, QueryableKind};
 use super::crs::Crs;
-use super::{base_url, data_version, etag, html, not_modified, set_cache_headers, Format};
+use super::{base_url, data_version, etag, find, html, not_modified, set_cache_headers, Format};
 use crate::auth::{Caller, MaybeCaller};
 use crate::db::features::IdKind;
 use crate::http::AppState;
@@ -217,15 +217,10 @@ fn parse_value(q: &Queryable, value: &str) -> Result<Bound> {
 
 /// The SQL that reads a queryable with its type (the fragments are the allow-list's own).
 fn typed_sql(q: &Queryable) -> String {
-    let cast = match q.kind {
-        QueryableKind::String | QueryableKind::Geometry => "",
-        QueryableKind::Number => "::float8",
-        QueryableKind::Integer => "::bigint",
-        QueryableKind::Boolean => "::boolean",
-        QueryableKind::Date => "::date",
-        QueryableKind::Timestamp => "::timestamptz",
-    };
-    format!("({}){cast}", q.sql)
+    match q.kind.sql_type() {
+        Some(ty) => format!("({})::{ty}", q.sql),
+        None => format!("({})", q.sql),
+    }
 }
 
 fn parse_query(
@@ -552,13 +547,6 @@ fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
     }
     // The id last: pages are stable even when sort keys tie.
     qb.push("fid");
-}
-
-fn find(id: &str) -> Result<&'static OgcCollection> {
-    collections::find(id).ok_or_else(|| Error::NotFound {
-        what: "collection",
-        id: id.to_owned(),
-    })
 }
 
 /// The request's query string with some parameters replaced.

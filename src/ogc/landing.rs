@@ -6,12 +6,12 @@ use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use super::collections::{self, OgcCollection, COLLECTIONS};
+use super::collections::{OgcCollection, COLLECTIONS};
 use super::cql2::QueryableKind;
 use super::crs::Crs;
-use super::{answer, base_url, data_version, etag, html, not_modified, Format};
+use super::{answer, base_url, data_version, etag, find, html, not_modified, Format};
 use crate::http::{param, params, AppState};
-use crate::{Error, Result};
+use crate::Result;
 
 type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
@@ -180,13 +180,6 @@ pub(super) async fn collections(
         "collections": list,
     });
     Ok(n.respond("application/json", &body, html::collections))
-}
-
-fn find(id: &str) -> Result<&'static OgcCollection> {
-    collections::find(id).ok_or_else(|| Error::NotFound {
-        what: "collection",
-        id: id.to_owned(),
-    })
 }
 
 pub(super) async fn collection(

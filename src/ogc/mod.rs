@@ -142,6 +142,14 @@ pub fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
+/// The published collection of that id, or 404.
+fn find(id: &str) -> Result<&'static collections::OgcCollection> {
+    collections::find(id).ok_or_else(|| Error::NotFound {
+        what: "collection",
+        id: id.to_owned(),
+    })
+}
+
 /// The counter that changes with every change to published data (migration 0008).
 pub async fn data_version(pool: &PgPool) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT version FROM data_version")

@@ -311,14 +311,7 @@ fn validate_properties(target: Target, props: &Map<String, Value>) -> Result<Map
     }
     if target == Target::Buildings {
         let text = |n: &str| out.get(n).and_then(Value::as_str);
-        let record = DgnbRecord {
-            phase: text("dgnb_phase")
-                .and_then(DgnbPhase::parse)
-                .unwrap_or(DgnbPhase::None),
-            target_level: text("dgnb_target_level").and_then(DgnbLevel::parse),
-            achieved_level: text("dgnb_achieved_level").and_then(DgnbLevel::parse),
-            total_score_pct: out.get("dgnb_total_score_pct").and_then(Value::as_f64),
-        };
+        let record = DgnbRecord::from_properties(&out);
         if let Some(v) = dgnb::check_record(&record).into_iter().next() {
             return Err(Error::unprocessable(v.field, v.message));
         }
