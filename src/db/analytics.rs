@@ -20,6 +20,9 @@ use crate::{Error, Result};
 /// `sql/area_summary_facts.sql` over the live tables, and over the rows as they stood at `$2`.
 static FACTS_NOW: LazyLock<String> = LazyLock::new(|| facts_query(false));
 static FACTS_AS_OF: LazyLock<String> = LazyLock::new(|| facts_query(true));
+/// The DGNB combinations the query looks buildings up by (`$8`, `$9`): the same every time.
+static FAILING: LazyLock<Vec<String>> = LazyLock::new(failing_combinations);
+static UNCERTIFIED: LazyLock<Vec<String>> = LazyLock::new(uncertified_combinations);
 
 /// The facts query over the live tables, or (`as_of`) over the history; its parameters are
 /// those [`area_facts`] binds.
@@ -110,8 +113,8 @@ pub async fn area_facts(
         .bind(CYCLE_SUPERHIGHWAY_RADIUS_M)
         .bind(LARGE_OFFICE_FLOOR_AREA_M2)
         .bind(i64::try_from(list_limit).unwrap_or(i64::MAX))
-        .bind(failing_combinations())
-        .bind(uncertified_combinations())
+        .bind(&*FAILING)
+        .bind(&*UNCERTIFIED)
         .bind(known_version)
         .fetch_one(pool)
         .await?;
