@@ -6,7 +6,7 @@ use geo::{Area, Distance, Euclidean, Point};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, get, seeded};
+use crate::helpers::{assert_error, get, get_if_none_match, seeded};
 
 fn app(pool: &PgPool) -> axum::Router {
     plotline::app(plotline::AppState::new(pool.clone()))
@@ -625,19 +625,10 @@ async fn a_kept_summary_follows_every_change(pool: PgPool) {
         .unwrap()
         .to_owned();
     assert!(etag.starts_with("W/\""), "{etag}");
-    let revalidate = |etag: &str| {
-        crate::helpers::request(
-            &app,
-            axum::http::Request::get("/areas/testby/summary")
-                .header(axum::http::header::IF_NONE_MATCH, etag)
-                .body(axum::body::Body::empty())
-                .unwrap(),
-        )
-    };
     let again = get(&app, "/areas/testby/summary").await;
     assert_eq!(figures(again.json.clone()), figures(first.json.clone()));
     assert_eq!(again.headers[axum::http::header::ETAG], etag.as_str());
-    let revalidated = revalidate(&etag).await;
+    let revalidated = get_if_none_match(&app, "/areas/testby/summary", &etag).await;
     assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
 
     // A change made behind the service's back (psql, an import) shows at once.
@@ -651,7 +642,7 @@ async fn a_kept_summary_follows_every_change(pool: PgPool) {
         row(&after.json["plots"]["by_status"], "status", "withdrawn")["count"],
         1
     );
-    let stale = revalidate(&etag).await;
+    let stale = get_if_none_match(&app, "/areas/testby/summary", &etag).await;
     assert_eq!(stale.status, StatusCode::OK);
 
     // The same figures as a fresh service computes.

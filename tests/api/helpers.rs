@@ -54,6 +54,12 @@ pub async fn get(app: &Router, uri: &str) -> Answer {
     request(app, Request::get(uri).body(Body::empty()).unwrap()).await
 }
 
+/// A GET revalidating a copy the client holds (`If-None-Match: <etag>`).
+pub async fn get_if_none_match(app: &Router, uri: &str, etag: &str) -> Answer {
+    let req = Request::get(uri).header("if-none-match", etag);
+    request(app, req.body(Body::empty()).unwrap()).await
+}
+
 /// Asserts a JSON error body that names what was wrong.
 pub fn assert_error(answer: &Answer, status: StatusCode, message_part: &str) {
     assert_eq!(answer.status, status, "body: {}", answer.text);

@@ -79,6 +79,51 @@ async fn etag(app: &Router, uri: &str) -> String {
         .to_owned()
 }
 
+/// Opens `/changes/stream?since=<since>` (within 10 s) and returns its body.
+async fn open_stream(app: &Router, since: i64) -> Body {
+    let stream = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        app.clone().oneshot(
+            Request::get(format!("/changes/stream?since={since}"))
+                .body(Body::empty())
+                .unwrap(),
+        ),
+    )
+    .await
+    .expect("a stream opens within 10 s")
+    .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    stream.into_body()
+}
+
+/// Reads a change stream until `done` holds for all it sent; panics with `what` and the number
+/// of events seen when that takes past `deadline`.
+async fn read_stream_until(
+    body: &mut Body,
+    deadline: tokio::time::Instant,
+    what: &str,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let mut seen = String::new();
+    while !done(&seen) {
+        let frame = tokio::time::timeout_at(deadline, body.frame())
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "{what}: not in time, after {} events",
+                    seen.matches("event: change").count()
+                )
+            })
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    seen
+}
+
 fn assert_status(answer: &Answer, status: StatusCode, part: &str) {
     assert_eq!(answer.status, status, "{}", answer.text);
     if !part.is_empty() {
@@ -810,17 +855,7 @@ async fn changes_feed_and_live_stream(pool: PgPool) {
     let since = start.json["next_since"].as_i64().unwrap();
 
     // Open the stream, then edit.
-    let stream = app
-        .clone()
-        .oneshot(
-            Request::get(format!("/changes/stream?since={since}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(stream.headers()["content-type"], "text/event-stream");
-    let mut body = stream.into_body();
+    let mut body = open_stream(&app, since).await;
 
     let id = plot_id(&pool, "KD-03").await;
     let uri = format!("/collections/plots/items/{id}");
@@ -835,18 +870,11 @@ async fn changes_feed_and_live_stream(pool: PgPool) {
     .await;
     assert_eq!(edit.status, StatusCode::OK);
 
-    let mut seen = String::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !seen.contains("\"planned_homes\": 250") && !seen.contains("\"planned_homes\":250") {
-        let frame = tokio::time::timeout_at(deadline, body.frame())
-            .await
-            .expect("an event within 10 s")
-            .unwrap()
-            .unwrap();
-        if let Ok(data) = frame.into_data() {
-            seen.push_str(&String::from_utf8_lossy(&data));
-        }
-    }
+    let seen = read_stream_until(&mut body, deadline, "the edit within 10 s", |seen| {
+        seen.contains("\"planned_homes\": 250") || seen.contains("\"planned_homes\":250")
+    })
+    .await;
     assert!(seen.contains("event: change"));
 
     let feed = get(&app, &format!("/changes?since={since}")).await;
@@ -885,33 +913,13 @@ async fn a_stream_catches_up_on_more_than_a_page(pool: PgPool) {
         .unwrap();
     assert!(total > 1_000, "{total}");
 
-    let stream = app
-        .clone()
-        .oneshot(
-            Request::get(format!("/changes/stream?since={before}"))
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let mut body = stream.into_body();
-    let mut seen = String::new();
+    let mut body = open_stream(&app, before).await;
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while (seen.matches("event: change").count() as i64) < total {
-        let frame = tokio::time::timeout_at(deadline, body.frame())
-            .await
-            .unwrap_or_else(|_| {
-                panic!(
-                    "{} of {total} changes within 30 s",
-                    seen.matches("event: change").count()
-                )
-            })
-            .unwrap()
-            .unwrap();
-        if let Ok(data) = frame.into_data() {
-            seen.push_str(&String::from_utf8_lossy(&data));
-        }
-    }
+    let what = format!("all {total} changes within 30 s");
+    read_stream_until(&mut body, deadline, &what, |seen| {
+        seen.matches("event: change").count() as i64 >= total
+    })
+    .await;
 }
 
 /// Change streams share one LISTEN connection: more streams than the pool has connections stay
@@ -934,24 +942,9 @@ async fn change_streams_share_one_connection(pool: PgPool) {
     let since = get(&app, "/changes?limit=1000").await.json["next_since"]
         .as_i64()
         .unwrap();
-    let open = || async {
-        let stream = tokio::time::timeout(
-            std::time::Duration::from_secs(10),
-            app.clone().oneshot(
-                Request::get(format!("/changes/stream?since={since}"))
-                    .body(Body::empty())
-                    .unwrap(),
-            ),
-        )
-        .await
-        .expect("a stream opens within 10 s")
-        .unwrap();
-        assert_eq!(stream.status(), StatusCode::OK);
-        stream.into_body()
-    };
     let mut bodies = Vec::new();
     for _ in 0..40 {
-        bodies.push(open().await);
+        bodies.push(open_stream(&app, since).await);
     }
     assert_eq!(listening().await, 1);
     let page = tokio::time::timeout(
@@ -969,17 +962,13 @@ async fn change_streams_share_one_connection(pool: PgPool) {
         .unwrap();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     for body in &mut bodies {
-        let mut seen = String::new();
-        while !seen.contains("event: change") {
-            let frame = tokio::time::timeout_at(deadline, body.frame())
-                .await
-                .expect("the change on every stream within 10 s")
-                .unwrap()
-                .unwrap();
-            if let Ok(data) = frame.into_data() {
-                seen.push_str(&String::from_utf8_lossy(&data));
-            }
-        }
+        let seen = read_stream_until(
+            body,
+            deadline,
+            "the change on every stream within 10 s",
+            |seen| seen.contains("event: change"),
+        )
+        .await;
         assert!(seen.contains("KD-03"), "{seen}");
     }
 
@@ -993,6 +982,6 @@ async fn change_streams_share_one_connection(pool: PgPool) {
         );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let _again = open().await;
+    let _again = open_stream(&app, since).await;
     assert_eq!(listening().await, 1);
 }
