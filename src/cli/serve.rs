@@ -30,9 +30,15 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         changes: Default::default(),
         database: Default::default(),
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let changes = state.changes.clone();
+    crate::http::server::serve(
+        listener,
+        app(state),
+        crate::http::server::Limits::default(),
+        shutdown_signal(),
+        move || changes.close_streams(),
+    )
+    .await?;
     Ok(())
 }
 

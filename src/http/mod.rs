@@ -6,6 +6,7 @@ mod changes;
 mod documents;
 mod features;
 mod health;
+pub mod server;
 
 use std::path::PathBuf;
 
