@@ -4,6 +4,7 @@ mod analytics;
 mod auth;
 mod changes;
 mod documents;
+pub mod edge;
 mod features;
 mod health;
 pub mod server;
@@ -45,6 +46,12 @@ pub struct AppState {
     pub changes: std::sync::Arc<ChangeFeed>,
     /// Whether the database is reachable (503 at once while it is not).
     pub database: std::sync::Arc<crate::db::DatabaseWatch>,
+    /// The base URL links and `Location` are written with; `None` takes the request's Host.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (sign-in limits key on the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The Content-Security-Policy of every answer (`edge::content_security_policy`).
+    pub content_security_policy: std::sync::Arc<str>,
 }
 
 impl AppState {
@@ -59,6 +66,9 @@ impl AppState {
             summaries: Default::default(),
             changes: Default::default(),
             database: Default::default(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            content_security_policy: edge::content_security_policy(None).into(),
         }
     }
 }
@@ -103,8 +113,15 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(cors_layer)
-        .layer(axum::middleware::from_fn_with_state(layer_state, options))
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state.clone(),
+            options,
+        ))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state.clone(),
+            edge::inbound,
+        ))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -250,12 +267,21 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
 
 /// A request body parsed as JSON; malformed JSON is a 400 that says where.
 pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         Error::client(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("the body is not JSON: {e}"),
         )
         .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
-    })
+    })?;
+    if let Some(at) = edge::nul_in_json(&value) {
+        return Err(Error::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("`{at}` holds a NUL byte (\\u0000), which no value may contain"),
+        )
+        .with_details(serde_json::json!({ "pointer": at })));
+    }
+    Ok(value)
 }
