@@ -385,3 +385,39 @@ async fn answers_carry_security_headers_and_signed_in_ones_stay_private(pool: Pg
     assert_eq!(private.status, StatusCode::OK);
     assert_eq!(private.headers["cache-control"], "private, no-cache");
 }
+
+#[sqlx::test]
+async fn a_timeline_is_bounded_and_rebuilds_only_changed_days(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let today = chrono::Utc::now().date_naive();
+    let too_long = today - chrono::Days::new(70);
+    assert_error(
+        &get(
+            &app,
+            &format!("/areas/kildedal/timeline?from={too_long}&interval=day"),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "more than 60",
+    );
+    let from = today - chrono::Days::new(50);
+    let started = Instant::now();
+    let timeline = get(
+        &app,
+        &format!("/areas/kildedal/timeline?from={from}&interval=day"),
+    )
+    .await;
+    assert_eq!(timeline.status, StatusCode::OK, "{}", timeline.text);
+    let points = timeline.json["points"].as_array().unwrap();
+    assert_eq!(points.len(), 51);
+    // The data set was loaded today: every day before has nothing, today has it all.
+    let summary = get(&app, "/areas/kildedal/summary").await;
+    let plots = summary.json["plots"]["count"].clone();
+    assert!(points[..50].iter().all(|p| p["plots"] == 0), "{points:?}");
+    assert_eq!(points[50]["plots"], plots, "{}", summary.text);
+    assert_eq!(
+        points[49]["date"],
+        (today - chrono::Days::new(1)).to_string()
+    );
+    eprintln!("51 daily points in {:?}", started.elapsed());
+}
