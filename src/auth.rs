@@ -110,6 +110,15 @@ pub fn new_secret(prefix: &str) -> String {
 }
 
 /// SHA-256 in hex: how tokens and session ids are stored and looked up.
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
 pub fn sha256_hex(s: &str) -> String {
     sha256_hex_bytes(s.as_bytes())
 }

@@ -92,6 +92,10 @@ pub struct ServeConfig {
     /// client; from anyone else the header is ignored.
     #[arg(long, env = "PLOTLINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// A bearer token that may read `/metrics` (a Prometheus scraper); admins always may.
+    #[arg(long, env = "PLOTLINE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
     state.cors_origins = config.cors_origins.clone();
     state.secure_cookies = config.secure_cookies;
     state.trusted_proxies = config.trusted_proxies.clone();
+    state.metrics_token = config.metrics_token.clone();
     state.public_url = match &config.public_url {
         Some(url) => Some(url.trim_end_matches('/').to_owned()),
         None if config.listen.ip().is_loopback() => Some(format!("http://{}", config.listen)),

@@ -7,6 +7,7 @@ mod documents;
 pub mod edge;
 mod features;
 mod health;
+pub mod metrics;
 pub mod server;
 
 use std::path::PathBuf;
@@ -17,8 +18,12 @@ use axum::Router;
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// The header that carries each request's id (`X-Request-Id`): a client's own is kept.
+static REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
@@ -52,6 +57,10 @@ pub struct AppState {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The Content-Security-Policy of every answer (`edge::content_security_policy`).
     pub content_security_policy: std::sync::Arc<str>,
+    /// Requests, latencies, the pool… (`/metrics`).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// A bearer token that may read `/metrics` besides admins (a Prometheus scraper).
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -69,6 +78,8 @@ impl AppState {
             public_url: None,
             trusted_proxies: Vec::new(),
             content_security_policy: edge::content_security_policy(None).into(),
+            metrics: Default::default(),
+            metrics_token: None,
         }
     }
 }
@@ -84,10 +95,12 @@ pub fn app(state: AppState) -> Router {
         .merge(changes::router())
         .merge(documents::router())
         .merge(crate::ogc::router())
+        .merge(metrics::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             database_guard,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(metrics::note_route));
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router
@@ -122,7 +135,25 @@ pub fn app(state: AppState) -> Router {
             layer_state.clone(),
             edge::inbound,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state,
+            metrics::record,
+        ))
+        // Every answer says its request id, and every log line of a request carries it.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, method = %request.method(), uri = %request.uri())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 
 /// `/`: the map page for browsers, the OGC API landing page for everyone else (and `?f=`).

@@ -421,3 +421,61 @@ async fn a_timeline_is_bounded_and_rebuilds_only_changed_days(pool: PgPool) {
     );
     eprintln!("51 daily points in {:?}", started.elapsed());
 }
+
+#[sqlx::test]
+async fn answers_carry_a_request_id_and_metrics_count_them_for_admins(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let answer = get(&app, "/collections/plots/items?limit=2").await;
+    let id = answer.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "{id}");
+    let mine = crate::helpers::request(
+        &app,
+        axum::http::Request::get("/health")
+            .header("x-request-id", "trace-me-42")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mine.headers["x-request-id"], "trace-me-42");
+    assert_eq!(
+        get(&app, "/plots/KD-03%00").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Not for the public, nor for planners.
+    assert_eq!(get(&app, "/metrics").await.status, StatusCode::FORBIDDEN);
+    plotline::db::accounts::create_user(&pool, "root", "", "admin", None, &[])
+        .await
+        .unwrap();
+    let token = plotline::auth::new_secret("plt_");
+    plotline::db::accounts::create_token(
+        &pool,
+        "root",
+        "test",
+        "admin",
+        &plotline::auth::sha256_hex(&token),
+        None,
+    )
+    .await
+    .unwrap();
+    let auth = format!("Bearer {token}");
+    let metrics =
+        crate::planners::send(&app, "GET", "/metrics", &[("authorization", &auth)], None).await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+    let text = &metrics.text;
+    assert!(
+        text.contains(r#"plotline_http_requests_total{route="/collections/{id}/items",method="GET",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"status="400""#), "{text}");
+    assert!(
+        text.contains("plotline_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("plotline_db_pool_connections"), "{text}");
+    assert!(text.contains("plotline_change_streams_open 0"), "{text}");
+    assert!(
+        text.contains("plotline_statement_timeouts_total 0"),
+        "{text}"
+    );
+}
