@@ -118,8 +118,8 @@ pub(super) fn parse_json(text: &str) -> Result<Expr, String> {
         let path = locate(&json, "$".into());
         let part = json.pointer(&path[1..].replace(['.', '['], "/").replace(']', "")).unwrap_or(&json);
         format!(
-            "not a CQL2-JSON expression: {} (at {path}); expected a condition such as \
-             {{\"op\": \"=\", \"args\": [{{\"property\": \"status\"}}, \"available\"]}}",
+            "not CQL2-JSON: {} (at {path}); expected a condition such as {{\"op\": \"=\", \
+             \"args\": [{{\"property\": \"status\"}}, \"available\"]}}, a value or a GeoJSON geometry",
             clip(&part.to_string())
         )
     })
