@@ -81,24 +81,24 @@ pub struct Condition {
     pub parameter: &'static str,
 }
 
-fn property(name: &str) -> Box<Expr> {
-    Box::new(Expr::Property {
+fn property(name: &str) -> Expr {
+    Expr::Property {
         property: name.to_owned(),
-    })
-}
-
-fn operation(op: &str, args: Vec<Box<Expr>>) -> Expr {
-    Expr::Operation {
-        op: op.to_owned(),
-        args,
     }
 }
 
-fn timestamp(t: DateTime<Utc>) -> Box<Expr> {
+fn operation(op: &str, args: Vec<Expr>) -> Expr {
+    Expr::Operation {
+        op: op.to_owned(),
+        args: args.into_iter().map(Box::new).collect(),
+    }
+}
+
+fn timestamp(t: DateTime<Utc>) -> Expr {
     let text = t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-    Box::new(Expr::Timestamp {
+    Expr::Timestamp {
         timestamp: Box::new(Expr::Literal(text)),
-    })
+    }
 }
 
 /// `?name=value`: the value read as the property's type (the error names the property).
@@ -126,14 +126,16 @@ pub fn equals(q: &Queryable, value: &str) -> Result<Condition, FilterError> {
                 date: Box::new(Expr::Literal(value.to_owned())),
             }
         }
-        QueryableKind::Timestamp => *timestamp(parse_time(value, false).map_err(|m| FilterError {
-            parameter: q.name,
-            message: m,
-        })?),
+        QueryableKind::Timestamp => {
+            timestamp(parse_time(value, false).map_err(|m| FilterError {
+                parameter: q.name,
+                message: m,
+            })?)
+        }
         QueryableKind::Geometry => return Err(wrong("filterable this way: use `filter`")),
     };
     Ok(Condition {
-        expr: operation("=", vec![property(q.name), Box::new(literal)]),
+        expr: operation("=", vec![property(q.name), literal]),
         crs: Crs::Crs84,
         parameter: q.name,
     })
@@ -154,7 +156,7 @@ pub fn bbox(value: &str, crs: Crs) -> Result<Condition, FilterError> {
         bbox: numbers.map(|v| Box::new(Expr::Float(v))).to_vec(),
     };
     Ok(Condition {
-        expr: operation("s_intersects", vec![property("geometry"), Box::new(bbox)]),
+        expr: operation("s_intersects", vec![property("geometry"), bbox]),
         crs,
         parameter: "bbox",
     })
@@ -200,12 +202,14 @@ pub fn datetime(value: &str) -> Result<Condition, FilterError> {
     let (start, end) = (start.map_err(bad)?, end.map_err(bad)?);
     if let (Some(s), Some(e)) = (start, end) {
         if s > e {
-            return Err(bad(format!("the interval starts ({s}) after it ends ({e})")));
+            return Err(bad(format!(
+                "the interval starts ({s}) after it ends ({e})"
+            )));
         }
     }
-    let bounds: Vec<Box<Expr>> = [(">=", start), ("<=", end)]
+    let bounds: Vec<Expr> = [(">=", start), ("<=", end)]
         .into_iter()
-        .filter_map(|(op, t)| Some(Box::new(operation(op, vec![property("updated_at"), timestamp(t?)]))))
+        .filter_map(|(op, t)| Some(operation(op, vec![property("updated_at"), timestamp(t?)])))
         .collect();
     if bounds.is_empty() {
         return Err(bad("an interval needs at least one end".into()));
@@ -245,6 +249,3 @@ pub fn cql2(text: &str, lang: &str, crs: Crs) -> Result<Condition, FilterError> 
 pub fn translate(conditions: &[Condition], queryables: &[Queryable]) -> Result<Sql, FilterError> {
     sql::translate(conditions, queryables)
 }
-
-#[cfg(test)]
-mod tests;

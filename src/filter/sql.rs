@@ -41,7 +41,13 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
             continue;
         }
         let last = runs.len() - 1;
-        runs[last] = if word.eq_ignore_ascii_case("not") { runs[last] + 1 } else if word.is_empty() { runs[last] } else { 0 };
+        runs[last] = if word.eq_ignore_ascii_case("not") {
+            runs[last] + 1
+        } else if word.is_empty() {
+            runs[last]
+        } else {
+            0
+        };
         word.clear();
         match c {
             '\'' | '"' => quote = Some(c),
@@ -62,15 +68,31 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
     cql2::parse_text(text).map_err(|e| {
         let shown = e.to_string();
         // pest writes ` --> line:column` (1-based, in characters) and `= expected …`.
-        let at = shown.split_once("--> ").and_then(|(_, r)| r.split_once(['\n', ' ']));
+        let at = shown
+            .split_once("--> ")
+            .and_then(|(_, r)| r.split_once(['\n', ' ']));
         let Some((line, column)) = at.and_then(|(lc, _)| lc.split_once(':')) else {
             return format!("invalid CQL2-Text: {}", clip(&shown));
         };
-        let (line, column): (usize, usize) = (line.parse().unwrap_or(1), column.parse().unwrap_or(1));
-        let offset: usize = text.split('\n').take(line - 1).map(|l| l.chars().count() + 1).sum::<usize>() + column - 1;
+        let (line, column): (usize, usize) =
+            (line.parse().unwrap_or(1), column.parse().unwrap_or(1));
+        let offset: usize = text
+            .split('\n')
+            .take(line - 1)
+            .map(|l| l.chars().count() + 1)
+            .sum::<usize>()
+            + column
+            - 1;
         let rest: String = text.chars().skip(offset).take(20).collect();
-        let what = if rest.is_empty() { "unexpected end of filter".to_owned() } else { format!("cannot read `{rest}`") };
-        let expected = shown.rsplit_once("= ").map(|(_, e)| e.trim()).unwrap_or_default();
+        let what = if rest.is_empty() {
+            "unexpected end of filter".to_owned()
+        } else {
+            format!("cannot read `{rest}`")
+        };
+        let expected = shown
+            .rsplit_once("= ")
+            .map(|(_, e)| e.trim())
+            .unwrap_or_default();
         format!("{what}: {} (at character {offset})", readable(expected))
     })
 }
@@ -80,10 +102,15 @@ fn readable(expected: &str) -> String {
     if expected.contains("GEOMETRY") || expected.contains("COORD") {
         return "expected a geometry in WKT, such as POINT(12.29 55.75) or POLYGON((…))".into();
     }
-    if expected.contains("Eq") || expected.contains("In") || expected.contains("Like") || expected.contains("And") {
+    if expected.contains("Eq")
+        || expected.contains("In")
+        || expected.contains("Like")
+        || expected.contains("And")
+    {
         return "expected a comparison operator (=, <>, <, <=, >, >=, LIKE, IN, BETWEEN, IS NULL), AND, OR or the end of the filter".into();
     }
-    "expected a condition, a property or a value such as 'text', 42, TRUE or DATE('2024-01-31')".into()
+    "expected a condition, a property or a value such as 'text', 42, TRUE or DATE('2024-01-31')"
+        .into()
 }
 
 /// Parses CQL2-JSON. A part that is not CQL2 is named by its JSON path.
@@ -92,17 +119,28 @@ pub(super) fn parse_json(text: &str) -> Result<Expr, String> {
         if e.to_string().contains("recursion limit") {
             return too_deep();
         }
-        format!("not JSON: {e} (at line {}, column {})", e.line(), e.column())
+        format!(
+            "not JSON: {e} (at line {}, column {})",
+            e.line(),
+            e.column()
+        )
     })?;
     fn locate(v: &Json, path: String) -> String {
         let children: Vec<(String, &Json)> = match v {
             Json::Object(o) => o.iter().map(|(k, v)| (format!("{path}.{k}"), v)).collect(),
-            Json::Array(a) => a.iter().enumerate().map(|(i, v)| (format!("{path}[{i}]"), v)).collect(),
+            Json::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (format!("{path}[{i}]"), v))
+                .collect(),
             _ => Vec::new(),
         };
         for (path, child) in children {
             let is_args = path.ends_with(".args") || path.contains(".args[");
-            if is_args && child.is_object() && serde_json::from_value::<Expr>(child.clone()).is_err() {
+            if is_args
+                && child.is_object()
+                && serde_json::from_value::<Expr>(child.clone()).is_err()
+            {
                 return locate(child, path);
             }
             if child.is_array() && is_args {
@@ -170,9 +208,8 @@ impl Sql {
         self.0.push(Piece::Bind(value));
     }
 
-    /// The SQL with `$n` placeholders and the `Debug` forms of the bound values.
-    #[cfg(test)]
-    pub(super) fn render(&self) -> (String, Vec<String>) {
+    /// The SQL with `$n` placeholders and the `Debug` forms of the bound values (for tests).
+    pub fn render(&self) -> (String, Vec<String>) {
         let mut qb = QueryBuilder::<Postgres>::new("");
         self.push_to(&mut qb);
         let binds = self.0.iter().filter_map(|p| match p {
@@ -183,17 +220,28 @@ impl Sql {
     }
 }
 
-pub(super) fn translate(conditions: &[Condition], queryables: &[Queryable]) -> Result<Sql, FilterError> {
+pub(super) fn translate(
+    conditions: &[Condition],
+    queryables: &[Queryable],
+) -> Result<Sql, FilterError> {
     let mut out = Sql::default();
     for c in conditions {
-        let t = Translator { queryables, crs: c.crs };
-        let error = |message| FilterError { parameter: c.parameter, message };
+        let t = Translator {
+            queryables,
+            crs: c.crs,
+        };
+        let error = |message| FilterError {
+            parameter: c.parameter,
+            message,
+        };
         out.push(" AND (");
         t.condition(&c.expr, &mut out, 0).map_err(error)?;
         out.push(")");
         let binds = out.0.iter().filter(|p| matches!(p, Piece::Bind(_))).count();
         if binds > MAX_BINDS {
-            return Err(error(format!("the filter is too large: it has {binds} values, at most {MAX_BINDS} are allowed")));
+            return Err(error(format!(
+                "the filter is too large: it has {binds} values, at most {MAX_BINDS} are allowed"
+            )));
         }
     }
     Ok(out)
@@ -225,7 +273,15 @@ impl Ty {
     }
 
     fn describe(self) -> &'static str {
-        ["a string", "a number", "an integer", "a boolean", "a date", "a timestamp", "a geometry"][self as usize]
+        [
+            "a string",
+            "a number",
+            "an integer",
+            "a boolean",
+            "a date",
+            "a timestamp",
+            "a geometry",
+        ][self as usize]
     }
 
     fn example(self) -> &'static str {
@@ -259,7 +315,9 @@ fn is_integral(n: f64) -> bool {
 /// already parenthesised, else in parentheses.
 fn paren(sql: &str) -> Cow<'_, str> {
     let s = sql.trim();
-    let plain = !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.\"".contains(c));
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.\"".contains(c));
     // One `( … )` whole: the depth stays above 0 until the last character (quotes are not
     // read, so a `)` inside one only costs a second pair of parentheses).
     let mut depth = 0i32;
@@ -281,7 +339,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut current = vec![i + 1];
         for (j, &cb) in b.iter().enumerate() {
-            current.push((previous[j] + usize::from(ca != cb)).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + usize::from(ca != cb))
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -297,7 +359,9 @@ fn describe(e: &Expr) -> String {
         Expr::Bool(b) => format!("the boolean {}", if *b { "TRUE" } else { "FALSE" }),
         Expr::Date { date } => format!("the date {}", describe(date)),
         Expr::Timestamp { timestamp } => format!("the timestamp {}", describe(timestamp)),
-        Expr::Operation { op, args } if op.eq_ignore_ascii_case("casei") && args.len() == 1 => describe(&args[0]),
+        Expr::Operation { op, args } if op.eq_ignore_ascii_case("casei") && args.len() == 1 => {
+            describe(&args[0])
+        }
         Expr::Operation { op, .. } => format!("the operator `{}`", clip(op)),
         Expr::Null => "NULL".into(),
         Expr::Geometry(_) | Expr::BBox { .. } => "a geometry".into(),
@@ -309,7 +373,10 @@ fn describe(e: &Expr) -> String {
 fn literal_text(e: &Expr, what: &str) -> Result<String, String> {
     match e {
         Expr::Literal(s) => Ok(s.clone()),
-        other => Err(format!("{what} needs a quoted string, found {}", describe(other))),
+        other => Err(format!(
+            "{what} needs a quoted string, found {}",
+            describe(other)
+        )),
     }
 }
 
@@ -336,7 +403,11 @@ impl<'a> Translator<'a> {
             .map(|(_, n)| format!(" (did you mean `{n}`?)"))
             .unwrap_or_default();
         let names: Vec<&str> = self.queryables.iter().map(|q| q.name).collect();
-        Err(format!("unknown property `{}`{suggestion}; queryable properties are: {}", clip(name), names.join(", ")))
+        Err(format!(
+            "unknown property `{}`{suggestion}; queryable properties are: {}",
+            clip(name),
+            names.join(", ")
+        ))
     }
 
     /// The type of a value, checking its literal.
@@ -344,14 +415,20 @@ impl<'a> Translator<'a> {
         Ok(match e {
             Expr::Property { property } => Ty::of(self.lookup(property)?.kind),
             Expr::Literal(_) => Ty::String,
-            Expr::Float(n) if !n.is_finite() => return Err(format!("the number {n} is out of range")),
+            Expr::Float(n) if !n.is_finite() => {
+                return Err(format!("the number {n} is out of range"))
+            }
             Expr::Float(n) if is_integral(*n) => Ty::Integer,
             Expr::Float(_) => Ty::Float,
             Expr::Bool(_) => Ty::Boolean,
             Expr::Date { date } => {
                 let s = literal_text(date, "DATE")?;
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                    .map_err(|_| format!("invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')", clip(&s)))?;
+                NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
+                    format!(
+                        "invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')",
+                        clip(&s)
+                    )
+                })?;
                 Ty::Date
             }
             Expr::Timestamp { timestamp } => {
@@ -361,25 +438,45 @@ impl<'a> Translator<'a> {
                 Ty::Timestamp
             }
             Expr::Operation { op, args } if op.eq_ignore_ascii_case("casei") => {
-                let [inner] = &args[..] else { return Err("CASEI takes 1 argument".into()) };
+                let [inner] = &args[..] else {
+                    return Err("CASEI takes 1 argument".into());
+                };
                 let ty = self.ty(inner)?;
                 if ty != Ty::String {
-                    return Err(format!("CASEI works on strings, but {} is {}", describe(inner), ty.describe()));
+                    return Err(format!(
+                        "CASEI works on strings, but {} is {}",
+                        describe(inner),
+                        ty.describe()
+                    ));
                 }
                 Ty::String
             }
             Expr::Null => return Err("NULL is not a value to compare with; use IS NULL".into()),
             Expr::Geometry(_) | Expr::BBox { .. } => {
-                return Err(format!("{} can only be used in spatial functions such as S_INTERSECTS", describe(e)))
+                return Err(format!(
+                    "{} can only be used in spatial functions such as S_INTERSECTS",
+                    describe(e)
+                ))
             }
-            other => return Err(format!("{} is not supported here; use a property or a value", describe(other))),
+            other => {
+                return Err(format!(
+                    "{} is not supported here; use a property or a value",
+                    describe(other)
+                ))
+            }
         })
     }
 
     /// The type all `operands` are compared in; rejects geometries, and ordering booleans.
     fn unify(&self, operands: &[&Expr], operator: &str, ordered: bool) -> Result<Ty, String> {
-        let tys = operands.iter().map(|e| self.ty(e)).collect::<Result<Vec<_>, _>>()?;
-        let subject = operands.iter().position(|e| matches!(e, Expr::Property { .. })).unwrap_or(0);
+        let tys = operands
+            .iter()
+            .map(|e| self.ty(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let subject = operands
+            .iter()
+            .position(|e| matches!(e, Expr::Property { .. }))
+            .unwrap_or(0);
         let mut joined = tys[subject];
         for (k, &ty) in tys.iter().enumerate() {
             joined = joined.join(ty).ok_or_else(|| {
@@ -409,8 +506,16 @@ impl<'a> Translator<'a> {
                 out.push(if *b { "TRUE" } else { "FALSE" });
                 return Ok(());
             }
-            Expr::Operation { op, args } => (op.to_ascii_lowercase(), args.iter().map(|a| &**a).collect::<Vec<&Expr>>()),
-            other => return Err(format!("{} is not a condition; expected a comparison such as status = 'available'", describe(other))),
+            Expr::Operation { op, args } => (
+                op.to_ascii_lowercase(),
+                args.iter().map(|a| &**a).collect::<Vec<&Expr>>(),
+            ),
+            other => {
+                return Err(format!(
+                    "{} is not a condition; expected a comparison such as status = 'available'",
+                    describe(other)
+                ))
+            }
         };
         let arity = |n: usize| match args.len() == n {
             true => Ok(()),
@@ -540,8 +645,12 @@ impl<'a> Translator<'a> {
                 let sql = paren(q.sql);
                 out.push(&match (q.kind, ty) {
                     (QueryableKind::String, Ty::String) => sql.into_owned(),
-                    (QueryableKind::Number | QueryableKind::Integer, Ty::Float) => format!("{sql}::float8"),
-                    (QueryableKind::Date, Ty::Timestamp) => format!("({sql}::date::timestamp AT TIME ZONE 'UTC')"),
+                    (QueryableKind::Number | QueryableKind::Integer, Ty::Float) => {
+                        format!("{sql}::float8")
+                    }
+                    (QueryableKind::Date, Ty::Timestamp) => {
+                        format!("({sql}::date::timestamp AT TIME ZONE 'UTC')")
+                    }
                     (kind, _) => format!("{sql}::{}", kind.sql_type().unwrap_or("text")),
                 });
             }
@@ -551,14 +660,16 @@ impl<'a> Translator<'a> {
             Expr::Float(n) => out.bind(Bound::Float(*n)),
             Expr::Bool(b) => out.bind(Bound::Bool(*b)),
             Expr::Date { date } => {
-                let d = NaiveDate::parse_from_str(&literal_text(date, "DATE")?, "%Y-%m-%d").map_err(|e| e.to_string())?;
+                let d = NaiveDate::parse_from_str(&literal_text(date, "DATE")?, "%Y-%m-%d")
+                    .map_err(|e| e.to_string())?;
                 out.bind(match ty {
                     Ty::Timestamp => Bound::Time(d.and_time(NaiveTime::MIN).and_utc()),
                     _ => Bound::Date(d),
                 });
             }
             Expr::Timestamp { timestamp } => {
-                let t = DateTime::parse_from_rfc3339(&literal_text(timestamp, "TIMESTAMP")?).map_err(|e| e.to_string())?;
+                let t = DateTime::parse_from_rfc3339(&literal_text(timestamp, "TIMESTAMP")?)
+                    .map_err(|e| e.to_string())?;
                 out.bind(Bound::Time(t.with_timezone(&Utc)));
             }
             Expr::Operation { args, .. } => {
@@ -576,9 +687,18 @@ impl<'a> Translator<'a> {
             Expr::Property { property } => {
                 let q = self.lookup(property)?;
                 if q.kind != QueryableKind::Geometry {
-                    let hint = self.queryables.iter().find(|q| q.kind == QueryableKind::Geometry);
-                    let hint = hint.map(|g| format!("; the geometry property is `{}`", g.name)).unwrap_or_default();
-                    return Err(format!("{function} needs a geometry, but property `{}` is {}{hint}", q.name, Ty::of(q.kind).describe()));
+                    let hint = self
+                        .queryables
+                        .iter()
+                        .find(|q| q.kind == QueryableKind::Geometry);
+                    let hint = hint
+                        .map(|g| format!("; the geometry property is `{}`", g.name))
+                        .unwrap_or_default();
+                    return Err(format!(
+                        "{function} needs a geometry, but property `{}` is {}{hint}",
+                        q.name,
+                        Ty::of(q.kind).describe()
+                    ));
                 }
                 out.push(&paren(q.sql));
             }
@@ -613,25 +733,42 @@ impl<'a> Translator<'a> {
                     (x0, y0, x1, y1) = (y0, x0, y1, x1);
                 }
                 if self.crs.geographic() && (x0 < -180.0 || x1 > 180.0 || y0 < -90.0 || y1 > 90.0) {
-                    let order = if self.crs.lat_lon() { "latitude longitude (EPSG:4326)" } else { "longitude latitude (CRS84)" };
+                    let order = if self.crs.lat_lon() {
+                        "latitude longitude (EPSG:4326)"
+                    } else {
+                        "longitude latitude (CRS84)"
+                    };
                     return Err(format!(
                         "the geometry's coordinates are not {order}; if they are in another CRS, name it with filter-crs, e.g. filter-crs={}",
                         Crs::Epsg25832.uri()
                     ));
                 }
-                let extent = Bbox { min: [x0, y0], max: [x1, y1], crs: self.crs };
+                let extent = Bbox {
+                    min: [x0, y0],
+                    max: [x1, y1],
+                    crs: self.crs,
+                };
                 let Some(inside) = extent.clamped() else {
                     out.push(EMPTY);
                     return Ok(());
                 };
                 self.literal(inside, shape.vertices, inside != extent, out, |out| {
-                    out.push(if self.crs.lat_lon() { "ST_FlipCoordinates(" } else { "(" });
+                    out.push(if self.crs.lat_lon() {
+                        "ST_FlipCoordinates("
+                    } else {
+                        "("
+                    });
                     out.push("ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(");
                     out.bind(Bound::Text(json.to_string()));
                     out.push(&format!(")), {}))", self.crs.srid()));
                 })?;
             }
-            other => return Err(format!("{function} needs a geometry property or a geometry, found {}", describe(other))),
+            other => {
+                return Err(format!(
+                    "{function} needs a geometry property or a geometry, found {}",
+                    describe(other)
+                ))
+            }
         }
         Ok(())
     }
@@ -639,9 +776,18 @@ impl<'a> Translator<'a> {
     /// The one rule for a box or geometry in the filter CRS: clipped to the CRS's area of use
     /// (if it reaches beyond), densified to a bounded number of vertices, then transformed to
     /// the storage CRS.
-    fn literal(&self, inside: Bbox, vertices: usize, clip: bool, out: &mut Sql, write: impl FnOnce(&mut Sql)) -> Result<(), String> {
+    fn literal(
+        &self,
+        inside: Bbox,
+        vertices: usize,
+        clip: bool,
+        out: &mut Sql,
+        write: impl FnOnce(&mut Sql),
+    ) -> Result<(), String> {
         let srid = self.crs.srid();
-        let step = (srid != STORAGE_SRID).then(|| inside.densify_step(vertices)).flatten();
+        let step = (srid != STORAGE_SRID)
+            .then(|| inside.densify_step(vertices))
+            .flatten();
         if srid != STORAGE_SRID {
             out.push("ST_Transform(");
         }
@@ -654,7 +800,9 @@ impl<'a> Translator<'a> {
         write(out);
         if clip {
             let [x0, y0, x1, y1] = self.crs.area_of_use();
-            out.push(&format!(", ST_MakeBox2D(ST_Point({x0}, {y0}), ST_Point({x1}, {y1})))"));
+            out.push(&format!(
+                ", ST_MakeBox2D(ST_Point({x0}, {y0}), ST_Point({x1}, {y1})))"
+            ));
         }
         if let Some(step) = step {
             out.push(", ");
@@ -686,36 +834,68 @@ impl Shape {
         }
         let kind = g["type"].as_str().unwrap_or_default();
         if kind == "GeometryCollection" {
-            let members = g["geometries"].as_array().filter(|m| !m.is_empty()).ok_or("empty geometries are not supported")?;
+            let members = g["geometries"]
+                .as_array()
+                .filter(|m| !m.is_empty())
+                .ok_or("empty geometries are not supported")?;
             return members.iter().try_for_each(|m| self.geometry(m, depth + 1));
         }
         // Nesting levels of positions: Point 0, LineString/MultiPoint 1, Polygon/MultiLineString 2, MultiPolygon 3.
-        let levels = ["Point", "LineString", "Polygon", "MultiPolygon"].iter().position(|k| *k == kind);
-        let levels = levels.or(["", "MultiPoint", "MultiLineString"].iter().position(|k| *k == kind)).unwrap_or(0);
+        let levels = ["Point", "LineString", "Polygon", "MultiPolygon"]
+            .iter()
+            .position(|k| *k == kind);
+        let levels = levels
+            .or(["", "MultiPoint", "MultiLineString"]
+                .iter()
+                .position(|k| *k == kind))
+            .unwrap_or(0);
         self.walk(&g["coordinates"], levels, kind)
     }
 
     fn walk(&mut self, v: &Json, levels: usize, kind: &str) -> Result<(), String> {
-        let items = v.as_array().filter(|a| !a.is_empty()).ok_or("empty geometries are not supported")?;
+        let items = v
+            .as_array()
+            .filter(|a| !a.is_empty())
+            .ok_or("empty geometries are not supported")?;
         if levels == 0 {
-            let p: Vec<f64> = items.iter().filter_map(Json::as_f64).filter(|c| c.is_finite()).collect();
-            if p.len() != items.len() || !(2..=3).contains(&p.len()) || (self.dims != 0 && self.dims != p.len()) {
+            let p: Vec<f64> = items
+                .iter()
+                .filter_map(Json::as_f64)
+                .filter(|c| c.is_finite())
+                .collect();
+            if p.len() != items.len()
+                || !(2..=3).contains(&p.len())
+                || (self.dims != 0 && self.dims != p.len())
+            {
                 return Err("a position needs 2 or 3 finite coordinates, the same number in all positions of a geometry".into());
             }
             let first = self.vertices == 0;
             let e = &mut self.extent;
-            *e = if first { [p[0], p[1], p[0], p[1]] } else { [e[0].min(p[0]), e[1].min(p[1]), e[2].max(p[0]), e[3].max(p[1])] };
+            *e = if first {
+                [p[0], p[1], p[0], p[1]]
+            } else {
+                [
+                    e[0].min(p[0]),
+                    e[1].min(p[1]),
+                    e[2].max(p[0]),
+                    e[3].max(p[1]),
+                ]
+            };
             (self.dims, self.vertices) = (p.len(), self.vertices + 1);
             return Ok(());
         }
         let ring = levels == 1 && (kind.ends_with("Polygon"));
         if levels == 1 && kind.ends_with("LineString") && items.len() < 2 {
-            return Err(format!("a line string needs at least 2 positions, found {}", items.len()));
+            return Err(format!(
+                "a line string needs at least 2 positions, found {}",
+                items.len()
+            ));
         }
         if ring && (items.len() < 4 || items.first() != items.last()) {
             return Err(format!("a polygon ring must be closed (its last position equal to its first) and have at least 4 positions, found {}", items.len()));
         }
-        items.iter().try_for_each(|item| self.walk(item, levels - 1, kind))
+        items
+            .iter()
+            .try_for_each(|item| self.walk(item, levels - 1, kind))
     }
 }
-

@@ -176,7 +176,10 @@ mod tests {
     fn clamps_to_the_area_of_use_and_bounds_the_vertices() {
         let huge = Bbox::parse("0,0,1e9,1e9", Crs::Epsg25832).unwrap();
         let c = huge.clamped().unwrap();
-        assert_eq!((c.min, c.max), ([0.0, 3_318_000.0], [1_956_000.0, 9_351_000.0]));
+        assert_eq!(
+            (c.min, c.max),
+            ([0.0, 3_318_000.0], [1_956_000.0, 9_351_000.0])
+        );
         // A box: about 4 · 128 / 5 segments whatever its size.
         let step = c.densify_step(5).unwrap();
         assert!((6_033_000.0 * 5.0 / 128.0 - step).abs() < 1.0, "{step}");

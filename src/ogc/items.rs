@@ -237,7 +237,11 @@ fn parse_query(
 }
 
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
-fn push_where(qb: &mut QueryBuilder<'_, Postgres>, _c: &OgcCollection, q: &ItemsQuery) -> Result<()> {
+fn push_where(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    _c: &OgcCollection,
+    q: &ItemsQuery,
+) -> Result<()> {
     qb.push(" WHERE true");
     q.filter.push_to(qb);
     Ok(())
