@@ -72,6 +72,11 @@ impl From<FilterError> for crate::Error {
     }
 }
 
+/// A maker of errors about `parameter`.
+fn error(parameter: &'static str) -> impl Fn(String) -> FilterError {
+    move |message| FilterError { parameter, message }
+}
+
 /// One condition of a request: a CQL2 tree, the CRS of its geometry literals, and the request
 /// parameter it came from (named in errors). A request's filter is the `AND` of its conditions.
 #[derive(Debug, Clone)]
@@ -81,16 +86,22 @@ pub struct Condition {
     pub parameter: &'static str,
 }
 
-fn property(name: &str) -> Expr {
-    Expr::Property {
-        property: name.to_owned(),
+fn condition(parameter: &'static str, crs: Crs, op: &str, args: Vec<Expr>) -> Condition {
+    let args = args.into_iter().map(Box::new).collect();
+    let expr = Expr::Operation {
+        op: op.to_owned(),
+        args,
+    };
+    Condition {
+        expr,
+        crs,
+        parameter,
     }
 }
 
-fn operation(op: &str, args: Vec<Expr>) -> Expr {
-    Expr::Operation {
-        op: op.to_owned(),
-        args: args.into_iter().map(Box::new).collect(),
+fn property(name: &str) -> Expr {
+    Expr::Property {
+        property: name.to_owned(),
     }
 }
 
@@ -103,19 +114,11 @@ fn timestamp(t: DateTime<Utc>) -> Expr {
 
 /// `?name=value`: the value read as the property's type (the error names the property).
 pub fn equals(q: &Queryable, value: &str) -> Result<Condition, FilterError> {
-    let wrong = |what: &str| FilterError {
-        parameter: q.name,
-        message: format!("`{value}` is not {what}"),
-    };
+    let wrong = |what: &str| error(q.name)(format!("`{value}` is not {what}"));
+    let number = value.parse::<f64>().ok().filter(|v| v.is_finite());
     let literal = match q.kind {
         QueryableKind::String => Expr::Literal(value.to_owned()),
-        QueryableKind::Number => Expr::Float(
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| wrong("a number"))?,
-        ),
+        QueryableKind::Number => Expr::Float(number.ok_or_else(|| wrong("a number"))?),
         QueryableKind::Integer => {
             Expr::Float(value.parse::<i64>().map_err(|_| wrong("an integer"))? as f64)
         }
@@ -126,40 +129,30 @@ pub fn equals(q: &Queryable, value: &str) -> Result<Condition, FilterError> {
                 date: Box::new(Expr::Literal(value.to_owned())),
             }
         }
-        QueryableKind::Timestamp => {
-            timestamp(parse_time(value, false).map_err(|m| FilterError {
-                parameter: q.name,
-                message: m,
-            })?)
-        }
+        QueryableKind::Timestamp => timestamp(parse_time(value, false).map_err(error(q.name))?),
         QueryableKind::Geometry => return Err(wrong("filterable this way: use `filter`")),
     };
-    Ok(Condition {
-        expr: operation("=", vec![property(q.name), literal]),
-        crs: Crs::Crs84,
-        parameter: q.name,
-    })
+    Ok(condition(
+        q.name,
+        Crs::Crs84,
+        "=",
+        vec![property(q.name), literal],
+    ))
 }
 
 /// `bbox` (in `crs`): the features whose geometry (the queryable `geometry`) meets the box.
 pub fn bbox(value: &str, crs: Crs) -> Result<Condition, FilterError> {
-    let b = Bbox::parse(value, crs).map_err(|message| FilterError {
-        parameter: "bbox",
-        message,
-    })?;
+    let b = Bbox::parse(value, crs).map_err(error("bbox"))?;
     // Back in the client's axis order: the translation reads it as a CQL2 BBOX literal.
-    let mut numbers = [b.min[0], b.min[1], b.max[0], b.max[1]];
-    if crs.lat_lon() {
-        numbers = [numbers[1], numbers[0], numbers[3], numbers[2]];
-    }
-    let bbox = Expr::BBox {
-        bbox: numbers.map(|v| Box::new(Expr::Float(v))).to_vec(),
-    };
-    Ok(Condition {
-        expr: operation("s_intersects", vec![property("geometry"), bbox]),
+    let (x, y) = if crs.lat_lon() { (1, 0) } else { (0, 1) };
+    let numbers = [b.min[x], b.min[y], b.max[x], b.max[y]];
+    let bbox = numbers.map(|v| Box::new(Expr::Float(v))).to_vec();
+    Ok(condition(
+        "bbox",
         crs,
-        parameter: "bbox",
-    })
+        "s_intersects",
+        vec![property("geometry"), Expr::BBox { bbox }],
+    ))
 }
 
 /// An RFC 3339 time, or a date meaning its first (or, for an `end`, its last) microsecond.
@@ -169,10 +162,9 @@ pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, String> {
     }
     let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| format!("`{value}` is not an RFC 3339 time or a date"))?;
-    let time = if end {
-        date.and_hms_micro_opt(23, 59, 59, 999_999)
-    } else {
-        date.and_hms_opt(0, 0, 0)
+    let time = match end {
+        true => date.and_hms_micro_opt(23, 59, 59, 999_999),
+        false => date.and_hms_opt(0, 0, 0),
     };
     Ok(time.unwrap_or_default().and_utc())
 }
@@ -180,26 +172,16 @@ pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, String> {
 /// `datetime`: an instant, or an interval `start/end` with `..` (or nothing) for open ends,
 /// compared with the queryable `updated_at`.
 pub fn datetime(value: &str) -> Result<Condition, FilterError> {
-    let bad = |message: String| FilterError {
-        parameter: "datetime",
-        message,
+    let bad = error("datetime");
+    let time = |s: &str, end| match s {
+        "" | ".." => Ok(None),
+        s => parse_time(s, end).map(Some).map_err(&bad),
     };
-    let open = |s: &str| s.is_empty() || s == "..";
     let (start, end) = match value.split_once('/') {
-        Some((a, b)) => (
-            (!open(a)).then(|| parse_time(a, false)).transpose(),
-            (!open(b)).then(|| parse_time(b, true)).transpose(),
-        ),
-        None if value.contains('T') => {
-            let t = parse_time(value, false);
-            (t.clone().map(Some), t.map(Some))
-        }
-        None => (
-            parse_time(value, false).map(Some),
-            parse_time(value, true).map(Some),
-        ),
+        Some((a, b)) => (time(a, false)?, time(b, true)?),
+        // An instant is itself; a date is all of its day.
+        None => (time(value, false)?, time(value, !value.contains('T'))?),
     };
-    let (start, end) = (start.map_err(bad)?, end.map_err(bad)?);
     if let (Some(s), Some(e)) = (start, end) {
         if s > e {
             return Err(bad(format!(
@@ -209,32 +191,28 @@ pub fn datetime(value: &str) -> Result<Condition, FilterError> {
     }
     let bounds: Vec<Expr> = [(">=", start), ("<=", end)]
         .into_iter()
-        .filter_map(|(op, t)| Some(operation(op, vec![property("updated_at"), timestamp(t?)])))
+        .filter_map(|(op, t)| {
+            let args = vec![Box::new(property("updated_at")), Box::new(timestamp(t?))];
+            Some(Expr::Operation {
+                op: op.to_owned(),
+                args,
+            })
+        })
         .collect();
     if bounds.is_empty() {
         return Err(bad("an interval needs at least one end".into()));
     }
-    Ok(Condition {
-        expr: operation("and", bounds),
-        crs: Crs::Crs84,
-        parameter: "datetime",
-    })
+    Ok(condition("datetime", Crs::Crs84, "and", bounds))
 }
 
 /// `filter` in `lang` (`cql2-text` or `cql2-json`), its geometry literals in `crs`.
 pub fn cql2(text: &str, lang: &str, crs: Crs) -> Result<Condition, FilterError> {
-    let bad = |message: String| FilterError {
-        parameter: "filter",
-        message,
-    };
     let expr = match lang {
-        "cql2-text" => sql::parse_text(text).map_err(bad)?,
-        "cql2-json" => sql::parse_json(text).map_err(bad)?,
+        "cql2-text" => sql::parse_text(text).map_err(error("filter"))?,
+        "cql2-json" => sql::parse_json(text).map_err(error("filter"))?,
         other => {
-            return Err(FilterError {
-                parameter: "filter-lang",
-                message: format!("`{other}` is not supported: use cql2-text or cql2-json"),
-            })
+            let message = format!("`{other}` is not supported: use cql2-text or cql2-json");
+            return Err(error("filter-lang")(message));
         }
     };
     Ok(Condition {

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use sqlx::{Postgres, QueryBuilder};
 
 use super::{Condition, FilterError, Queryable, QueryableKind, MAX_BINDS, MAX_DEPTH};
-use crate::geo::{Bbox, Crs, STORAGE_SRID};
+use crate::geo::{Bbox, Crs, Shape, STORAGE_SRID};
 
 fn too_deep() -> String {
     format!("the filter is nested too deeply (more than {MAX_DEPTH} levels)")
@@ -98,19 +98,12 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
 }
 
 /// pest's list of grammar rules, in words.
-fn readable(expected: &str) -> String {
-    if expected.contains("GEOMETRY") || expected.contains("COORD") {
-        return "expected a geometry in WKT, such as POINT(12.29 55.75) or POLYGON((…))".into();
+fn readable(expected: &str) -> &'static str {
+    match ["GEOMETRY", "COORD", "Eq", "In", "Like", "And"].iter().position(|r| expected.contains(r)) {
+        Some(0..=1) => "expected a geometry in WKT, such as POINT(12.29 55.75) or POLYGON((…))",
+        Some(_) => "expected a comparison operator (=, <>, <, <=, >, >=, LIKE, IN, BETWEEN, IS NULL), AND, OR or the end of the filter",
+        None => "expected a condition, a property or a value such as 'text', 42, TRUE or DATE('2024-01-31')",
     }
-    if expected.contains("Eq")
-        || expected.contains("In")
-        || expected.contains("Like")
-        || expected.contains("And")
-    {
-        return "expected a comparison operator (=, <>, <, <=, >, >=, LIKE, IN, BETWEEN, IS NULL), AND, OR or the end of the filter".into();
-    }
-    "expected a condition, a property or a value such as 'text', 42, TRUE or DATE('2024-01-31')"
-        .into()
 }
 
 /// Parses CQL2-JSON. A part that is not CQL2 is named by its JSON path.
@@ -125,36 +118,23 @@ pub(super) fn parse_json(text: &str) -> Result<Expr, String> {
             e.column()
         )
     })?;
-    fn locate(v: &Json, path: String) -> String {
+    /// The first part, depth first, that is not CQL2-JSON, and its path.
+    fn locate(v: &Json, path: String) -> (String, &Json) {
         let children: Vec<(String, &Json)> = match v {
             Json::Object(o) => o.iter().map(|(k, v)| (format!("{path}.{k}"), v)).collect(),
-            Json::Array(a) => a
-                .iter()
-                .enumerate()
+            Json::Array(a) => (a.iter().enumerate())
                 .map(|(i, v)| (format!("{path}[{i}]"), v))
                 .collect(),
             _ => Vec::new(),
         };
-        for (path, child) in children {
-            let is_args = path.ends_with(".args") || path.contains(".args[");
-            if is_args
-                && child.is_object()
-                && serde_json::from_value::<Expr>(child.clone()).is_err()
-            {
-                return locate(child, path);
-            }
-            if child.is_array() && is_args {
-                let inner = locate(child, path.clone());
-                if inner != path {
-                    return inner;
-                }
-            }
+        let bad = |(_, c): &(String, &Json)| serde_json::from_value::<Expr>((*c).clone()).is_err();
+        match children.into_iter().find(bad) {
+            Some((path, child)) => locate(child, path),
+            None => (path, v),
         }
-        path
     }
     serde_json::from_value::<Expr>(json.clone()).map_err(|_| {
-        let path = locate(&json, "$".into());
-        let part = json.pointer(&path[1..].replace(['.', '['], "/").replace(']', "")).unwrap_or(&json);
+        let (path, part) = locate(&json, "$".into());
         format!(
             "not CQL2-JSON: {} (at {path}); expected a condition such as {{\"op\": \"=\", \
              \"args\": [{{\"property\": \"status\"}}, \"available\"]}}, a value or a GeoJSON geometry",
@@ -247,62 +227,39 @@ pub(super) fn translate(
     Ok(out)
 }
 
-/// The SQL type a comparison is made in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ty {
-    String,
-    Float,
-    Integer,
-    Boolean,
-    Date,
-    Timestamp,
-    Geometry,
+/// The type a comparison is made in: a queryable's kind, or a literal's.
+type Ty = QueryableKind;
+
+fn describe_ty(ty: Ty) -> &'static str {
+    [
+        "a string",
+        "a number",
+        "an integer",
+        "a boolean",
+        "a date",
+        "a timestamp",
+        "a geometry",
+    ][ty as usize]
 }
 
-impl Ty {
-    fn of(kind: QueryableKind) -> Ty {
-        match kind {
-            QueryableKind::String => Ty::String,
-            QueryableKind::Number => Ty::Float,
-            QueryableKind::Integer => Ty::Integer,
-            QueryableKind::Boolean => Ty::Boolean,
-            QueryableKind::Date => Ty::Date,
-            QueryableKind::Timestamp => Ty::Timestamp,
-            QueryableKind::Geometry => Ty::Geometry,
-        }
+fn example(ty: Ty) -> &'static str {
+    match ty {
+        Ty::String => "a string in single quotes such as 'available'",
+        Ty::Number | Ty::Integer => "a number such as 1000",
+        Ty::Boolean => "TRUE or FALSE",
+        Ty::Date => "a date such as DATE('2024-01-31')",
+        Ty::Timestamp => "a timestamp such as TIMESTAMP('2024-01-31T12:00:00Z')",
+        Ty::Geometry => "a spatial function such as S_INTERSECTS",
     }
+}
 
-    fn describe(self) -> &'static str {
-        [
-            "a string",
-            "a number",
-            "an integer",
-            "a boolean",
-            "a date",
-            "a timestamp",
-            "a geometry",
-        ][self as usize]
-    }
-
-    fn example(self) -> &'static str {
-        match self {
-            Ty::String => "a string in single quotes such as 'available'",
-            Ty::Float | Ty::Integer => "a number such as 1000",
-            Ty::Boolean => "TRUE or FALSE",
-            Ty::Date => "a date such as DATE('2024-01-31')",
-            Ty::Timestamp => "a timestamp such as TIMESTAMP('2024-01-31T12:00:00Z')",
-            Ty::Geometry => "a spatial function such as S_INTERSECTS",
-        }
-    }
-
-    /// The type two operands are compared in, if they can be compared.
-    fn join(self, other: Ty) -> Option<Ty> {
-        match (self, other) {
-            (a, b) if a == b => Some(a),
-            (Ty::Integer, Ty::Float) | (Ty::Float, Ty::Integer) => Some(Ty::Float),
-            (Ty::Date, Ty::Timestamp) | (Ty::Timestamp, Ty::Date) => Some(Ty::Timestamp),
-            _ => None,
-        }
+/// The type two operands are compared in, if they can be compared.
+fn join(a: Ty, b: Ty) -> Option<Ty> {
+    match (a, b) {
+        (a, b) if a == b => Some(a),
+        (Ty::Integer, Ty::Number) | (Ty::Number, Ty::Integer) => Some(Ty::Number),
+        (Ty::Date, Ty::Timestamp) | (Ty::Timestamp, Ty::Date) => Some(Ty::Timestamp),
+        _ => None,
     }
 }
 
@@ -370,14 +327,28 @@ fn describe(e: &Expr) -> String {
     }
 }
 
-fn literal_text(e: &Expr, what: &str) -> Result<String, String> {
-    match e {
-        Expr::Literal(s) => Ok(s.clone()),
-        other => Err(format!(
-            "{what} needs a quoted string, found {}",
-            describe(other)
-        )),
-    }
+fn date(e: &Expr) -> Result<NaiveDate, String> {
+    let Expr::Literal(s) = e else {
+        return Err(format!("DATE needs a quoted string, found {}", describe(e)));
+    };
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        format!(
+            "invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')",
+            clip(s)
+        )
+    })
+}
+
+fn timestamp(e: &Expr) -> Result<DateTime<Utc>, String> {
+    let Expr::Literal(s) = e else {
+        return Err(format!(
+            "TIMESTAMP needs a quoted string, found {}",
+            describe(e)
+        ));
+    };
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        format!("invalid timestamp '{}': expected RFC 3339, as in TIMESTAMP('2024-01-31T12:00:00Z')", clip(s))
+    })
 }
 
 struct Translator<'a> {
@@ -413,30 +384,16 @@ impl<'a> Translator<'a> {
     /// The type of a value, checking its literal.
     fn ty(&self, e: &Expr) -> Result<Ty, String> {
         Ok(match e {
-            Expr::Property { property } => Ty::of(self.lookup(property)?.kind),
+            Expr::Property { property } => self.lookup(property)?.kind,
             Expr::Literal(_) => Ty::String,
             Expr::Float(n) if !n.is_finite() => {
                 return Err(format!("the number {n} is out of range"))
             }
             Expr::Float(n) if is_integral(*n) => Ty::Integer,
-            Expr::Float(_) => Ty::Float,
+            Expr::Float(_) => Ty::Number,
             Expr::Bool(_) => Ty::Boolean,
-            Expr::Date { date } => {
-                let s = literal_text(date, "DATE")?;
-                NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| {
-                    format!(
-                        "invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')",
-                        clip(&s)
-                    )
-                })?;
-                Ty::Date
-            }
-            Expr::Timestamp { timestamp } => {
-                let s = literal_text(timestamp, "TIMESTAMP")?;
-                DateTime::parse_from_rfc3339(&s)
-                    .map_err(|_| format!("invalid timestamp '{}': expected RFC 3339, as in TIMESTAMP('2024-01-31T12:00:00Z')", clip(&s)))?;
-                Ty::Timestamp
-            }
+            Expr::Date { date: d } => date(d).map(|_| Ty::Date)?,
+            Expr::Timestamp { timestamp: t } => timestamp(t).map(|_| Ty::Timestamp)?,
             Expr::Operation { op, args } if op.eq_ignore_ascii_case("casei") => {
                 let [inner] = &args[..] else {
                     return Err("CASEI takes 1 argument".into());
@@ -446,7 +403,7 @@ impl<'a> Translator<'a> {
                     return Err(format!(
                         "CASEI works on strings, but {} is {}",
                         describe(inner),
-                        ty.describe()
+                        describe_ty(ty)
                     ));
                 }
                 Ty::String
@@ -479,13 +436,13 @@ impl<'a> Translator<'a> {
             .unwrap_or(0);
         let mut joined = tys[subject];
         for (k, &ty) in tys.iter().enumerate() {
-            joined = joined.join(ty).ok_or_else(|| {
+            joined = join(joined, ty).ok_or_else(|| {
                 format!(
                     "{} is {}, so it cannot be compared with {} (expected {})",
                     describe(operands[subject]),
-                    tys[subject].describe(),
+                    describe_ty(tys[subject]),
                     describe(operands[k]),
-                    tys[subject].example()
+                    example(tys[subject])
                 )
             })?;
         }
@@ -552,7 +509,7 @@ impl<'a> Translator<'a> {
                 for s in &args {
                     let ty = self.ty(s)?;
                     if ty != Ty::String {
-                        return Err(format!("LIKE compares strings, but {} is {}", describe(s), ty.describe()));
+                        return Err(format!("LIKE compares strings, but {} is {}", describe(s), describe_ty(ty)));
                     }
                 }
                 self.scalar(args[0], Ty::String, out)?;
@@ -644,14 +601,13 @@ impl<'a> Translator<'a> {
                 let q = self.lookup(property)?;
                 let sql = paren(q.sql);
                 out.push(&match (q.kind, ty) {
-                    (QueryableKind::String, Ty::String) => sql.into_owned(),
-                    (QueryableKind::Number | QueryableKind::Integer, Ty::Float) => {
-                        format!("{sql}::float8")
-                    }
-                    (QueryableKind::Date, Ty::Timestamp) => {
+                    (Ty::Date, Ty::Timestamp) => {
                         format!("({sql}::date::timestamp AT TIME ZONE 'UTC')")
                     }
-                    (kind, _) => format!("{sql}::{}", kind.sql_type().unwrap_or("text")),
+                    (_, ty) => match ty.sql_type() {
+                        Some(t) => format!("{sql}::{t}"),
+                        None => sql.into_owned(),
+                    },
                 });
             }
             Expr::Literal(s) => out.bind(Bound::Text(s.clone())),
@@ -659,19 +615,11 @@ impl<'a> Translator<'a> {
             Expr::Float(n) if ty == Ty::Integer => out.bind(Bound::Int(*n as i64)),
             Expr::Float(n) => out.bind(Bound::Float(*n)),
             Expr::Bool(b) => out.bind(Bound::Bool(*b)),
-            Expr::Date { date } => {
-                let d = NaiveDate::parse_from_str(&literal_text(date, "DATE")?, "%Y-%m-%d")
-                    .map_err(|e| e.to_string())?;
-                out.bind(match ty {
-                    Ty::Timestamp => Bound::Time(d.and_time(NaiveTime::MIN).and_utc()),
-                    _ => Bound::Date(d),
-                });
-            }
-            Expr::Timestamp { timestamp } => {
-                let t = DateTime::parse_from_rfc3339(&literal_text(timestamp, "TIMESTAMP")?)
-                    .map_err(|e| e.to_string())?;
-                out.bind(Bound::Time(t.with_timezone(&Utc)));
-            }
+            Expr::Date { date: d } => out.bind(match (date(d)?, ty) {
+                (d, Ty::Timestamp) => Bound::Time(d.and_time(NaiveTime::MIN).and_utc()),
+                (d, _) => Bound::Date(d),
+            }),
+            Expr::Timestamp { timestamp: t } => out.bind(Bound::Time(timestamp(t)?)),
             Expr::Operation { args, .. } => {
                 out.push("lower(");
                 self.scalar(&args[0], Ty::String, out)?;
@@ -697,7 +645,7 @@ impl<'a> Translator<'a> {
                     return Err(format!(
                         "{function} needs a geometry, but property `{}` is {}{hint}",
                         q.name,
-                        Ty::of(q.kind).describe()
+                        describe_ty(q.kind)
                     ));
                 }
                 out.push(&paren(q.sql));
@@ -711,23 +659,18 @@ impl<'a> Translator<'a> {
                     })
                     .collect::<Result<Vec<f64>, String>>()?;
                 let b = Bbox::from_numbers(&numbers, self.crs).map_err(|m| format!("BBOX: {m}"))?;
-                let Some(inside) = b.clamped() else {
-                    out.push(EMPTY);
-                    return Ok(());
-                };
-                self.literal(inside, 5, false, out, |out| {
+                self.literal(b, 5, false, out, |out, inside| {
                     out.push("ST_MakeEnvelope(");
                     for v in [inside.min[0], inside.min[1], inside.max[0], inside.max[1]] {
                         out.bind(Bound::Float(v));
                         out.push(", ");
                     }
                     out.push(&format!("{})", self.crs.srid()));
-                })?;
+                });
             }
             Expr::Geometry(g) => {
                 let json = serde_json::to_value(g).map_err(|e| format!("invalid geometry: {e}"))?;
-                let mut shape = Shape::default();
-                shape.geometry(&json, 0)?;
+                let shape = Shape::of(&json, MAX_DEPTH)?;
                 let [mut x0, mut y0, mut x1, mut y1] = shape.extent;
                 if self.crs.lat_lon() {
                     (x0, y0, x1, y1) = (y0, x0, y1, x1);
@@ -748,20 +691,16 @@ impl<'a> Translator<'a> {
                     max: [x1, y1],
                     crs: self.crs,
                 };
-                let Some(inside) = extent.clamped() else {
-                    out.push(EMPTY);
-                    return Ok(());
-                };
-                self.literal(inside, shape.vertices, inside != extent, out, |out| {
-                    out.push(if self.crs.lat_lon() {
+                self.literal(extent, shape.vertices, true, out, |out, _| {
+                    let flip = if self.crs.lat_lon() {
                         "ST_FlipCoordinates("
                     } else {
                         "("
-                    });
-                    out.push("ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(");
+                    };
+                    out.push(&format!("{flip}ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON("));
                     out.bind(Bound::Text(json.to_string()));
                     out.push(&format!(")), {}))", self.crs.srid()));
-                })?;
+                });
             }
             other => {
                 return Err(format!(
@@ -773,31 +712,30 @@ impl<'a> Translator<'a> {
         Ok(())
     }
 
-    /// The one rule for a box or geometry in the filter CRS: clipped to the CRS's area of use
-    /// (if it reaches beyond), densified to a bounded number of vertices, then transformed to
-    /// the storage CRS.
+    /// The one rule for a box or geometry in the filter CRS: clamped to the CRS's area of use
+    /// (`write` gets the clamped extent; a geometry reaching beyond it is clipped), densified
+    /// to a bounded number of vertices, then transformed to the storage CRS. Entirely outside
+    /// the area, it is an empty geometry, which meets nothing.
     fn literal(
         &self,
-        inside: Bbox,
+        extent: Bbox,
         vertices: usize,
-        clip: bool,
+        geometry: bool,
         out: &mut Sql,
-        write: impl FnOnce(&mut Sql),
-    ) -> Result<(), String> {
-        let srid = self.crs.srid();
-        let step = (srid != STORAGE_SRID)
-            .then(|| inside.densify_step(vertices))
-            .flatten();
-        if srid != STORAGE_SRID {
-            out.push("ST_Transform(");
-        }
-        if step.is_some() {
-            out.push("ST_Segmentize(");
-        }
-        if clip {
-            out.push("ST_ClipByBox2D(");
-        }
-        write(out);
+        write: impl FnOnce(&mut Sql, Bbox),
+    ) {
+        let Some(inside) = extent.clamped() else {
+            return out.push("ST_GeomFromText('POLYGON EMPTY', 25832)");
+        };
+        let (transform, clip) = (
+            self.crs.srid() != STORAGE_SRID,
+            geometry && inside != extent,
+        );
+        let step = inside.densify_step(vertices).filter(|_| transform);
+        out.push(if transform { "ST_Transform(" } else { "" });
+        out.push(if step.is_some() { "ST_Segmentize(" } else { "" });
+        out.push(if clip { "ST_ClipByBox2D(" } else { "" });
+        write(out, inside);
         if clip {
             let [x0, y0, x1, y1] = self.crs.area_of_use();
             out.push(&format!(
@@ -809,93 +747,8 @@ impl<'a> Translator<'a> {
             out.bind(Bound::Float(step));
             out.push(")");
         }
-        if srid != STORAGE_SRID {
+        if transform {
             out.push(&format!(", {STORAGE_SRID})"));
         }
-        Ok(())
-    }
-}
-
-/// A literal entirely outside the CRS's area of use: meets no stored geometry.
-const EMPTY: &str = "ST_GeomFromText('POLYGON EMPTY', 25832)";
-
-/// A GeoJSON geometry's extent (x, y as written) and vertex count, checked for structure.
-#[derive(Default)]
-struct Shape {
-    extent: [f64; 4],
-    vertices: usize,
-    dims: usize,
-}
-
-impl Shape {
-    fn geometry(&mut self, g: &Json, depth: usize) -> Result<(), String> {
-        if depth > MAX_DEPTH {
-            return Err(too_deep());
-        }
-        let kind = g["type"].as_str().unwrap_or_default();
-        if kind == "GeometryCollection" {
-            let members = g["geometries"]
-                .as_array()
-                .filter(|m| !m.is_empty())
-                .ok_or("empty geometries are not supported")?;
-            return members.iter().try_for_each(|m| self.geometry(m, depth + 1));
-        }
-        // Nesting levels of positions: Point 0, LineString/MultiPoint 1, Polygon/MultiLineString 2, MultiPolygon 3.
-        let levels = ["Point", "LineString", "Polygon", "MultiPolygon"]
-            .iter()
-            .position(|k| *k == kind);
-        let levels = levels
-            .or(["", "MultiPoint", "MultiLineString"]
-                .iter()
-                .position(|k| *k == kind))
-            .unwrap_or(0);
-        self.walk(&g["coordinates"], levels, kind)
-    }
-
-    fn walk(&mut self, v: &Json, levels: usize, kind: &str) -> Result<(), String> {
-        let items = v
-            .as_array()
-            .filter(|a| !a.is_empty())
-            .ok_or("empty geometries are not supported")?;
-        if levels == 0 {
-            let p: Vec<f64> = items
-                .iter()
-                .filter_map(Json::as_f64)
-                .filter(|c| c.is_finite())
-                .collect();
-            if p.len() != items.len()
-                || !(2..=3).contains(&p.len())
-                || (self.dims != 0 && self.dims != p.len())
-            {
-                return Err("a position needs 2 or 3 finite coordinates, the same number in all positions of a geometry".into());
-            }
-            let first = self.vertices == 0;
-            let e = &mut self.extent;
-            *e = if first {
-                [p[0], p[1], p[0], p[1]]
-            } else {
-                [
-                    e[0].min(p[0]),
-                    e[1].min(p[1]),
-                    e[2].max(p[0]),
-                    e[3].max(p[1]),
-                ]
-            };
-            (self.dims, self.vertices) = (p.len(), self.vertices + 1);
-            return Ok(());
-        }
-        let ring = levels == 1 && (kind.ends_with("Polygon"));
-        if levels == 1 && kind.ends_with("LineString") && items.len() < 2 {
-            return Err(format!(
-                "a line string needs at least 2 positions, found {}",
-                items.len()
-            ));
-        }
-        if ring && (items.len() < 4 || items.first() != items.last()) {
-            return Err(format!("a polygon ring must be closed (its last position equal to its first) and have at least 4 positions, found {}", items.len()));
-        }
-        items
-            .iter()
-            .try_for_each(|item| self.walk(item, levels - 1, kind))
     }
 }
