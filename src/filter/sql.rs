@@ -29,7 +29,8 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
     if text.trim().is_empty() {
         return Err("the filter is empty".into());
     }
-    // Depth: open parentheses plus the run of NOTs at each level, outside string literals.
+    // Depth: open parentheses plus the run of prefix NOTs and minus signs at each level,
+    // outside string literals.
     let (mut runs, mut max, mut quote, mut word) = (vec![0usize], 0, None, String::new());
     for (i, (byte, c)) in text.char_indices().enumerate() {
         if let Some(q) = quote {
@@ -52,6 +53,7 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
         match c {
             '\'' | '"' => quote = Some(c),
             '(' => runs.push(0),
+            '-' => runs[last] += 1,
             ')' if runs.len() > 1 => {
                 runs.pop();
             }

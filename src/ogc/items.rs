@@ -237,14 +237,9 @@ fn parse_query(
 }
 
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
-fn push_where(
-    qb: &mut QueryBuilder<'_, Postgres>,
-    _c: &OgcCollection,
-    q: &ItemsQuery,
-) -> Result<()> {
+fn push_where(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
     qb.push(" WHERE true");
     q.filter.push_to(qb);
-    Ok(())
 }
 
 /// The geometry in the requested CRS, as GeoJSON, in SQL.
@@ -402,7 +397,7 @@ pub(super) async fn items(
     let (filter, typed) = filter_source(c, &view, q.as_of.is_some());
     let mut count = QueryBuilder::new("SELECT count(*) FROM ");
     count.push(&filter);
-    push_where(&mut count, c, &q)?;
+    push_where(&mut count, &q);
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
 
@@ -445,7 +440,7 @@ pub(super) async fn items(
     } else {
         data.push(" FROM ").push(&filter);
     }
-    push_where(&mut data, c, &q)?;
+    push_where(&mut data, &q);
     push_order(&mut data, &q);
     data.push(" LIMIT ")
         .push_bind(q.limit)

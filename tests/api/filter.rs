@@ -435,7 +435,14 @@ fn nesting_and_size_are_limited() {
         ")".repeat(200)
     ))
     .contains("nested too deeply"));
+    assert!(
+        text_error(&format!("floors = {}1", "- ".repeat(100_000))).contains("nested too deeply")
+    );
     render(&format!("{}status = 'a'{}", "(".repeat(30), ")".repeat(30)));
+    render(&format!(
+        "floors = -1 AND floors <> -2{}",
+        " AND status = 'a'".repeat(3000)
+    ));
     let mut json = r#"{"op": "=", "args": [{"property": "status"}, "a"]}"#.to_owned();
     for _ in 0..200 {
         json = format!(r#"{{"op": "not", "args": [{json}]}}"#);
