@@ -6,8 +6,11 @@ use super::crs::Crs;
 /// A box in `crs`, x first (longitude or easting) whatever the CRS's axis order.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bbox {
+    /// The lower left corner: x (longitude, easting), y.
     pub min: [f64; 2],
+    /// The upper right corner.
     pub max: [f64; 2],
+    /// The CRS of the corners.
     pub crs: Crs,
 }
 

@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 pub struct Shape {
     /// `[min_x, min_y, max_x, max_y]` in the order the coordinates are written.
     pub extent: [f64; 4],
+    /// The number of positions.
     pub vertices: usize,
     dims: usize,
 }
