@@ -412,17 +412,11 @@ impl<'a> Translator<'a> {
             }
             Expr::Null => return Err("NULL is not a value to compare with; use IS NULL".into()),
             Expr::Geometry(_) | Expr::BBox { .. } => {
-                return Err(format!(
-                    "{} can only be used in spatial functions such as S_INTERSECTS",
-                    describe(e)
-                ))
+                return Err(
+                    "a geometry can only be used in spatial functions such as S_INTERSECTS".into(),
+                )
             }
-            other => {
-                return Err(format!(
-                    "{} is not supported here; use a property or a value",
-                    describe(other)
-                ))
-            }
+            other => return Err(format!("{} is not supported here", describe(other))),
         })
     }
 
@@ -612,6 +606,10 @@ impl<'a> Translator<'a> {
                     },
                 });
             }
+            // PostgreSQL text cannot hold NUL.
+            Expr::Literal(s) if s.contains('\0') => {
+                return Err(format!("{} holds a NUL", describe(e)))
+            }
             Expr::Literal(s) => out.bind(Bound::Text(s.clone())),
             // `unify` picks Integer only for integral literals, so the cast is exact.
             Expr::Float(n) if ty == Ty::Integer => out.bind(Bound::Int(*n as i64)),
@@ -637,17 +635,12 @@ impl<'a> Translator<'a> {
             Expr::Property { property } => {
                 let q = self.lookup(property)?;
                 if q.kind != QueryableKind::Geometry {
-                    let hint = self
-                        .queryables
-                        .iter()
-                        .find(|q| q.kind == QueryableKind::Geometry);
-                    let hint = hint
-                        .map(|g| format!("; the geometry property is `{}`", g.name))
-                        .unwrap_or_default();
+                    let geometry = self.queryables.iter().find(|q| q.kind == Ty::Geometry);
+                    let hint = geometry.map(|g| format!("; the geometry property is `{}`", g.name));
+                    let (name, kind) = (q.name, describe_ty(q.kind));
+                    let hint = hint.unwrap_or_default();
                     return Err(format!(
-                        "{function} needs a geometry, but property `{}` is {}{hint}",
-                        q.name,
-                        describe_ty(q.kind)
+                        "{function} needs a geometry, but property `{name}` is {kind}{hint}"
                     ));
                 }
                 out.push(&paren(q.sql));

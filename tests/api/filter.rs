@@ -382,6 +382,10 @@ fn parameters_become_conditions_of_the_same_tree() {
         (e.parameter, e.message.as_str()),
         ("plot_area_m2", "`big` is not a number")
     );
+    assert!(render_all(&[equals(&Q[0], "a\u{0}").unwrap()])
+        .unwrap_err()
+        .message
+        .contains("NUL"));
     assert!(equals(&Q[4], "yes")
         .unwrap_err()
         .message
@@ -482,6 +486,7 @@ fn type_errors_name_the_property_the_operator_and_the_literal() {
         ("floors + 1 > 2", "`+` is not supported"),
         ("T_AFTER(updated_at, TIMESTAMP('2024-01-01T00:00:00Z'))", "`t_after` is not supported"),
         ("status = NULL", "use IS NULL"),
+        ("status = 'a\u{0}b'", "the string 'a\u{0}b' holds a NUL"),
     ] {
         let e = text_error(filter);
         assert!(e.contains(says), "{filter}: {e:?} lacks {says:?}");
