@@ -1,6 +1,6 @@
 //! The one filter path of OGC API items: property equality (`?status=available`), `bbox`,
 //! `datetime` and CQL2 (`filter`, text or JSON) all become [`cql2::Expr`] trees, each with
-//! the CRS of its geometry literals, and are translated to SQL in one place ([`sql`]).
+//! the CRS of its geometry literals, and are translated to SQL in one place (`filter::sql`).
 //!
 //! CQL2 is parsed by the `cql2` crate; the translation is ours: every value is bound, column
 //! SQL comes only from the allow-listed [`Queryable`]s, geometry literals are clamped,

@@ -453,6 +453,47 @@ async fn cql2_filters_select_what_sql_selects(pool: PgPool) {
     );
 }
 
+/// A geometry literal means the same place in every `filter-crs`: EPSG:4326 is latitude
+/// first, and a CQL2 BBOX selects what the `bbox` parameter selects.
+#[sqlx::test]
+async fn filter_crs_axis_order(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let items = |query: String| {
+        let app = app.clone();
+        async move {
+            let answer = get(
+                &app,
+                &format!("/collections/plots/items?limit=1000&{query}"),
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.text);
+            references(&answer)
+        }
+    };
+    let lon_lat = "POLYGON((12.28 55.75, 12.29 55.75, 12.29 55.755, 12.28 55.755, 12.28 55.75))";
+    let lat_lon = "POLYGON((55.75 12.28, 55.75 12.29, 55.755 12.29, 55.755 12.28, 55.75 12.28))";
+    let crs84 = items(format!(
+        "filter={}",
+        enc(&format!("S_INTERSECTS(geometry, {lon_lat})"))
+    ))
+    .await;
+    assert!(!crs84.is_empty());
+    let epsg4326 = format!(
+        "filter={}&filter-crs={}",
+        enc(&format!("S_INTERSECTS(geometry, {lat_lon})")),
+        enc("http://www.opengis.net/def/crs/EPSG/0/4326")
+    );
+    assert_eq!(items(epsg4326).await, crs84);
+    let bbox = items("bbox=55.75,12.28,55.755,12.29&bbox-crs=EPSG:4326".to_owned()).await;
+    let literal = items(format!(
+        "filter={}&filter-crs=EPSG:4326",
+        enc("S_INTERSECTS(geometry, BBOX(55.75, 12.28, 55.755, 12.29))")
+    ))
+    .await;
+    assert_eq!(bbox, literal);
+    assert_eq!(bbox, crs84);
+}
+
 /// Issue 11, defect 2: a huge box in any CRS (`bbox` or a CQL2 literal) is clamped to the CRS's
 /// area of use before it is densified, so it costs no more than a box over that area: 200 with
 /// every plot (or none, for a box entirely outside the area of use), quickly, never a 500.
