@@ -316,8 +316,10 @@ fn describe(e: &Expr) -> String {
         Expr::Literal(s) => format!("the string '{}'", clip(s)),
         Expr::Float(n) => format!("the number {n}"),
         Expr::Bool(b) => format!("the boolean {}", if *b { "TRUE" } else { "FALSE" }),
-        Expr::Date { date } => format!("the date {}", describe(date)),
-        Expr::Timestamp { timestamp } => format!("the timestamp {}", describe(timestamp)),
+        Expr::Date { date: d } => format!("DATE({})", describe(d).replace("the string ", "")),
+        Expr::Timestamp { timestamp: t } => {
+            format!("TIMESTAMP({})", describe(t).replace("the string ", ""))
+        }
         Expr::Operation { op, args } if op.eq_ignore_ascii_case("casei") && args.len() == 1 => {
             describe(&args[0])
         }

@@ -462,6 +462,7 @@ fn type_errors_name_the_property_the_operator_and_the_literal() {
         ("plot_area_m2 = 'big'", "property `plot_area_m2` is a number, so it cannot be compared with the string 'big' (expected a number such as 1000)"),
         ("'big' < plot_area_m2", "property `plot_area_m2` is a number"),
         ("status = 5", "property `status` is a string"),
+        ("status < DATE('2024-01-01')", "cannot be compared with DATE('2024-01-01')"),
         ("plot_area_m2 LIKE '1%'", "LIKE compares strings, but property `plot_area_m2` is a number"),
         ("S_INTERSECTS(status, POINT(1 2))", "S_INTERSECTS needs a geometry, but property `status` is a string; the geometry property is `geometry`"),
         ("S_DWITHIN(geometry, floors, 5, m)", "S_DWITHIN needs a geometry, but property `floors` is an integer"),
