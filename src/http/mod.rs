@@ -6,6 +6,7 @@ mod changes;
 mod documents;
 mod features;
 mod health;
+pub mod rules;
 
 use std::path::PathBuf;
 
@@ -69,6 +70,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(changes::router())
         .merge(documents::router())
+        .merge(rules::router())
         .merge(crate::ogc::router());
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {

@@ -11,3 +11,4 @@ mod import;
 mod ogc;
 mod planners;
 mod proximity;
+mod rules;
