@@ -454,11 +454,9 @@ pub async fn feature_etag(
     let Some(c) = collections::find(collection) else {
         return Ok(None);
     };
-    let feature: Option<String> = sqlx::query_scalar(&format!(
-        "SELECT json_build_object('type', 'Feature', 'id', fid,
-                 'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 7)::json, 'properties', properties)::text
-         FROM {} WHERE fid = $1",
-        c.source.view()
+    let feature: Option<String> = sqlx::query_scalar(&crate::schema::sql::feature_by_id(
+        c,
+        crate::schema::Role::Public,
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -567,14 +565,14 @@ async fn check_if_match(
 
 /// The feature's writable properties and geometry as stored (for PATCH).
 async fn current(tx: &mut PgConnection, target: Target, id: i64) -> Result<Map<String, Value>> {
-    let view = match target {
-        Target::Plots => "feature_plots_internal",
-        Target::Buildings => "feature_buildings",
-    };
-    let props: Value = sqlx::query_scalar(&format!("SELECT properties FROM {view} WHERE fid = $1"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let c = crate::schema::find(target.collection()).expect("plots and buildings are described");
+    let props: Value = sqlx::query_scalar(&crate::schema::sql::properties_by_id(
+        c,
+        crate::schema::Role::Planner,
+    ))
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
     let mut out = Map::new();
     for (name, _, _) in target.fields() {
         out.insert(
@@ -752,9 +750,7 @@ async fn saved_response(
 ) -> Result<Response> {
     let feature = crate::db::features::get(
         &state.pool,
-        collections::find(target.collection())
-            .map(|c| c.source)
-            .unwrap_or(crate::db::features::PLOTS),
+        crate::schema::find(target.collection()).expect("plots and buildings are described"),
         &id.to_string(),
     )
     .await?;

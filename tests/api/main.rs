@@ -12,3 +12,4 @@ mod ogc;
 mod planners;
 mod proximity;
 mod rules;
+mod schema;
