@@ -13,7 +13,8 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::AppState;
-use crate::domain::dgnb::{DgnbLevel, DgnbPhase};
+use crate::domain::construction::ConstructionStatus;
+use crate::domain::dgnb::{DgnbLevel, DgnbPhase, DgnbScheme};
 use crate::domain::summary::{DGNB_URBAN_HOUSING_SHARE, DISTANCE_METHOD, FLOOR_USES};
 use crate::domain::transit::{
     BrtStatus, BRT_STOP_RADIUS_M, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
@@ -34,8 +35,11 @@ pub fn document() -> Value {
     let statuses: Vec<&str> = PlotStatus::ALL.map(PlotStatus::as_str).to_vec();
     let levels: Vec<&str> = DgnbLevel::ALL.map(DgnbLevel::as_str).to_vec();
     let phases: Vec<&str> = DgnbPhase::ALL.map(DgnbPhase::as_str).to_vec();
-    // BrtStatus has no as_str: its serde name is the stored value.
-    let brt_statuses: Vec<Value> = BrtStatus::ALL.iter().map(|s| json!(s)).collect();
+    let schemes: Vec<&str> = DgnbScheme::ALL.map(DgnbScheme::as_str).to_vec();
+    let brt_statuses: Vec<&str> = BrtStatus::ALL.map(BrtStatus::as_str).to_vec();
+    let construction: Vec<&str> = ConstructionStatus::ALL
+        .map(ConstructionStatus::as_str)
+        .to_vec();
     json!({
         "plot_lifecycle": PlotStatus::ALL.iter().map(|s| json!({
             "status": s.as_str(),
@@ -67,7 +71,9 @@ pub fn document() -> Value {
             "plot_status": strs(&statuses),
             "dgnb_level": strs(&levels),
             "dgnb_phase": strs(&phases),
-            "brt_status": brt_statuses,
+            "dgnb_scheme": strs(&schemes),
+            "construction_status": strs(&construction),
+            "brt_status": strs(&brt_statuses),
             "floor_use": strs(&FLOOR_USES),
         },
     })

@@ -2,8 +2,10 @@
 //! page's unit tests use (web/tests/fixtures/rules.json) kept equal to it.
 
 use axum::http::{header, StatusCode};
-use plotline::domain::dgnb::{DgnbLevel, DgnbPhase};
+use plotline::domain::construction::ConstructionStatus;
+use plotline::domain::dgnb::{DgnbLevel, DgnbPhase, DgnbScheme};
 use plotline::domain::summary::DGNB_URBAN_HOUSING_SHARE;
+use plotline::domain::transit::BrtStatus;
 use plotline::domain::transit::{
     BRT_STOP_RADIUS_M, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
     STATION_NEAR_RADIUS_M,
@@ -97,7 +99,15 @@ async fn rules_are_the_domain_constants(pool: PgPool) {
     );
     assert_eq!(
         strings(&enums["brt_status"]),
-        ["study", "planned", "decided", "in_service"]
+        BrtStatus::ALL.map(BrtStatus::as_str)
+    );
+    assert_eq!(
+        strings(&enums["dgnb_scheme"]),
+        DgnbScheme::ALL.map(DgnbScheme::as_str)
+    );
+    assert_eq!(
+        strings(&enums["construction_status"]),
+        ConstructionStatus::ALL.map(ConstructionStatus::as_str)
     );
     assert_eq!(*rules, plotline::http::rules::document());
 }

@@ -85,6 +85,7 @@ export function propertyValue(d, name, v) {
   if (v === null || v === undefined || v === '') return t('value.none');
   if (Array.isArray(d?.enum) || isLabelled(valueGroup(name), v)) return label(valueGroup(name), v);
   if (typeof v === 'boolean') return t(v ? 'value.yes' : 'value.no');
+  if (Array.isArray(v)) return v.length ? v.join(', ') : t('value.none');
   if (d?.format === 'date') return date(v);
   if (d?.format === 'date-time') return dateTime(v);
   if (typeof v === 'number') {

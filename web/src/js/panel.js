@@ -193,7 +193,7 @@ export class Panel {
     if (!f) return this.missing(t('panel.plot', { ref: key }));
     const p = f.properties;
     const r = new Rows(this.schemas?.get('plots'), p);
-    r.mark('reference', 'building_count');
+    r.mark('reference', 'building_count', 'building_ids');
     this.title.textContent = t('panel.plot', { ref: p.reference });
     const area = this.index.areas.get(p.area);
     const buildings = this.index.buildingsByPlot.get(p.reference) || [];
