@@ -144,3 +144,34 @@ fn the_web_fixture_is_the_rules_document() {
     let fixture: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(fixture, plotline::http::rules::document());
 }
+
+/// The page's unit tests build forms from web/tests/fixtures/{plots,buildings}-schema.json; they
+/// must be the schemas a planner gets (the `$id` aside, which names the host).
+#[sqlx::test]
+async fn the_web_schema_fixtures_are_the_planner_schemas(pool: PgPool) {
+    crate::helpers::load(&pool).await;
+    let token = crate::planners::planner(&pool, "anna", &["kildedal"], None).await;
+    let app = plotline::app(plotline::AppState::new(pool));
+    for collection in ["plots", "buildings"] {
+        let answer = crate::planners::send(
+            &app,
+            "GET",
+            &format!("/collections/{collection}/schema"),
+            &[("authorization", &format!("Bearer {token}"))],
+            None,
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("web/tests/fixtures/{collection}-schema.json"));
+        let mut fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let mut served = answer.json;
+        fixture["$id"] = Value::Null;
+        served["$id"] = Value::Null;
+        assert_eq!(
+            fixture, served,
+            "{collection}: regenerate the fixture from a planner's GET /collections/{collection}/schema"
+        );
+    }
+}

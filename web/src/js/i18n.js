@@ -479,6 +479,8 @@ const en = {
 
 // Names of enumeration values, by group: each value's [Danish, English] name. Which values an
 // enumeration has comes from the server (GET /rules, the schemas); these only name them.
+const LEVEL_NAMES = { silver: ['Sølv', 'Silver'], gold: ['Guld', 'Gold'], platinum: ['Platin', 'Platinum'] };
+
 const valueNames = {
   status: {
     planned: ['Planlagt', 'Planned'],
@@ -507,18 +509,13 @@ const valueNames = {
     retail: ['Detailhandel', 'Retail'],
     other: ['Andet', 'Other'],
   },
+  // A building's class on the map: no DGNB, pre-certified, or the level it achieved.
   dgnb_class: {
     none: ['Ingen DGNB', 'No DGNB'],
     pre_certificate: ['Forhåndscertifikat', 'Pre-certificate'],
-    silver: ['Sølv', 'Silver'],
-    gold: ['Guld', 'Gold'],
-    platinum: ['Platin', 'Platinum'],
+    ...LEVEL_NAMES,
   },
-  dgnb_level: {
-    silver: ['Sølv', 'Silver'],
-    gold: ['Guld', 'Gold'],
-    platinum: ['Platin', 'Platinum'],
-  },
+  dgnb_level: LEVEL_NAMES,
   dgnb_phase: {
     none: ['Ingen', 'None'],
     pre_certificate: ['Forhåndscertifikat', 'Pre-certificate'],
