@@ -179,7 +179,7 @@ export class Planner {
     if (!this.mayEdit(s)) {
       return h('section', { class: 'panel-section planner planner-readonly' },
         h('h3', {}, t('edit.title')),
-        h('p', { class: 'note' }, t('edit.not_your_area', { area: label('area', s.area) })));
+        h('p', { class: 'note' }, t('edit.not_your_area', { area: this.areaOf(s.area)?.name || label('area', s.area) })));
     }
     this.editRoot = h('section', { class: 'panel-section planner', dataset: { planner: kind }, 'aria-labelledby': 'planner-title' });
     if (s.load === 'idle') this.load();
