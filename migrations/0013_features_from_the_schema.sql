@@ -12,3 +12,8 @@ DROP VIEW feature_brt_lines;
 DROP VIEW feature_brt_stops;
 DROP VIEW feature_cycle_superhighways;
 DROP FUNCTION transit_properties(bigint, double precision, bigint, double precision, bigint, double precision);
+
+-- The station-near flag is derived from the distance with the radius of src/domain/transit.rs
+-- where it is read; the stored copies with their own literal go.
+ALTER TABLE plots DROP COLUMN within_600m_of_station;
+ALTER TABLE buildings DROP COLUMN within_600m_of_station;

@@ -6,7 +6,7 @@ use crate::config::{DatabaseUrl, ServeConfig};
 use crate::http::{app, AppState};
 
 pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Result<()> {
-    let pool = crate::db::connect_and_migrate(url).await?;
+    let pool = crate::db::connect_and_migrate(url, Some(config.statement_timeout.into())).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -28,10 +28,17 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         secure_cookies: config.secure_cookies,
         summaries: Default::default(),
         changes: Default::default(),
+        database: Default::default(),
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let changes = state.changes.clone();
+    crate::http::server::serve(
+        listener,
+        app(state),
+        crate::http::server::Limits::default(),
+        shutdown_signal(),
+        move || changes.close_streams(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -95,7 +95,7 @@ fn transit(t: &str) -> Vec<Property> {
         prop(
             "within_600m_of_station",
             Boolean,
-            ("Station-near (within 600 m)", "Stationsnær (højst 600 m)"),
+            ("Station-near", "Stationsnær"),
             format!("{t}.nearest_station_distance_m <= {STATION_NEAR_RADIUS_M}"),
         ),
         prop(

@@ -6,6 +6,7 @@ mod analytics;
 mod collections;
 mod data_set;
 mod durability;
+mod hardening;
 mod helpers;
 mod import;
 mod ogc;

@@ -285,7 +285,7 @@ async fn property_filters_selection_and_datetime(pool: PgPool) {
         references(&near),
         sql_references(
             &pool,
-            "within_600m_of_station AND area_id = (SELECT id FROM areas WHERE slug = 'lautrup')"
+            "nearest_station_distance_m <= 600 AND area_id = (SELECT id FROM areas WHERE slug = 'lautrup')"
         )
         .await
     );
