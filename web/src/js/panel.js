@@ -82,7 +82,8 @@ function transitSection(r) {
     t('panel.section.transit'),
     h('dl', {},
       r.joint(['nearest_station_distance_m', 'nearest_station'], t('field.nearest_station'), distance(p.nearest_station, p.nearest_station_distance_m)),
-      r.prop('within_600m_of_station'),
+      r.joint(['within_600m_of_station'], `${r.label('within_600m_of_station')} (${t('value.within_station')})`,
+        fmt.propertyValue(r.schema?.properties?.within_600m_of_station, 'within_600m_of_station', p.within_600m_of_station)),
       r.joint(['nearest_brt_stop_distance_m', 'nearest_brt_stop', 'nearest_brt_line', 'nearest_brt_line_status'], t('field.nearest_brt_stop'), distance(
         p.nearest_brt_stop, p.nearest_brt_stop_distance_m,
         p.nearest_brt_line ? t('value.line', { line: p.nearest_brt_line, status: label('brt_status', p.nearest_brt_line_status) }) : null,
