@@ -13,4 +13,5 @@ mod import;
 mod ogc;
 mod planners;
 mod proximity;
+mod rules;
 mod schema;
