@@ -122,8 +122,19 @@ pub(super) fn router() -> Router<AppState> {
         .route("/collections/{id}/items/{fid}/history", get(history))
 }
 
+/// The id an entry is published under: the history's own for planners, the public numbering
+/// (without the internal entries, so without their gaps) for everyone else.
+fn id_column(internal: bool) -> &'static str {
+    if internal {
+        "h.id"
+    } else {
+        "h.public_seq"
+    }
+}
+
+/// One history entry as published; `{id}` is the caller's [`id_column`].
 const ENTRY: &str = "SELECT jsonb_build_object(
-        'id', h.id, 'entity', h.entity, 'entity_id', h.entity_id, 'operation', h.operation,
+        'id', {id}, 'entity', h.entity, 'entity_id', h.entity_id, 'operation', h.operation,
         'changed_at', h.changed_at, 'changed_by', h.changed_by, 'reason', h.reason,
         'old', history_readable(h.old_row), 'new', history_readable(h.new_row))
     FROM history h";
@@ -155,22 +166,17 @@ fn parse_since(value: Option<&str>) -> Result<Since> {
 
 async fn page(pool: &PgPool, since: &Since, limit: i64, internal: bool) -> Result<Vec<Value>> {
     let (cond, id, time) = match since {
-        Since::Id(id) => ("h.id > $1", Some(*id), None),
+        Since::Id(id) => ("{id} > $1", Some(*id), None),
         Since::Time(t) => ("h.changed_at >= $2", None, Some(*t)),
     };
-    let visible = if internal {
-        "true"
-    } else {
-        "h.entity <> 'plot_internal'"
-    };
-    Ok(sqlx::query_scalar(&format!(
-        "{ENTRY} WHERE {cond} AND {visible} ORDER BY h.id LIMIT $3"
-    ))
-    .bind(id)
-    .bind(time)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+    let sql = format!("{ENTRY} WHERE {cond} AND {{id}} IS NOT NULL ORDER BY h.id LIMIT $3")
+        .replace("{id}", id_column(internal));
+    Ok(sqlx::query_scalar(&sql)
+        .bind(id)
+        .bind(time)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
 }
 
 async fn changes(
@@ -220,10 +226,13 @@ async fn stream(
     let start = match since {
         Since::Id(id) => id,
         Since::Time(t) => {
-            sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM history WHERE changed_at < $1")
-                .bind(t)
-                .fetch_one(&state.pool)
-                .await?
+            sqlx::query_scalar(&format!(
+                "SELECT coalesce(max({}), 0) FROM history h WHERE changed_at < $1",
+                id_column(caller.is_some())
+            ))
+            .bind(t)
+            .fetch_one(&state.pool)
+            .await?
         }
     };
     let mut changed = state.changes.subscribe(&state.pool).await?;
@@ -322,9 +331,10 @@ async fn history(
     let entries: Vec<Value> = match id {
         None => Vec::new(),
         Some(id) => {
-            sqlx::query_scalar(&format!(
-                "{ENTRY} WHERE h.entity = ANY($1) AND h.entity_id = $2 ORDER BY h.id"
-            ))
+            sqlx::query_scalar(
+                &format!("{ENTRY} WHERE h.entity = ANY($1) AND h.entity_id = $2 ORDER BY h.id")
+                    .replace("{id}", id_column(caller.is_some())),
+            )
             .bind(entities)
             .bind(id)
             .fetch_all(&state.pool)

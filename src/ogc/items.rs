@@ -339,12 +339,16 @@ pub(super) async fn items(
     let base = base_url(&headers);
     let role = role_for(&caller, q.as_of);
     let source = sql::source(c, role);
+    let internal = match role {
+        Role::Planner => super::internal_version(&state.pool).await?,
+        Role::Public => 0,
+    };
     let tag = etag(
         data_version(&state.pool).await?,
         &method,
         &uri.to_string(),
         q.format,
-        &format!("{base} {role:?}"),
+        &format!("{base} {role:?} {internal}"),
     );
     if let Some(r) = not_modified(&headers, &tag) {
         return Ok(r);

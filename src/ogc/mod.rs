@@ -165,6 +165,14 @@ pub async fn data_version(pool: &PgPool) -> Result<i64> {
         .await?)
 }
 
+/// The counter that changes with every change to the planners' internal fields (migration
+/// 0014): part of the ETags of what planners read, never of public answers.
+pub async fn internal_version(pool: &PgPool) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT version FROM internal_version")
+        .fetch_one(pool)
+        .await?)
+}
+
 /// A strong ETag for an answer that depends on the data, the request and the format.
 pub fn etag(version: i64, method: &Method, uri: &str, format: Format, extra: &str) -> String {
     use std::hash::{Hash, Hasher};
