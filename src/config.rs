@@ -77,6 +77,11 @@ pub struct ServeConfig {
     /// Mark the session cookie Secure: set it when plotline is served over HTTPS.
     #[arg(long, env = "PLOTLINE_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// The longest one SQL statement may run (e.g. `20s`, `1500ms`): no request holds a
+    /// database backend longer, even after its client has gone.
+    #[arg(long, env = "PLOTLINE_STATEMENT_TIMEOUT", default_value = "20s")]
+    pub statement_timeout: humantime::Duration,
 }
 
 #[cfg(test)]

@@ -46,6 +46,21 @@ pub enum Error {
     Internal(String),
 }
 
+/// What a client is told while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str =
+    "the database is unavailable; try again in a moment (see Retry-After)";
+/// Seconds a client should wait before trying again after a 503.
+pub const DATABASE_RETRY_AFTER_S: u64 = 2;
+
+/// Marks an answer given because the database could not be reached (read by the HTTP layer,
+/// which then answers at once until it is back).
+#[derive(Debug, Clone, Copy)]
+pub struct DatabaseUnavailable;
+
+/// Marks an answer given because a statement hit the statement timeout (counted in metrics).
+#[derive(Debug, Clone, Copy)]
+pub struct StatementTimedOut;
+
 /// Result with plotline's error.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -104,13 +119,39 @@ impl Error {
         }
     }
 
+    /// Whether the database could not be reached (rather than refusing the statement).
+    pub fn database_unavailable(&self) -> bool {
+        let Error::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // Connection exceptions, and the server shutting down or starting up.
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+            _ => false,
+        }
+    }
+
+    /// Whether the statement was cancelled by the statement timeout.
+    pub fn timed_out(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014"))
+    }
+
     fn status(&self) -> StatusCode {
+        if self.database_unavailable() || self.timed_out() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             Error::Client { status, .. } => *status,
             Error::InvalidParameter { .. } => StatusCode::BAD_REQUEST,
             Error::NotFound { .. } => StatusCode::NOT_FOUND,
             Error::InvalidData { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Database(sqlx::Error::PoolTimedOut) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Database(_) | Error::Migrate(_) | Error::Gdal(_) | Error::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -118,12 +159,17 @@ impl Error {
     }
 
     fn code(&self) -> &'static str {
+        if self.database_unavailable() {
+            return "database_unavailable";
+        }
+        if self.timed_out() {
+            return "timeout";
+        }
         match self {
             Error::Client { code, .. } => code,
             Error::InvalidParameter { .. } => "invalid_parameter",
             Error::NotFound { .. } => "not_found",
             Error::InvalidData { .. } => "invalid_data",
-            Error::Database(sqlx::Error::PoolTimedOut) => "unavailable",
             _ => "internal",
         }
     }
@@ -151,6 +197,16 @@ impl IntoResponse for Error {
                     }
                 }
             }
+            _ if self.database_unavailable() => {
+                tracing::warn!(error = %self, "database unavailable");
+                body["message"] = json!(DATABASE_UNAVAILABLE);
+                body["retry_after_s"] = json!(DATABASE_RETRY_AFTER_S);
+            }
+            _ if self.timed_out() => {
+                tracing::warn!(error = %self, "statement timeout");
+                body["message"] = json!("the request took longer than the server allows; narrow it (a smaller bbox, a filter, a lower limit) or try again later");
+                body["retry_after_s"] = json!(DATABASE_RETRY_AFTER_S);
+            }
             _ => {
                 // Server faults are logged with their cause; the client gets no internals.
                 tracing::error!(error = %self, "request failed");
@@ -168,6 +224,12 @@ impl IntoResponse for Error {
         }
         if let Some(seconds) = retry_after {
             headers.insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        if self.database_unavailable() {
+            response.extensions_mut().insert(DatabaseUnavailable);
+        }
+        if self.timed_out() {
+            response.extensions_mut().insert(StatementTimedOut);
         }
         response
     }

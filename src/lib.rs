@@ -14,6 +14,7 @@ pub mod geo;
 pub mod http;
 pub mod import;
 pub mod ogc;
+pub mod schema;
 
 pub use error::{Error, Result};
 pub use http::{app, AppState};

@@ -6,7 +6,7 @@ use crate::config::{DatabaseUrl, ServeConfig};
 use crate::http::{app, AppState};
 
 pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Result<()> {
-    let pool = crate::db::connect_and_migrate(url).await?;
+    let pool = crate::db::connect_and_migrate(url, Some(config.statement_timeout.into())).await?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -28,6 +28,7 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         secure_cookies: config.secure_cookies,
         summaries: Default::default(),
         changes: Default::default(),
+        database: Default::default(),
     };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

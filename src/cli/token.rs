@@ -44,7 +44,7 @@ pub fn parse_lifetime(s: &str) -> anyhow::Result<chrono::Duration> {
 }
 
 pub(super) async fn run(url: &DatabaseUrl, command: TokenCommand) -> anyhow::Result<()> {
-    let pool = crate::db::connect_and_migrate(url).await?;
+    let pool = crate::db::connect_and_migrate(url, None).await?;
     match command {
         TokenCommand::Create {
             user,

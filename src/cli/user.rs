@@ -27,7 +27,7 @@ pub enum UserCommand {
 }
 
 pub(super) async fn run(url: &DatabaseUrl, command: UserCommand) -> anyhow::Result<()> {
-    let pool = crate::db::connect_and_migrate(url).await?;
+    let pool = crate::db::connect_and_migrate(url, None).await?;
     match command {
         UserCommand::Add {
             username,

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod features;
 pub mod history;
 pub mod import;
+mod watch;
 
 use std::time::Duration;
 
@@ -18,25 +19,53 @@ use crate::{Error, Result};
 /// The oldest PostGIS plotline runs on.
 pub const MIN_POSTGIS_MAJOR: u32 = 3;
 
-/// Connects, checks that PostGIS is there and new enough, and applies the migrations.
-pub async fn connect_and_migrate(url: &DatabaseUrl) -> Result<PgPool> {
+pub use watch::DatabaseWatch;
+
+/// Connects, checks that PostGIS is there and new enough, and applies the migrations. With a
+/// `statement_timeout`, every statement on the pool's connections is cancelled after it (the
+/// migrations run before, on a connection of their own, without it).
+pub async fn connect_and_migrate(
+    url: &DatabaseUrl,
+    statement_timeout: Option<Duration>,
+) -> Result<PgPool> {
     let options: PgConnectOptions = url.expose().parse()?;
-    let pool = PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(Duration::from_secs(10))
-        .connect_with(session_settings(options))
+    let cannot =
+        |e: sqlx::Error| Error::Internal(format!("cannot connect to the database at {url}: {e}"));
+    let setup = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(session_settings(options.clone(), None))
         .await
-        .map_err(|e| Error::Internal(format!("cannot connect to the database at {url}: {e}")))?;
-    check_postgis(&pool).await?;
-    crate::MIGRATOR.run(&pool).await?;
-    Ok(pool)
+        .map_err(cannot)?;
+    check_postgis(&setup).await?;
+    crate::MIGRATOR.run(&setup).await?;
+    setup.close().await;
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(session_settings(options, statement_timeout))
+        .await
+        .map_err(cannot)
 }
 
 /// Settings for every connection. JIT compilation off: plotline's queries are short, and JIT
 /// doubled the time of an area summary over 100,000 plots (`scripts/bench-summary.sh`).
-/// A larger `work_mem` keeps that summary's sorts in memory instead of temporary files.
-pub fn session_settings(options: PgConnectOptions) -> PgConnectOptions {
-    options.options([("jit", "off"), ("work_mem", "32MB")])
+/// A larger `work_mem` keeps that summary's sorts in memory instead of temporary files. The
+/// statement timeout bounds how long one request can hold a backend, even after its client left.
+pub fn session_settings(
+    options: PgConnectOptions,
+    statement_timeout: Option<Duration>,
+) -> PgConnectOptions {
+    let options = options.options([("jit", "off"), ("work_mem", "32MB")]);
+    match statement_timeout {
+        Some(t) => options.options([
+            ("statement_timeout", format!("{}ms", t.as_millis())),
+            (
+                "idle_in_transaction_session_timeout",
+                format!("{}ms", t.as_millis()),
+            ),
+        ]),
+        None => options,
+    }
 }
 
 /// Fails with an actionable message when the server has no PostGIS 3 to offer.

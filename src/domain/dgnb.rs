@@ -100,6 +100,33 @@ impl DgnbPhase {
     }
 }
 
+/// The DGNB scheme a building is certified under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DgnbScheme {
+    NewConstruction,
+    Renovation,
+    InUse,
+}
+
+impl DgnbScheme {
+    /// Every scheme.
+    pub const ALL: [DgnbScheme; 3] = [
+        DgnbScheme::NewConstruction,
+        DgnbScheme::Renovation,
+        DgnbScheme::InUse,
+    ];
+
+    /// The value stored in the database and used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DgnbScheme::NewConstruction => "new_construction",
+            DgnbScheme::Renovation => "renovation",
+            DgnbScheme::InUse => "in_use",
+        }
+    }
+}
+
 /// The DGNB facts about one building that the rules look at.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DgnbRecord {

@@ -2,6 +2,7 @@
 //! station-proximity rule. No I/O here; the importer, the HTTP layer and the analytics call
 //! these rules so that each lives in one place.
 
+pub mod construction;
 pub mod dgnb;
 pub mod goals;
 pub mod land_use;
@@ -12,6 +13,7 @@ pub mod plot_status;
 pub mod summary;
 pub mod transit;
 
-pub use dgnb::{DgnbLevel, DgnbPhase};
+pub use construction::ConstructionStatus;
+pub use dgnb::{DgnbLevel, DgnbPhase, DgnbScheme};
 pub use land_use::LandUse;
 pub use plot_status::PlotStatus;

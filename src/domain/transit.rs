@@ -32,6 +32,16 @@ impl BrtStatus {
         BrtStatus::Decided,
         BrtStatus::InService,
     ];
+
+    /// The status as stored and published.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrtStatus::Study => "study",
+            BrtStatus::Planned => "planned",
+            BrtStatus::Decided => "decided",
+            BrtStatus::InService => "in_service",
+        }
+    }
 }
 
 /// Whether a straight-line distance in metres lies in the station-near zone.

@@ -6,47 +6,36 @@ use serde_json::{json, Map, Value};
 use sqlx::PgConnection;
 
 use super::{fields, Outline, Target};
+use crate::schema::{self, Role};
 use crate::{Error, Result};
 
-/// Who may see what a view shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Audience {
-    /// The published feature (what an anonymous GET shows): the ETag is made from it.
-    Public,
-    /// The feature with the fields only planners see: what a PATCH merges into.
-    Planner,
-}
-
-/// A feature as a feature view shows it.
-pub(super) struct ViewRow {
-    /// The feature as GeoJSON text, geometry in CRS84 with 7 decimals.
+/// A feature as the collection's description reads it.
+pub(super) struct FeatureRow {
+    /// The feature as GeoJSON text, in WGS84 longitude/latitude.
     pub feature: String,
     pub properties: Value,
 }
 
-/// Every read of a feature view in the edit path goes through here, so that the source of
-/// the views (today the `feature_*` views of the migrations) changes in one place.
-pub(super) async fn read_view(
+/// Every read of a feature in the edit path goes through here: the SQL is generated from the
+/// collection's description (`crate::schema::sql`), for what `role` may see.
+pub(super) async fn read_feature(
     conn: &mut PgConnection,
     target: Target,
-    audience: Audience,
+    role: Role,
     id: i64,
-) -> Result<Option<ViewRow>> {
-    let view = match (target, audience) {
-        (Target::Plots, Audience::Planner) => "feature_plots_internal",
-        (Target::Plots, Audience::Public) => crate::db::features::PLOTS.view(),
-        (Target::Buildings, _) => crate::db::features::BUILDINGS.view(),
-    };
-    let row: Option<(String, Value)> = sqlx::query_as(&format!(
-        "SELECT json_build_object('type', 'Feature', 'id', fid,
-                 'geometry', ST_AsGeoJSON(ST_Transform(geom, 4326), 7)::json, 'properties', properties)::text,
-                properties
-         FROM {view} WHERE fid = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|(feature, properties)| ViewRow {
+) -> Result<Option<FeatureRow>> {
+    let c = fields::collection(target);
+    let sql = format!(
+        "SELECT {}::text, {} FROM {} AS k WHERE k.fid = $1",
+        schema::sql::feature_json(c, role),
+        schema::sql::properties_json(c, role, None),
+        schema::sql::source(c, role)
+    );
+    let row: Option<(String, Value)> = sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|(feature, properties)| FeatureRow {
         feature,
         properties,
     }))
@@ -63,7 +52,7 @@ pub async fn feature_etag(
     let Some(target) = Target::parse(collection) else {
         return Ok(None);
     };
-    let Some(row) = read_view(conn, target, Audience::Public, id).await? else {
+    let Some(row) = read_feature(conn, target, Role::Public, id).await? else {
         return Ok(None);
     };
     let internal: Option<chrono::DateTime<chrono::Utc>> = if target == Target::Plots {
@@ -84,13 +73,13 @@ pub(super) async fn current(
     target: Target,
     id: i64,
 ) -> Result<Map<String, Value>> {
-    let row = read_view(conn, target, Audience::Planner, id)
+    let row = read_feature(conn, target, Role::Planner, id)
         .await?
         .ok_or_else(|| not_found(target, id))?;
     let mut out = Map::new();
-    for f in fields::fields(target) {
-        if let Some(v) = row.properties.get(f.name) {
-            out.insert(f.name.to_owned(), v.clone());
+    for p in fields::writable(target) {
+        if let Some(v) = row.properties.get(p.name) {
+            out.insert(p.name.to_owned(), v.clone());
         }
     }
     Ok(out)

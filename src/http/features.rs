@@ -9,39 +9,23 @@ use axum::routing::get;
 use axum::Router;
 
 use super::AppState;
-use crate::db::features::{self, Collection};
+use crate::db::features;
 use crate::geo::BboxWgs84;
+use crate::schema::{self, Collection};
 use crate::{Error, Result};
 
 /// The media type of GeoJSON (RFC 7946, section 12).
 pub const GEOJSON: &str = "application/geo+json";
 
-/// Where each collection is published.
-const ROUTES: [(&str, Collection); 7] = [
-    ("/areas", features::AREAS),
-    ("/plots", features::PLOTS),
-    ("/buildings", features::BUILDINGS),
-    ("/transit/stations", features::STATIONS),
-    ("/transit/brt", features::BRT_LINES),
-    ("/transit/brt-stops", features::BRT_STOPS),
-    (
-        "/transit/cycle-superhighways",
-        features::CYCLE_SUPERHIGHWAYS,
-    ),
-];
-
 pub(super) fn router() -> Router<AppState> {
-    ROUTES
-        .into_iter()
-        .fold(Router::new(), |router, (path, collection)| {
+    schema::COLLECTIONS
+        .iter()
+        .fold(Router::new(), |router, c: &'static Collection| {
             router
+                .route(c.path, get(move |state, query| list(state, query, c)))
                 .route(
-                    path,
-                    get(move |state, query| list(state, query, collection)),
-                )
-                .route(
-                    &format!("{path}/{{id}}"),
-                    get(move |state, id| one(state, id, collection)),
+                    &format!("{}/{{id}}", c.path),
+                    get(move |state, id| one(state, id, c)),
                 )
         })
 }
@@ -72,7 +56,7 @@ fn parse_bbox(query: &[(String, String)]) -> Result<Option<BboxWgs84>> {
 async fn list(
     State(state): State<AppState>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-    collection: Collection,
+    collection: &'static Collection,
 ) -> Result<Response> {
     let Query(query) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
     let bbox = parse_bbox(&query)?;
@@ -92,7 +76,7 @@ async fn list(
 async fn one(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    collection: Collection,
+    collection: &'static Collection,
 ) -> Result<Response> {
     match features::get(&state.pool, collection, &id).await? {
         Some(feature) => Ok(([(header::CONTENT_TYPE, GEOJSON)], feature).into_response()),

@@ -42,6 +42,8 @@ pub struct AppState {
     pub summaries: std::sync::Arc<SummaryCache>,
     /// The one LISTEN connection the change streams share.
     pub changes: std::sync::Arc<ChangeFeed>,
+    /// Whether the database is reachable (503 at once while it is not).
+    pub database: std::sync::Arc<crate::db::DatabaseWatch>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             secure_cookies: false,
             summaries: Default::default(),
             changes: Default::default(),
+            database: Default::default(),
         }
     }
 }
@@ -69,7 +72,11 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(changes::router())
         .merge(documents::router())
-        .merge(crate::ogc::router());
+        .merge(crate::ogc::router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            database_guard,
+        ));
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router
@@ -143,6 +150,27 @@ async fn options(
         return probe;
     }
     (StatusCode::NO_CONTENT, [(header::ALLOW, allow)]).into_response()
+}
+
+/// While the database is known to be down, API requests are answered 503 with `Retry-After` at
+/// once; an answer that found it down starts the probing that ends this.
+async fn database_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if state.database.is_down() {
+        return Error::Database(sqlx::Error::PoolClosed).into_response();
+    }
+    let response = next.run(request).await;
+    if response
+        .extensions()
+        .get::<crate::error::DatabaseUnavailable>()
+        .is_some()
+    {
+        state.database.mark_down(&state.pool);
+    }
+    response
 }
 
 /// CORS for browsers on other origins: any origin unless a list is configured.

@@ -18,8 +18,8 @@ use super::cql2::{self, Expr, Queryable, QueryableKind};
 use super::crs::Crs;
 use super::{base_url, data_version, etag, find, html, not_modified, set_cache_headers, Format};
 use crate::auth::{Caller, MaybeCaller};
-use crate::db::features::IdKind;
 use crate::http::AppState;
+use crate::schema::{sql, IdKind, Role};
 use crate::{Error, Result};
 
 /// Default page size, and the largest (larger requests are clamped to it, as the standard says).
@@ -443,97 +443,59 @@ fn push_where(
     Ok(())
 }
 
-/// The geometry in the requested CRS, as GeoJSON, in SQL.
-fn geometry_sql(crs: Crs) -> String {
-    let transformed = match crs {
-        Crs::Epsg25832 => "geom".to_owned(),
-        Crs::Epsg4326 => "ST_FlipCoordinates(ST_Transform(geom, 4326))".to_owned(),
-        other => format!("ST_Transform(geom, {})", other.srid()),
-    };
-    format!("ST_AsGeoJSON({transformed}, {})::json", crs.decimals())
-}
-
-/// The rows a request reads: the collection's view (with the plots' internal fields for
-/// planners and admins), or, with `as_of`, the rows as they stood then, rebuilt from the
-/// history, with their stored columns as properties.
-fn source_for(c: &OgcCollection, caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> String {
-    match (c.id, as_of) {
-        ("plots" | "buildings", Some(t)) => {
-            let (table, geom) = if c.id == "plots" {
-                ("plots", "boundary")
-            } else {
-                ("buildings", "footprint")
-            };
-            // The time is our own formatting of a parsed instant, not the client's text.
-            let t = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-            format!(
-                "(SELECT r.id AS fid, r.reference AS alt_id, r.{geom} AS geom, r.updated_at,
-                         to_jsonb(r) - '{geom}' AS properties
-                  FROM {table}_as_of('{t}'::timestamptz) AS r) AS as_of"
-            )
-        }
-        ("plots", None) if caller.is_some() => "feature_plots_internal".to_owned(),
-        _ => c.source.view().to_owned(),
+/// Who reads: planners and admins see the internal properties of the live data; the past
+/// (`as_of`) and everyone else see the public ones.
+fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
+    match (caller, as_of) {
+        (Some(_), None) => Role::Planner,
+        _ => Role::Public,
     }
 }
 
-/// `SELECT <feature as GeoJSON text>`: properties (all or the selected), and links between plots
-/// and their buildings.
+/// `SELECT <feature as GeoJSON text>` of a source row `k`: properties (all the role may read,
+/// or the selected), and links between plots and their buildings.
 fn push_select(
     qb: &mut QueryBuilder<'_, Postgres>,
     c: &OgcCollection,
+    role: Role,
     crs: Crs,
     properties: Option<&Vec<String>>,
     base: &str,
 ) {
-    qb.push("SELECT json_build_object('type', 'Feature', 'id', fid, 'geometry', ");
-    qb.push(geometry_sql(crs));
+    let selected: Option<Vec<&str>> = properties.map(|p| p.iter().map(String::as_str).collect());
+    qb.push("SELECT json_build_object('type', 'Feature', 'id', k.fid, 'geometry', ");
+    qb.push(sql::geometry_json(
+        crs.srid(),
+        crs.lat_lon(),
+        crs.decimals(),
+    ));
     qb.push(", 'properties', ");
-    match properties {
-        None => qb.push("properties"),
-        Some(names) => qb
-            .push("(SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(properties) WHERE key = ANY(")
-            .push_bind(names.clone())
-            .push("))"),
-    };
+    qb.push(sql::properties_json(c, role, selected.as_deref()));
     let base = format!("{base}/collections/");
     match c.id {
         "plots" => {
             qb.push(", 'links', (SELECT coalesce(jsonb_agg(jsonb_build_object('href', ")
                 .push_bind(base.clone())
-                .push(" || 'buildings/items/' || b, 'rel', 'related', 'type', 'application/geo+json', 'title', 'building ' || b)), '[]'::jsonb) FROM jsonb_array_elements_text(properties->'building_ids') AS b)");
+                .push(" || 'buildings/items/' || b, 'rel', 'related', 'type', 'application/geo+json', 'title', 'building ' || b)), '[]'::jsonb) FROM jsonb_array_elements_text(k.building_ids) AS b)");
         }
         "buildings" => {
             qb.push(", 'links', jsonb_build_array(jsonb_build_object('href', ")
                 .push_bind(base.clone())
-                .push(" || 'plots/items/' || (properties->>'plot_id'), 'rel', 'related', 'type', 'application/geo+json', 'title', 'plot ' || (properties->>'plot')))");
+                .push(" || 'plots/items/' || k.plot_id, 'rel', 'related', 'type', 'application/geo+json', 'title', 'plot ' || k.plot))");
         }
         _ => {}
     }
     qb.push(")::text");
 }
 
-/// The relation filters, sorting and paging read: `fid`, `geom`, `updated_at` and each
-/// queryable property as a column of its name. The collection's typed view for the live data
-/// where it has one; else the properties of `view` taken apart (small collections, and plots
-/// and buildings as of a past time).
-/// Taken apart, it also carries `properties`, so that a page is selected from it directly
-/// (`typed` is false).
-fn filter_source(c: &OgcCollection, view: &str, as_of: bool) -> (String, bool) {
-    if let (Some(typed), false) = (c.source.typed(), as_of) {
-        return (format!("{typed} AS k"), true);
+/// A query on the collection's source for this role, as it stands now or as it stood at
+/// `as_of` (the history tables read through common table expressions).
+fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<'static, Postgres> {
+    let mut qb = QueryBuilder::new("");
+    if let Some(t) = as_of {
+        sql::push_as_of(&mut qb, t);
     }
-    let columns: Vec<String> = c
-        .queryables
-        .iter()
-        .filter(|q| q.kind != QueryableKind::Geometry && q.name != "updated_at")
-        .map(|q| format!("properties->>'{0}' AS \"{0}\"", q.name))
-        .collect();
-    let source = format!(
-        "(SELECT fid, geom, updated_at, properties, {} FROM {view}) AS k",
-        columns.join(", ")
-    );
-    (source, false)
+    qb
 }
 
 fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
@@ -576,13 +538,14 @@ pub(super) async fn items(
     let Query(pairs) = query.map_err(|e| bad("query", e.body_text()))?;
     let q = parse_query(c, &pairs, &headers)?;
     let base = base_url(&headers);
-    let view = source_for(c, &caller, q.as_of);
+    let role = role_for(&caller, q.as_of);
+    let source = sql::source(c, role);
     let tag = etag(
         data_version(&state.pool).await?,
         &method,
         &uri.to_string(),
         q.format,
-        &format!("{base} {view}"),
+        &format!("{base} {role:?}"),
     );
     if let Some(r) = not_modified(&headers, &tag) {
         return Ok(r);
@@ -593,11 +556,11 @@ pub(super) async fn items(
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    // Filters, sorting and paging read the typed queryables; the view builds the properties
-    // of the page's rows only.
-    let (filter, typed) = filter_source(c, &view, q.as_of.is_some());
-    let mut count = QueryBuilder::new("SELECT count(*) FROM ");
-    count.push(&filter);
+    let mut count = query_on(q.as_of);
+    count
+        .push("SELECT count(*) FROM ")
+        .push(source)
+        .push(" AS k");
     push_where(&mut count, c, &q)?;
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
@@ -632,26 +595,22 @@ pub(super) async fn items(
     }
     links.push(json!({ "href": format!("{base}/collections/{}", c.id), "rel": "collection", "type": "application/json" }));
 
-    let mut data = QueryBuilder::new("");
-    push_select(&mut data, c, q.crs, q.properties.as_ref(), &base);
-    if typed {
-        // The page's ids in order from the typed view, then their features from the view.
-        data.push(" FROM unnest(ARRAY(SELECT fid FROM ")
-            .push(&filter);
-    } else {
-        data.push(" FROM ").push(&filter);
-    }
+    // The page's ids in order, then their features: the properties are built for the page's
+    // rows only.
+    let mut data = query_on(q.as_of);
+    push_select(&mut data, c, role, q.crs, q.properties.as_ref(), &base);
+    data.push(" FROM unnest(ARRAY(SELECT k.fid FROM ")
+        .push(source)
+        .push(" AS k");
     push_where(&mut data, c, &q)?;
     push_order(&mut data, &q);
     data.push(" LIMIT ")
         .push_bind(q.limit)
         .push(" OFFSET ")
         .push_bind(q.offset);
-    if typed {
-        data.push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
-            .push(&view)
-            .push(" ON fid = page.page_fid ORDER BY page.n");
-    }
+    data.push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
+        .push(source)
+        .push(" AS k ON k.fid = page.page_fid ORDER BY page.n");
 
     let head = json!({
         "type": "FeatureCollection",
@@ -734,14 +693,14 @@ pub(super) async fn item(
         .transpose()?
         .unwrap_or(Crs::Crs84);
     let base = base_url(&headers);
-    let view = source_for(c, &caller, None);
+    let role = role_for(&caller, None);
     let mut qb = QueryBuilder::new("");
-    push_select(&mut qb, c, crs, None, &base);
-    qb.push(" FROM ").push(&view);
-    match (c.source.id_kind, fid.parse::<i64>()) {
-        (IdKind::Integer, Ok(n)) => qb.push(" WHERE fid = ").push_bind(n),
-        (IdKind::Integer, Err(_)) => qb.push(" WHERE alt_id = ").push_bind(fid.clone()),
-        (IdKind::Text, _) => qb.push(" WHERE fid = ").push_bind(fid.clone()),
+    push_select(&mut qb, c, role, crs, None, &base);
+    qb.push(" FROM ").push(sql::source(c, role)).push(" AS k");
+    match (c.id_kind, fid.parse::<i64>()) {
+        (IdKind::Integer, Ok(n)) => qb.push(" WHERE k.fid = ").push_bind(n),
+        (IdKind::Integer, Err(_)) => qb.push(" WHERE k.alt_id = ").push_bind(fid.clone()),
+        (IdKind::Text, _) => qb.push(" WHERE k.fid = ").push_bind(fid.clone()),
     };
     let mut conn = state.pool.acquire().await?;
     let feature: Option<String> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
@@ -771,7 +730,7 @@ pub(super) async fn item(
             if format == Format::Html {
                 suffix.push_str("-html");
             }
-            if view != c.source.view() {
+            if role == Role::Planner && c.has_internal() {
                 suffix.push_str("-internal");
             }
             format!("{}{suffix}\"", t.trim_end_matches('"'))

@@ -7,10 +7,11 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::collections::{OgcCollection, COLLECTIONS};
-use super::cql2::QueryableKind;
 use super::crs::Crs;
 use super::{answer, base_url, data_version, etag, find, html, not_modified, Format};
+use crate::auth::MaybeCaller;
 use crate::http::{param, params, AppState};
+use crate::schema::{self, Role};
 use crate::Result;
 
 type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
@@ -122,11 +123,11 @@ type Extent = (
 
 /// The metadata of one collection, with its extent measured by PostGIS.
 async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Value> {
-    let view = c.source.view();
+    let (table, geom) = (c.table.name, c.table.geometry);
     let (xmin, ymin, xmax, ymax, first, last): Extent = sqlx::query_as(&format!(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
-         FROM (SELECT ST_Extent(ST_Transform(geom, 4326)) AS e, min(updated_at) AS t0, max(updated_at) AS t1
-               FROM {view}) AS x"
+         FROM (SELECT ST_Extent(ST_Transform({geom}, 4326)) AS e, min(updated_at) AS t0, max(updated_at) AS t1
+               FROM {table}) AS x"
     ))
     .fetch_one(&state.pool)
     .await?;
@@ -152,6 +153,7 @@ async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Val
             link(format!("{base}/collections/{id}/items"), "items", "application/geo+json", "Features as GeoJSON"),
             link(format!("{base}/collections/{id}/items?f=html"), "items", "text/html", "Features as HTML"),
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
+            link(format!("{base}/collections/{id}/schema"), "http://www.opengis.net/def/rel/ogc/1.0/schema", "application/schema+json", "Schema of the features"),
         ],
     }))
 }
@@ -213,33 +215,35 @@ pub(super) async fn queryables(
         Ok(n) => n,
         Err(r) => return Ok(r),
     };
-    let properties: serde_json::Map<String, Value> = c
-        .queryables
-        .iter()
-        .map(|q| {
-            let schema = match q.kind {
-                QueryableKind::String => json!({ "type": "string" }),
-                QueryableKind::Number => json!({ "type": "number" }),
-                QueryableKind::Integer => json!({ "type": "integer" }),
-                QueryableKind::Boolean => json!({ "type": "boolean" }),
-                QueryableKind::Date => json!({ "type": "string", "format": "date" }),
-                QueryableKind::Timestamp => json!({ "type": "string", "format": "date-time" }),
-                QueryableKind::Geometry => json!({
-                    "format": format!("geometry-{}", c.geometry_type.to_lowercase()),
-                    "x-ogc-role": "primary-geometry",
-                }),
-            };
-            (q.name.to_owned(), schema)
-        })
-        .collect();
-    let body = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("{}/collections/{}/queryables", n.base, c.id),
-        "type": "object",
-        "title": c.title,
-        "properties": properties,
-        "additionalProperties": false,
-    });
+    let body = schema::json::queryables(c, &format!("{}/collections/{}/queryables", n.base, c.id));
+    Ok(n.respond("application/schema+json", &body, |b| {
+        html::queryables(c.title, b)
+    }))
+}
+
+/// JSON Schema of the features (Part 5): every property the caller may read, with its type,
+/// unit, range, labels and whether it may be written.
+pub(super) async fn feature_schema(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    MaybeCaller(caller): MaybeCaller,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    query: QueryPairs,
+) -> Result<Response> {
+    let c = find(&id)?;
+    let role = if caller.is_some() {
+        Role::Planner
+    } else {
+        Role::Public
+    };
+    let n = match negotiate(&state, &method, &format!("{uri} {role:?}"), &headers, query).await? {
+        Ok(n) => n,
+        Err(r) => return Ok(r),
+    };
+    let body =
+        schema::json::feature_schema(c, role, &format!("{}/collections/{}/schema", n.base, c.id));
     Ok(n.respond("application/schema+json", &body, |b| {
         html::queryables(c.title, b)
     }))

@@ -49,6 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/collections", get(landing::collections))
         .route("/collections/{id}", get(landing::collection))
         .route("/collections/{id}/queryables", get(landing::queryables))
+        .route("/collections/{id}/schema", get(landing::feature_schema))
         .route(
             "/collections/{id}/items",
             get(items::items).post(write::create),

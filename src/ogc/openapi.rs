@@ -8,11 +8,11 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::collections::COLLECTIONS;
-use super::cql2::QueryableKind;
 use super::crs::Crs;
 use super::items::LIMIT;
 use super::{answer, base_url, etag, html, not_modified, Format};
 use crate::http::{param, params, AppState};
+use crate::schema;
 use crate::Result;
 
 fn error_response(description: &str) -> Value {
@@ -46,17 +46,6 @@ fn crs_enum() -> Value {
 
 fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
     json!({ "get": { "summary": summary, "parameters": parameters, "responses": responses } })
-}
-
-fn kind_schema(kind: QueryableKind) -> Value {
-    match kind {
-        QueryableKind::String | QueryableKind::Geometry => json!({ "type": "string" }),
-        QueryableKind::Number => json!({ "type": "number" }),
-        QueryableKind::Integer => json!({ "type": "integer" }),
-        QueryableKind::Boolean => json!({ "type": "boolean" }),
-        QueryableKind::Date => json!({ "type": "string", "format": "date" }),
-        QueryableKind::Timestamp => json!({ "type": "string", "format": "date-time" }),
-    }
 }
 
 /// The whole definition.
@@ -121,6 +110,17 @@ pub fn definition(base: &str) -> Value {
             ),
         );
         paths.insert(
+            format!("/collections/{id}/schema"),
+            get(
+                &format!(
+                    "{}: the schema of the features (properties, types, units, labels)",
+                    c.title
+                ),
+                vec![f_param()],
+                ok_html("application/schema+json", json_object.clone()),
+            ),
+        );
+        paths.insert(
             format!("/collections/{id}/queryables"),
             get(
                 &format!("{}: properties that may be filtered on", c.title),
@@ -148,12 +148,8 @@ pub fn definition(base: &str) -> Value {
             json!({ "name": "filter-lang", "in": "query", "required": false, "schema": { "type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text" } }),
             json!({ "name": "filter-crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
         ];
-        for q in c
-            .queryables
-            .iter()
-            .filter(|q| q.kind != QueryableKind::Geometry)
-        {
-            parameters.push(json!({ "name": q.name, "in": "query", "required": false, "description": "Only features whose property equals this value", "schema": kind_schema(q.kind) }));
+        for p in c.schema.queryables() {
+            parameters.push(json!({ "name": p.name, "in": "query", "required": false, "description": format!("Only features whose {} equals this value", p.label_en), "schema": schema::json::value_schema(p) }));
         }
         paths.insert(
             format!("/collections/{id}/items"),
@@ -181,15 +177,7 @@ pub fn definition(base: &str) -> Value {
     }
     let bbox_param = json!({ "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false, "description": "minLon,minLat,maxLon,maxLat (WGS84)",
                              "schema": { "type": "array", "minItems": 4, "maxItems": 6, "items": { "type": "number" } } });
-    for (path, title) in [
-        ("/areas", "Development areas"),
-        ("/plots", "Plots"),
-        ("/buildings", "Buildings"),
-        ("/transit/stations", "S-train stations"),
-        ("/transit/brt", "BRT lines"),
-        ("/transit/brt-stops", "BRT stops"),
-        ("/transit/cycle-superhighways", "Cycle superhighways"),
-    ] {
+    for (path, title) in COLLECTIONS.iter().map(|c| (c.path, c.title)) {
         paths.insert(
             path.into(),
             get(

@@ -101,11 +101,12 @@ async fn run(state: &AppState, headers: &HeaderMap, edit: Edit<'_>) -> Result<Re
         }
         Outcome::Deleted => return Ok(StatusCode::NO_CONTENT.into_response()),
     };
-    let source = match target {
-        Target::Plots => crate::db::features::PLOTS,
-        Target::Buildings => crate::db::features::BUILDINGS,
-    };
-    let feature = crate::db::features::get(&state.pool, source, &id.to_string()).await?;
+    let feature = crate::db::features::get(
+        &state.pool,
+        edit::fields::collection(target),
+        &id.to_string(),
+    )
+    .await?;
     let mut response = (
         status,
         [(header::CONTENT_TYPE, "application/geo+json")],

@@ -1,0 +1,767 @@
+//! The seven published collections, each described once (see the module docs of `schema`).
+//!
+//! Every property's SQL reads the collection's table through its alias. A value computed from
+//! other tables is a scalar subquery, which PostgreSQL evaluates only when a query reads it, so
+//! filters and sorting read only what they need. Ranges are what is realistic for Ballerup, not
+//! what a type can hold: a value outside them is a typing error, and would break sums.
+
+use std::sync::LazyLock;
+
+use super::Kind::{Boolean, Date, Integer, List, Number, Text, Timestamp, Uuid};
+use super::{prop, Collection, IdKind, Kind, Property, Table, Unit};
+use crate::domain::transit::BrtStatus;
+use crate::domain::transit::STATION_NEAR_RADIUS_M;
+use crate::domain::{ConstructionStatus, DgnbLevel, DgnbPhase, DgnbScheme, LandUse, PlotStatus};
+
+/// What every distance to transit says about how it was measured.
+pub const DISTANCE_METHOD: &str = "straight line from the nearest point of the outline, EPSG:25832";
+
+/// The largest floor area of one use in one building (m²): ten times Ballerup's largest.
+const FLOOR_AREA_MAX_M2: f64 = 500_000.0;
+/// The largest number of homes or jobs on one plot.
+const HOMES_JOBS_MAX: f64 = 50_000.0;
+
+fn number() -> Kind {
+    Number {
+        min: f64::MIN,
+        max: f64::MAX,
+    }
+}
+
+fn integer() -> Kind {
+    Integer {
+        min: i64::MIN,
+        max: i64::MAX,
+    }
+}
+
+fn one_of<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Kind {
+    Kind::Enum(all.iter().map(|v| name(*v)).collect())
+}
+
+fn levels() -> Kind {
+    one_of(&DgnbLevel::ALL, DgnbLevel::as_str)
+}
+
+fn brt_statuses() -> Kind {
+    one_of(&BrtStatus::ALL, BrtStatus::as_str)
+}
+
+/// `accuracy`, `source` and `updated_at`, which every collection has.
+fn provenance(t: &str, source: bool) -> Vec<Property> {
+    let mut out = vec![prop(
+        "accuracy",
+        Text,
+        ("Accuracy", "Nøjagtighed"),
+        format!("{t}.accuracy"),
+    )];
+    if source {
+        out.push(prop(
+            "source",
+            Text,
+            ("Source", "Kilde"),
+            format!("{t}.source"),
+        ));
+    }
+    out.push(prop(
+        "updated_at",
+        Timestamp,
+        ("Last changed", "Senest ændret"),
+        format!("{t}.updated_at"),
+    ));
+    out
+}
+
+/// The distances to transit that plots and buildings store (migration 0004), rounded to cm.
+fn transit(t: &str) -> Vec<Property> {
+    let line = |column: &str| {
+        format!("(SELECT l.{column} FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id WHERE s.id = {t}.nearest_brt_stop_id)")
+    };
+    let metres = |column: &str| format!("round({t}.{column}::numeric, 2)");
+    vec![
+        prop(
+            "nearest_station",
+            Text,
+            ("Nearest S-train station", "Nærmeste S-togsstation"),
+            format!("(SELECT s.name FROM stations s WHERE s.id = {t}.nearest_station_id)"),
+        ),
+        prop(
+            "nearest_station_distance_m",
+            number(),
+            ("Distance to station", "Afstand til station"),
+            metres("nearest_station_distance_m"),
+        )
+        .unit(Unit::Metre),
+        prop(
+            "within_600m_of_station",
+            Boolean,
+            ("Station-near", "Stationsnær"),
+            format!("{t}.nearest_station_distance_m <= {STATION_NEAR_RADIUS_M}"),
+        ),
+        prop(
+            "nearest_brt_stop",
+            Text,
+            ("Nearest BRT stop", "Nærmeste BRT-stop"),
+            format!("(SELECT s.name FROM brt_stops s WHERE s.id = {t}.nearest_brt_stop_id)"),
+        ),
+        prop(
+            "nearest_brt_stop_distance_m",
+            number(),
+            ("Distance to BRT stop", "Afstand til BRT-stop"),
+            metres("nearest_brt_stop_distance_m"),
+        )
+        .unit(Unit::Metre),
+        prop(
+            "nearest_brt_line",
+            Text,
+            ("BRT line", "BRT-linje"),
+            line("code"),
+        ),
+        prop(
+            "nearest_brt_line_status",
+            brt_statuses(),
+            ("BRT line status", "BRT-linjens status"),
+            line("status"),
+        ),
+        prop(
+            "nearest_cycle_superhighway",
+            Text,
+            ("Nearest cycle superhighway", "Nærmeste supercykelsti"),
+            format!("(SELECT c.route FROM cycle_superhighways c WHERE c.id = {t}.nearest_cycle_superhighway_id)"),
+        ),
+        prop(
+            "nearest_cycle_superhighway_distance_m",
+            number(),
+            ("Distance to cycle superhighway", "Afstand til supercykelsti"),
+            metres("nearest_cycle_superhighway_distance_m"),
+        )
+        .unit(Unit::Metre),
+        prop(
+            "distance_method",
+            Text,
+            ("How distances are measured", "Afstandsmål"),
+            format!("'{DISTANCE_METHOD}'::text"),
+        ),
+    ]
+}
+
+fn areas() -> Collection {
+    let count_buildings =
+        "(SELECT count(*) FROM buildings b JOIN plots p ON p.id = b.plot_id WHERE p.area_id = a.id)";
+    let mut properties = vec![
+        prop("slug", Text, ("Id", "Id"), "a.slug"),
+        prop("name", Text, ("Name", "Navn"), "a.name"),
+        prop(
+            "description",
+            Text,
+            ("Description", "Beskrivelse"),
+            "a.description",
+        ),
+        prop(
+            "area_m2",
+            number(),
+            ("Area", "Areal"),
+            "round(a.area_m2::numeric, 1)",
+        )
+        .unit(Unit::SquareMetre),
+        prop(
+            "area_ha",
+            number(),
+            ("Area", "Areal"),
+            "round((a.area_m2 / 10000)::numeric, 4)",
+        )
+        .unit(Unit::Hectare),
+        prop(
+            "target_dgnb_level",
+            levels(),
+            ("DGNB target", "DGNB-mål"),
+            "a.target_dgnb_level",
+        ),
+        prop(
+            "area_certification",
+            Kind::Enum(vec![
+                "none",
+                "considered",
+                "plan_certificate",
+                "mid_term",
+                "final",
+            ]),
+            ("Urban-area certification", "Byområdecertificering"),
+            "a.area_certification",
+        ),
+        prop(
+            "plot_count",
+            integer(),
+            ("Plots", "Grunde"),
+            "(SELECT count(*) FROM plots p WHERE p.area_id = a.id)",
+        ),
+        prop(
+            "building_count",
+            integer(),
+            ("Buildings", "Bygninger"),
+            count_buildings,
+        ),
+    ];
+    properties.extend(provenance("a", true));
+    Collection {
+        id: "areas",
+        singular: "area",
+        path: "/areas",
+        title: "Development areas",
+        description:
+            "Kildedal and Lautrup: boundary, area, DGNB target and urban-area certification.",
+        geometry_type: "MultiPolygon",
+        id_kind: IdKind::Text,
+        table: Table {
+            name: "areas",
+            alias: "a",
+            geometry: "boundary",
+            alt_id: None,
+            key: "slug",
+        },
+        joins: "",
+        history: false,
+        editable: false,
+        properties,
+    }
+}
+
+fn plots() -> Collection {
+    // The plot's buildings, and those with an achieved DGNB level.
+    let buildings = "FROM buildings x WHERE x.plot_id = p.id";
+    let dgnb =
+        "FROM buildings x JOIN dgnb_records d ON d.building_id = x.id WHERE x.plot_id = p.id";
+    let floor_area = format!("(SELECT coalesce(sum(x.floor_area_m2), 0) {buildings})");
+    let level_count =
+        |level: &str| format!("(SELECT count(*) {dgnb} AND d.achieved_level = '{level}')");
+    let best = DgnbLevel::ALL
+        .iter()
+        .rev()
+        .map(|l| {
+            format!(
+                "WHEN bool_or(d.achieved_level = '{0}') THEN '{0}'",
+                l.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut properties = vec![
+        prop("reference", Text, ("Reference", "Reference"), "p.reference").required(),
+        prop(
+            "area",
+            Text,
+            ("Area", "Område"),
+            "(SELECT a.slug FROM areas a WHERE a.id = p.area_id)",
+        )
+        .required(),
+        prop(
+            "land_use",
+            one_of(&LandUse::ALL, LandUse::as_str),
+            ("Land use", "Anvendelse"),
+            "p.land_use",
+        )
+        .required(),
+        prop(
+            "status",
+            one_of(&PlotStatus::ALL, PlotStatus::as_str),
+            ("Status", "Status"),
+            "p.status",
+        )
+        .required(),
+        prop(
+            "plot_area_m2",
+            number(),
+            ("Plot area", "Grundareal"),
+            "round(p.plot_area_m2::numeric, 1)",
+        )
+        .unit(Unit::SquareMetre),
+        prop(
+            "plot_area_ha",
+            number(),
+            ("Plot area", "Grundareal"),
+            "round((p.plot_area_m2 / 10000)::numeric, 4)",
+        )
+        .unit(Unit::Hectare),
+        prop(
+            "max_plot_ratio_pct",
+            number(),
+            ("Maximum plot ratio", "Maks. bebyggelsesprocent"),
+            "p.max_plot_ratio_pct",
+        )
+        .range(0.0, 1_000.0)
+        .unit(Unit::Percent)
+        .optional(),
+        prop(
+            "max_height_m",
+            number(),
+            ("Maximum height", "Maks. højde"),
+            "p.max_height_m",
+        )
+        .range(0.1, 300.0)
+        .unit(Unit::Metre)
+        .optional(),
+        prop(
+            "lokalplan",
+            Text,
+            ("Local plan (lokalplan)", "Lokalplan"),
+            "p.lokalplan",
+        )
+        .optional(),
+        prop(
+            "matrikelnummer",
+            Text,
+            ("Cadastral number", "Matrikelnummer"),
+            "p.matrikelnummer",
+        )
+        .optional(),
+        prop(
+            "ejerlav",
+            Text,
+            ("Cadastral district", "Ejerlav"),
+            "p.ejerlav",
+        )
+        .optional(),
+        prop(
+            "planned_homes",
+            integer(),
+            ("Planned homes", "Planlagte boliger"),
+            "p.planned_homes",
+        )
+        .range(0.0, HOMES_JOBS_MAX)
+        .optional(),
+        prop(
+            "planned_jobs",
+            integer(),
+            ("Planned jobs", "Planlagte arbejdspladser"),
+            "p.planned_jobs",
+        )
+        .range(0.0, HOMES_JOBS_MAX)
+        .optional(),
+        prop(
+            "building_ids",
+            List,
+            ("Buildings", "Bygninger"),
+            format!("(SELECT coalesce(jsonb_agg(x.id ORDER BY x.id), '[]'::jsonb) {buildings})"),
+        ),
+        prop(
+            "building_count",
+            integer(),
+            ("Buildings", "Bygninger"),
+            format!("(SELECT count(*) {buildings})"),
+        ),
+        prop(
+            "floor_area_m2",
+            number(),
+            ("Floor area", "Etageareal"),
+            format!("round({floor_area}::numeric, 1)"),
+        )
+        .unit(Unit::SquareMetre),
+        // Bebyggelsesprocent of the buildings on the plot, built and planned.
+        prop(
+            "plot_ratio_pct",
+            number(),
+            ("Plot ratio", "Bebyggelsesprocent"),
+            format!("round(({floor_area} * 100 / p.plot_area_m2)::numeric, 1)"),
+        )
+        .unit(Unit::Percent),
+        prop(
+            "best_dgnb_level",
+            levels(),
+            ("Best DGNB level", "Bedste DGNB-niveau"),
+            format!("(SELECT CASE {best} END {dgnb})"),
+        ),
+        prop(
+            "silver_buildings",
+            integer(),
+            ("DGNB Silver buildings", "DGNB Sølv-bygninger"),
+            level_count("silver"),
+        ),
+        prop(
+            "gold_buildings",
+            integer(),
+            ("DGNB Gold buildings", "DGNB Guld-bygninger"),
+            level_count("gold"),
+        ),
+        prop(
+            "platinum_buildings",
+            integer(),
+            ("DGNB Platinum buildings", "DGNB Platin-bygninger"),
+            level_count("platinum"),
+        ),
+        prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "p.accuracy").optional(),
+        prop(
+            "updated_at",
+            Timestamp,
+            ("Last changed", "Senest ændret"),
+            "p.updated_at",
+        ),
+        prop(
+            "negotiation_notes",
+            Text,
+            ("Negotiation notes", "Forhandlingsnoter"),
+            "i.negotiation_notes",
+        )
+        .planner()
+        .optional(),
+        prop(
+            "counterparty",
+            Text,
+            ("Counterparty", "Modpart"),
+            "i.counterparty",
+        )
+        .planner()
+        .optional(),
+        prop(
+            "asking_price_dkk",
+            number(),
+            ("Asking price", "Udbudspris"),
+            "i.asking_price_dkk",
+        )
+        .range(0.0, 100_000_000_000.0)
+        .unit(Unit::Dkk)
+        .planner()
+        .optional(),
+    ];
+    properties.extend(transit("p"));
+    Collection {
+        id: "plots",
+        singular: "plot",
+        path: "/plots",
+        title: "Plots",
+        description: "Plots with land use, status, plot area, lokalplan rules, their buildings and the distance to transit (metres, EPSG:25832).",
+        geometry_type: "Polygon",
+        id_kind: IdKind::Integer,
+        table: Table { name: "plots", alias: "p", geometry: "boundary", alt_id: Some("reference"), key: "id" },
+        joins: "LEFT JOIN plot_internal i ON i.plot_id = p.id",
+        history: true,
+        editable: true,
+        properties,
+    }
+}
+
+fn buildings() -> Collection {
+    let floor_area = |name: &'static str, en: &'static str, da: &'static str| {
+        prop(name, number(), (en, da), format!("b.{name}"))
+            .range(0.0, FLOOR_AREA_MAX_M2)
+            .unit(Unit::SquareMetre)
+            .optional()
+    };
+    let mut properties = vec![
+        prop("reference", Text, ("Reference", "Reference"), "b.reference").required(),
+        prop("name", Text, ("Name", "Navn"), "b.name").optional(),
+        prop(
+            "plot",
+            Text,
+            ("Plot", "Grund"),
+            "(SELECT p.reference FROM plots p WHERE p.id = b.plot_id)",
+        )
+        .required(),
+        prop("plot_id", integer(), ("Plot id", "Grund-id"), "b.plot_id"),
+        prop(
+            "area",
+            Text,
+            ("Area", "Område"),
+            "(SELECT a.slug FROM plots p JOIN areas a ON a.id = p.area_id WHERE p.id = b.plot_id)",
+        ),
+        // A string property: compared and matched as text.
+        prop("bbr_id", Uuid, ("BBR id", "BBR-id"), "b.bbr_id::text").optional(),
+        prop("storeys", integer(), ("Storeys", "Etager"), "b.storeys")
+            .range(1.0, 100.0)
+            .optional(),
+        prop(
+            "footprint_area_m2",
+            number(),
+            ("Footprint", "Bebygget areal"),
+            "round(b.footprint_area_m2::numeric, 1)",
+        )
+        .unit(Unit::SquareMetre),
+        prop(
+            "floor_area_m2",
+            number(),
+            ("Floor area", "Etageareal"),
+            "b.floor_area_m2",
+        )
+        .unit(Unit::SquareMetre),
+        floor_area(
+            "floor_area_residential_m2",
+            "Residential floor area",
+            "Boligareal",
+        ),
+        floor_area("floor_area_office_m2", "Office floor area", "Kontorareal"),
+        floor_area(
+            "floor_area_laboratory_m2",
+            "Laboratory floor area",
+            "Laboratorieareal",
+        ),
+        floor_area("floor_area_retail_m2", "Retail floor area", "Butiksareal"),
+        floor_area("floor_area_other_m2", "Other floor area", "Andet areal"),
+        prop(
+            "construction_status",
+            one_of(&ConstructionStatus::ALL, ConstructionStatus::as_str),
+            ("Construction status", "Byggestatus"),
+            "b.construction_status",
+        )
+        .optional(),
+        prop(
+            "dgnb_scheme",
+            one_of(&DgnbScheme::ALL, DgnbScheme::as_str),
+            ("DGNB scheme", "DGNB-ordning"),
+            "d.scheme",
+        )
+        .optional(),
+        prop(
+            "dgnb_manual_version",
+            Text,
+            ("DGNB manual", "DGNB-manual"),
+            "d.manual_version",
+        )
+        .optional(),
+        prop(
+            "dgnb_phase",
+            one_of(&DgnbPhase::ALL, DgnbPhase::as_str),
+            ("DGNB phase", "DGNB-fase"),
+            "coalesce(d.phase, 'none')",
+        )
+        .optional(),
+        prop(
+            "dgnb_target_level",
+            levels(),
+            ("DGNB target", "DGNB-mål"),
+            "d.target_level",
+        )
+        .optional(),
+        prop(
+            "dgnb_achieved_level",
+            levels(),
+            ("DGNB level achieved", "Opnået DGNB-niveau"),
+            "d.achieved_level",
+        )
+        .optional(),
+        prop(
+            "dgnb_total_score_pct",
+            number(),
+            ("DGNB total score", "Samlet DGNB-score"),
+            "d.total_score_pct",
+        )
+        .range(0.0, 100.0)
+        .unit(Unit::Percent)
+        .optional(),
+        prop(
+            "dgnb_certificate_id",
+            Text,
+            ("DGNB certificate", "DGNB-certifikat"),
+            "d.certificate_id",
+        )
+        .optional(),
+        prop(
+            "dgnb_issued_on",
+            Date,
+            ("DGNB issued", "DGNB udstedt"),
+            "d.issued_on",
+        )
+        .optional(),
+        prop(
+            "dgnb_valid_until",
+            Date,
+            ("DGNB valid until", "DGNB gyldigt til"),
+            "d.valid_until",
+        )
+        .optional(),
+        prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "b.accuracy").optional(),
+        prop(
+            "updated_at",
+            Timestamp,
+            ("Last changed", "Senest ændret"),
+            "b.updated_at",
+        ),
+    ];
+    properties.extend(transit("b"));
+    Collection {
+        id: "buildings",
+        singular: "building",
+        path: "/buildings",
+        title: "Buildings",
+        description: "Buildings with floor area by use (m²), storeys, BBR id, DGNB record and the distance to transit.",
+        geometry_type: "Polygon",
+        id_kind: IdKind::Integer,
+        table: Table { name: "buildings", alias: "b", geometry: "footprint", alt_id: Some("reference"), key: "id" },
+        // One record per building at most (its primary key), so the join is dropped when no
+        // DGNB column is read.
+        joins: "LEFT JOIN dgnb_records d ON d.building_id = b.id",
+        history: true,
+        editable: true,
+        properties,
+    }
+}
+
+fn stations() -> Collection {
+    let mut properties = vec![
+        prop("name", Text, ("Name", "Navn"), "s.name"),
+        prop(
+            "rejseplanen_id",
+            integer(),
+            ("Rejseplanen stop id", "Rejseplanen-stop-id"),
+            "s.rejseplanen_id",
+        ),
+        prop("line", Text, ("Line", "Linje"), "s.line"),
+    ];
+    properties.extend(provenance("s", true));
+    Collection {
+        id: "stations",
+        singular: "station",
+        path: "/transit/stations",
+        title: "S-train stations",
+        description: "The five S-train stations in Ballerup Kommune (Frederikssund line).",
+        geometry_type: "Point",
+        id_kind: IdKind::Integer,
+        table: Table {
+            name: "stations",
+            alias: "s",
+            geometry: "geom",
+            alt_id: Some("name"),
+            key: "id",
+        },
+        joins: "",
+        history: false,
+        editable: false,
+        properties,
+    }
+}
+
+fn length_m(t: &str) -> Property {
+    prop(
+        "length_m",
+        number(),
+        ("Length", "Længde"),
+        format!("round(ST_Length({t}.geom)::numeric, 1)"),
+    )
+    .unit(Unit::Metre)
+}
+
+fn brt_lines() -> Collection {
+    let mut properties = vec![
+        prop("code", Text, ("Code", "Kode"), "l.code"),
+        prop("name", Text, ("Name", "Navn"), "l.name"),
+        prop("status", brt_statuses(), ("Status", "Status"), "l.status"),
+        prop("description", Text, ("Description", "Beskrivelse"), "l.description"),
+        length_m("l"),
+        prop(
+            "stops",
+            List,
+            ("Stops", "Stop"),
+            "(SELECT coalesce(jsonb_agg(s.name ORDER BY ST_LineLocatePoint(l.geom, s.geom)), '[]'::jsonb) FROM brt_stops s WHERE s.line_id = l.id)",
+        ),
+    ];
+    properties.extend(provenance("l", true));
+    Collection {
+        id: "brt_lines",
+        singular: "BRT line",
+        path: "/transit/brt",
+        title: "BRT lines",
+        description:
+            "Bus Rapid Transit lines with their status (study, planned, decided, in service).",
+        geometry_type: "LineString",
+        id_kind: IdKind::Integer,
+        table: Table {
+            name: "brt_lines",
+            alias: "l",
+            geometry: "geom",
+            alt_id: Some("code"),
+            key: "id",
+        },
+        joins: "",
+        history: false,
+        editable: false,
+        properties,
+    }
+}
+
+fn brt_stops() -> Collection {
+    let line =
+        |column: &str| format!("(SELECT l.{column} FROM brt_lines l WHERE l.id = s.line_id)");
+    let mut properties = vec![
+        prop("name", Text, ("Name", "Navn"), "s.name"),
+        prop("line", Text, ("Line", "Linje"), line("code")),
+        prop(
+            "line_name",
+            Text,
+            ("Line name", "Linjens navn"),
+            line("name"),
+        ),
+        prop(
+            "line_status",
+            brt_statuses(),
+            ("Line status", "Linjens status"),
+            line("status"),
+        ),
+    ];
+    properties.extend(provenance("s", false));
+    Collection {
+        id: "brt_stops",
+        singular: "BRT stop",
+        path: "/transit/brt-stops",
+        title: "BRT stops",
+        description: "Stops of the BRT lines, with their line's status.",
+        geometry_type: "Point",
+        id_kind: IdKind::Integer,
+        table: Table {
+            name: "brt_stops",
+            alias: "s",
+            geometry: "geom",
+            alt_id: None,
+            key: "id",
+        },
+        joins: "",
+        history: false,
+        editable: false,
+        properties,
+    }
+}
+
+fn cycle_superhighways() -> Collection {
+    let mut properties = vec![
+        prop("route", Text, ("Route", "Rute"), "c.route"),
+        prop("name", Text, ("Name", "Navn"), "c.name"),
+        prop("opened", Text, ("Opened", "Åbnet"), "c.opened"),
+        length_m("c"),
+    ];
+    properties.extend(provenance("c", true));
+    Collection {
+        id: "cycle_superhighways",
+        singular: "cycle superhighway",
+        path: "/transit/cycle-superhighways",
+        title: "Cycle superhighways",
+        description: "Supercykelstier through Ballerup: C97, C82 and C84 (approximate courses).",
+        geometry_type: "LineString",
+        id_kind: IdKind::Integer,
+        table: Table {
+            name: "cycle_superhighways",
+            alias: "c",
+            geometry: "geom",
+            alt_id: Some("route"),
+            key: "id",
+        },
+        joins: "",
+        history: false,
+        editable: false,
+        properties,
+    }
+}
+
+/// Every collection, in the order `/collections` lists them.
+pub static COLLECTIONS: LazyLock<Vec<Collection>> = LazyLock::new(|| {
+    vec![
+        areas(),
+        plots(),
+        buildings(),
+        stations(),
+        brt_lines(),
+        brt_stops(),
+        cycle_superhighways(),
+    ]
+});
+
+/// The collection with this id.
+pub fn find(id: &str) -> Option<&'static Collection> {
+    COLLECTIONS.iter().find(|c| c.id == id)
+}
