@@ -219,7 +219,10 @@ mod tests {
     fn the_save_sql_covers_every_writable_property() {
         for (target, sql) in [
             (Target::Plots, include_str!("../db/sql/edit_plot_save.sql")),
-            (Target::Buildings, include_str!("../db/sql/edit_building_save.sql")),
+            (
+                Target::Buildings,
+                include_str!("../db/sql/edit_building_save.sql"),
+            ),
         ] {
             for p in writable(target) {
                 assert!(

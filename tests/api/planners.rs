@@ -1185,7 +1185,8 @@ async fn a_patch_that_changes_nothing_writes_nothing(pool: PgPool) {
     ] {
         let tag = etag(&app, &uri).await;
         let current = get(&app, &uri).await.json;
-        let same_name = json!({ "properties": { "reference": current["properties"]["reference"] } });
+        let same_name =
+            json!({ "properties": { "reference": current["properties"]["reference"] } });
         for patch in [json!({}), json!({ "properties": {} }), same_name] {
             let answer = send(
                 &app,
