@@ -9,36 +9,39 @@ use super::{fields, Outline, Target};
 use crate::schema::{self, Role};
 use crate::{Error, Result};
 
-/// A feature as the collection's description reads it.
-pub(super) struct FeatureRow {
-    /// The feature as GeoJSON text, in WGS84 longitude/latitude.
-    pub feature: String,
-    pub properties: Value,
+/// What the edit path reads of a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Read {
+    /// The feature as the public sees it (GeoJSON, WGS84): what its ETag is made from.
+    PublicFeature,
+    /// Its writable properties, planner-only ones included: what a PATCH merges into.
+    WritableProperties,
 }
 
 /// Every read of a feature in the edit path goes through here: the SQL is generated from the
-/// collection's description (`crate::schema::sql`), for what `role` may see.
+/// collection's description (`crate::schema::sql`). Returns JSON text.
 pub(super) async fn read_feature(
     conn: &mut PgConnection,
     target: Target,
-    role: Role,
+    read: Read,
     id: i64,
-) -> Result<Option<FeatureRow>> {
+) -> Result<Option<String>> {
     let c = fields::collection(target);
-    let sql = format!(
-        "SELECT {}::text, {} FROM {} AS k WHERE k.fid = $1",
-        schema::sql::feature_json(c, role),
-        schema::sql::properties_json(c, role, None),
-        schema::sql::source(c, role)
-    );
-    let row: Option<(String, Value)> = sqlx::query_as(&sql)
+    let sql = match read {
+        Read::PublicFeature => schema::sql::feature_by_id(c, Role::Public),
+        Read::WritableProperties => {
+            let names: Vec<&str> = c.writable().map(|p| p.name).collect();
+            format!(
+                "SELECT ({})::text FROM {} AS k WHERE k.fid = $1",
+                schema::sql::properties_json(c, Role::Planner, Some(&names)),
+                schema::sql::source(c, Role::Planner)
+            )
+        }
+    };
+    Ok(sqlx::query_scalar(&sql)
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|(feature, properties)| FeatureRow {
-        feature,
-        properties,
-    }))
+        .await?)
 }
 
 /// The ETag of a feature's current state: a hash of its public GeoJSON (CRS84) and, for
@@ -52,7 +55,7 @@ pub async fn feature_etag(
     let Some(target) = Target::parse(collection) else {
         return Ok(None);
     };
-    let Some(row) = read_feature(conn, target, Role::Public, id).await? else {
+    let Some(feature) = read_feature(conn, target, Read::PublicFeature, id).await? else {
         return Ok(None);
     };
     let internal: Option<chrono::DateTime<chrono::Utc>> = if target == Target::Plots {
@@ -63,7 +66,7 @@ pub async fn feature_etag(
     } else {
         None
     };
-    let digest = crate::auth::sha256_hex(&format!("{}|{internal:?}", row.feature));
+    let digest = crate::auth::sha256_hex(&format!("{feature}|{internal:?}"));
     Ok(Some(format!("\"{}\"", &digest[..32])))
 }
 
@@ -73,16 +76,11 @@ pub(super) async fn current(
     target: Target,
     id: i64,
 ) -> Result<Map<String, Value>> {
-    let row = read_feature(conn, target, Role::Planner, id)
+    let text = read_feature(conn, target, Read::WritableProperties, id)
         .await?
         .ok_or_else(|| not_found(target, id))?;
-    let mut out = Map::new();
-    for p in fields::writable(target) {
-        if let Some(v) = row.properties.get(p.name) {
-            out.insert(p.name.to_owned(), v.clone());
-        }
-    }
-    Ok(out)
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("the stored properties are not JSON: {e}")))
 }
 
 fn not_found(target: Target, id: i64) -> Error {
