@@ -382,7 +382,7 @@ async fn save_feature(
     outline: Option<&Outline>,
     placement: Placement,
 ) -> Result<i64> {
-    if let Some(id) = id {
+    if let (Some(id), Actor::Caller(_)) = (id, actor) {
         let area = store::area_now(conn, target, id).await?;
         actor.authorise(area, &format!("this {}'s area", target.singular()))?;
     }
