@@ -110,6 +110,15 @@ pub fn new_secret(prefix: &str) -> String {
 }
 
 /// SHA-256 in hex: how tokens and session ids are stored and looked up.
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    x.iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q))
+        == 0
+}
+
 pub fn sha256_hex(s: &str) -> String {
     sha256_hex_bytes(s.as_bytes())
 }
@@ -208,60 +217,102 @@ impl FromRequestParts<AppState> for Editor {
     }
 }
 
-/// Failed sign-ins per key (user name, client address) within a window; past the limit,
-/// further attempts are refused until the window has passed.
+/// Failed sign-ins within a window, by client address, by name from a client, and by name.
+///
+/// Guessing is slowed without refusing a name's owner: a client is refused after
+/// `per_client` failures (whatever names it tried), and for one name after `per_name_client`
+/// failures of its own; failures against a name from everywhere only make further *failed*
+/// attempts at it answer later (1 s, 2 s, 4 s… up to `max_delay`), so a right password from
+/// elsewhere is neither refused nor slowed by what others tried.
 #[derive(Debug)]
 pub struct LoginLimiter {
     failures: Mutex<HashMap<String, Vec<Instant>>>,
-    pub max_failures: usize,
+    pub per_client: usize,
+    pub per_name_client: usize,
     pub window: Duration,
+    pub max_delay: Duration,
 }
+
+/// Keys kept at the most before expired ones are swept (bounds the limiter's memory).
+const LIMITER_KEYS: usize = 100_000;
 
 impl Default for LoginLimiter {
     fn default() -> Self {
         LoginLimiter {
             failures: Mutex::new(HashMap::new()),
-            max_failures: 5,
+            per_client: 20,
+            per_name_client: 5,
             window: Duration::from_secs(15 * 60),
+            max_delay: Duration::from_secs(8),
         }
     }
 }
 
 impl LoginLimiter {
-    /// `Err(seconds to wait)` when any key has too many recent failures.
-    pub fn check(&self, keys: &[String]) -> std::result::Result<(), u64> {
+    fn keys(name: &str, client: &str) -> [String; 3] {
+        [
+            format!("client:{client}"),
+            format!("name:{name}@{client}"),
+            format!("name:{name}"),
+        ]
+    }
+
+    /// `Err(seconds to wait)` when this client may not try (this name) now; else how long to
+    /// wait before answering should this attempt fail.
+    pub fn check(&self, name: &str, client: &str) -> std::result::Result<Duration, u64> {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let mut wait = 0;
-        for key in keys {
-            if let Some(times) = map.get_mut(key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() >= self.max_failures {
-                    let oldest = times[0];
-                    wait = wait.max((self.window - now.duration_since(oldest)).as_secs() + 1);
+        let [by_client, by_name_client, by_name] = Self::keys(name, client);
+        let mut recent = |key: &str| -> Vec<Instant> {
+            match map.get_mut(key) {
+                Some(times) => {
+                    times.retain(|t| now.duration_since(*t) < self.window);
+                    times.clone()
                 }
+                None => Vec::new(),
+            }
+        };
+        let mut wait = 0;
+        for (times, limit) in [
+            (recent(&by_client), self.per_client),
+            (recent(&by_name_client), self.per_name_client),
+        ] {
+            if times.len() >= limit {
+                let oldest = times[times.len() - limit];
+                wait = wait.max((self.window - now.duration_since(oldest)).as_secs() + 1);
             }
         }
         if wait > 0 {
-            Err(wait)
-        } else {
-            Ok(())
+            return Err(wait);
         }
+        let over = recent(&by_name).len().saturating_sub(self.per_name_client);
+        let delay = match over {
+            0 => Duration::ZERO,
+            n => Duration::from_secs(1u64 << (n - 1).min(16)).min(self.max_delay),
+        };
+        Ok(delay)
     }
 
-    /// Records a failure for every key.
-    pub fn fail(&self, keys: &[String]) {
+    /// Records a failed attempt.
+    pub fn fail(&self, name: &str, client: &str) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for key in keys {
-            map.entry(key.clone()).or_default().push(now);
+        if map.len() > LIMITER_KEYS {
+            map.retain(|_, times| {
+                times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
+        }
+        for key in Self::keys(name, client) {
+            map.entry(key).or_default().push(now);
         }
     }
 
-    /// Forgets the failures of a user after a successful sign-in.
-    pub fn succeed(&self, key: &str) {
+    /// Forgets this client's failures for a name after it signed in.
+    pub fn succeed(&self, name: &str, client: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(key);
+        map.remove(&Self::keys(name, client)[1]);
     }
 }
 
@@ -290,16 +341,28 @@ mod tests {
     }
 
     #[test]
-    fn the_limiter_locks_after_five_failures() {
+    fn the_limiter_refuses_the_guessing_client_not_the_owner() {
         let limiter = LoginLimiter::default();
-        let keys = vec!["user:anna".to_owned()];
         for _ in 0..5 {
-            assert!(limiter.check(&keys).is_ok());
-            limiter.fail(&keys);
+            assert!(limiter.check("anna", "10.0.0.66").is_ok());
+            limiter.fail("anna", "10.0.0.66");
         }
-        let wait = limiter.check(&keys).unwrap_err();
+        let wait = limiter.check("anna", "10.0.0.66").unwrap_err();
         assert!(wait > 0 && wait <= 15 * 60 + 1);
-        limiter.succeed("user:anna");
-        assert!(limiter.check(&keys).is_ok());
+        // The owner elsewhere may try, and is not slowed unless that attempt fails.
+        assert!(limiter.check("anna", "10.0.0.7").is_ok());
+        limiter.fail("anna", "10.0.0.8");
+        assert_eq!(
+            limiter.check("anna", "10.0.0.7"),
+            Ok(Duration::from_secs(2))
+        );
+        limiter.succeed("anna", "10.0.0.66");
+        assert!(limiter.check("anna", "10.0.0.66").is_ok());
+        // One client trying many names is refused after its own limit.
+        for i in 0..20 {
+            limiter.fail(&format!("user{i}"), "10.0.0.99");
+        }
+        assert!(limiter.check("someone", "10.0.0.99").is_err());
+        assert!(limiter.check("someone", "10.0.0.98").is_ok());
     }
 }

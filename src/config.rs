@@ -82,6 +82,20 @@ pub struct ServeConfig {
     /// database backend longer, even after its client has gone.
     #[arg(long, env = "PLOTLINE_STATEMENT_TIMEOUT", default_value = "20s")]
     pub statement_timeout: humantime::Duration,
+
+    /// The URL clients reach plotline at (`https://plotline.example.dk`), used in every link
+    /// and `Location`; default `http://<listen>` on a loopback address, else the Host header.
+    #[arg(long, env = "PLOTLINE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Reverse proxies (IP addresses, comma-separated) whose `X-Forwarded-For` names the
+    /// client; from anyone else the header is ignored.
+    #[arg(long, env = "PLOTLINE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// A bearer token that may read `/metrics` (a Prometheus scraper); admins always may.
+    #[arg(long, env = "PLOTLINE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[cfg(test)]

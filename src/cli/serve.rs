@@ -20,19 +20,31 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         tracing::warn!(dir = %config.web_dir.display(), "no map page folder: serving the API only");
     }
     tracing::info!(database = %url, "serving on http://{}", config.listen);
-    let state = AppState {
-        pool,
-        web_dir,
-        cors_origins: config.cors_origins.clone(),
-        login_limiter: Default::default(),
-        secure_cookies: config.secure_cookies,
-        summaries: Default::default(),
-        changes: Default::default(),
-        database: Default::default(),
+    let mut state = AppState::new(pool);
+    state.content_security_policy =
+        crate::http::edge::content_security_policy(web_dir.as_deref()).into();
+    state.web_dir = web_dir;
+    state.cors_origins = config.cors_origins.clone();
+    state.secure_cookies = config.secure_cookies;
+    state.trusted_proxies = config.trusted_proxies.clone();
+    state.metrics_token = config.metrics_token.clone();
+    state.public_url = match &config.public_url {
+        Some(url) => Some(url.trim_end_matches('/').to_owned()),
+        None if config.listen.ip().is_loopback() => Some(format!("http://{}", config.listen)),
+        None => {
+            tracing::warn!("PLOTLINE_PUBLIC_URL is not set: links are written with the Host header clients send");
+            None
+        }
     };
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let changes = state.changes.clone();
+    crate::http::server::serve(
+        listener,
+        app(state),
+        crate::http::server::Limits::default(),
+        shutdown_signal(),
+        move || changes.close_streams(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
 use sqlx::PgPool;
@@ -155,6 +155,22 @@ pub async fn history_start(pool: &PgPool, slug: &str) -> Result<Option<DateTime<
     )
     .bind(slug)
     .fetch_one(pool)
+    .await?)
+}
+
+/// The days (UTC) in `from..=to` on which anything was recorded in the history.
+pub async fn change_days(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<NaiveDate>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT (changed_at AT TIME ZONE 'UTC')::date FROM history
+         WHERE changed_at >= $1 AND changed_at <= $2 ORDER BY 1",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
     .await?)
 }
 

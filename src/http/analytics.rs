@@ -21,8 +21,9 @@ use crate::domain::summary::{summarise, Summary};
 use crate::ogc::{etag, not_modified, set_cache_headers, Format};
 use crate::{Error, Result};
 
-/// The most points one timeline answers with.
-const MAX_TIMELINE_POINTS: usize = 400;
+/// The most points one timeline answers with. Each point is the area as of a past date,
+/// rebuilt from the history; a point after a day without changes reuses the one before.
+const MAX_TIMELINE_POINTS: usize = 60;
 /// Default and largest radius of `/plots/{id}/proximity`, metres.
 const PROXIMITY_RADIUS_M: (f64, f64) = (2_000.0, 10_000.0);
 
@@ -270,7 +271,7 @@ fn flatten(prefix: String, value: &Value, rows: &mut Vec<(String, String)>) {
 }
 
 /// One point of a timeline: the key figures of the area at the end of `date`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct TimelinePoint {
     date: NaiveDate,
     plots: usize,
@@ -377,11 +378,25 @@ async fn timeline(
     if dates.last() != Some(&to) {
         dates.push(to);
     }
-    let mut points = Vec::with_capacity(dates.len());
+    // A point is rebuilt only when something changed since the one before.
+    let changed = analytics::change_days(&state.pool, end_of_day(from), end_of_day(to)).await?;
+    let mut points: Vec<TimelinePoint> = Vec::with_capacity(dates.len());
+    let mut previous: Option<NaiveDate> = None;
     for d in dates {
-        // Lists are not part of a timeline point.
-        let (s, _) = facts_summary(&state, &slug, Some(end_of_day(d)), 0).await?;
-        points.push(TimelinePoint::of(d, &s));
+        let unchanged = previous.is_some_and(|p| !changed.iter().any(|c| *c > p && *c <= d));
+        let point = match (unchanged, points.last()) {
+            (true, Some(last)) => TimelinePoint {
+                date: d,
+                ..last.clone()
+            },
+            _ => {
+                // Lists are not part of a timeline point.
+                let (s, _) = facts_summary(&state, &slug, Some(end_of_day(d)), 0).await?;
+                TimelinePoint::of(d, &s)
+            }
+        };
+        points.push(point);
+        previous = Some(d);
     }
     Ok(Json(json!({ "area": slug, "interval": interval, "points": points })).into_response())
 }

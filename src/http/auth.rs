@@ -28,7 +28,11 @@ fn session_cookie(value: &str, max_age_s: u64, secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response> {
+async fn login(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    body: Bytes,
+) -> Result<Response> {
     let body: Value = super::json_body(&body)?;
     let username = body["username"]
         .as_str()
@@ -42,36 +46,35 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
             "send {\"username\": …, \"password\": …}",
         ));
     }
-    let client = headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .unwrap_or("direct")
-        .trim()
-        .to_owned();
-    let keys = [format!("user:{username}"), format!("client:{client}")];
-    if let Err(wait) = state.login_limiter.check(&keys) {
-        return Err(Error::client(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_attempts",
-            format!("too many failed sign-ins: try again in {wait} s"),
-        )
-        .with_details(json!({ "retry_after_s": wait })));
-    }
+    // The peer's address; `X-Forwarded-For` only from a configured proxy.
+    let client = super::server::client_address(&parts, &state.trusted_proxies)
+        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
+    let delay_if_wrong = match state.login_limiter.check(&username, &client) {
+        Ok(delay) => delay,
+        Err(wait) => {
+            return Err(Error::client(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many failed sign-ins from here: try again in {wait} s"),
+            )
+            .with_details(json!({ "retry_after_s": wait })))
+        }
+    };
     let found = accounts::credentials(&state.pool, &username).await?;
     // Verify against a hash even for unknown users, so that timing does not tell them apart.
     let hash = found.as_ref().and_then(|(_, h)| h.clone());
     let ok = auth::verify_password(password, hash.as_deref().unwrap_or(&auth::DUMMY_HASH))
         && hash.is_some();
     let Some((user_id, _)) = found.filter(|_| ok) else {
-        state.login_limiter.fail(&keys);
+        state.login_limiter.fail(&username, &client);
+        tokio::time::sleep(delay_if_wrong).await;
         return Err(Error::client(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
             "wrong user name or password",
         ));
     };
-    state.login_limiter.succeed(&keys[0]);
+    state.login_limiter.succeed(&username, &client);
     let session = auth::new_secret("");
     let csrf = auth::new_secret("");
     let expires =

@@ -36,12 +36,33 @@ const IDLE_CHECK: Duration = Duration::from_secs(2);
 /// notification (and after a reconnect, when one may have been missed); each stream then reads
 /// the history after the last id it sent, page by page until it has caught up. So a thousand open map pages hold one database
 /// connection, not a thousand; it goes back to the pool once the last stream has closed.
-#[derive(Default)]
 pub struct ChangeFeed {
     running: tokio::sync::Mutex<Option<watch::Sender<u64>>>,
+    /// Set once the server shuts down: every stream sends a last event and ends.
+    closing: watch::Sender<bool>,
+}
+
+impl Default for ChangeFeed {
+    fn default() -> Self {
+        ChangeFeed {
+            running: Default::default(),
+            closing: watch::channel(false).0,
+        }
+    }
 }
 
 impl ChangeFeed {
+    /// Ends every open stream with a `reconnect` event, so that the server can stop at once
+    /// and clients come back to the next one.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// How many streams are open.
+    pub fn open_streams(&self) -> usize {
+        self.closing.receiver_count()
+    }
+
     /// A receiver that sees a new value after each change committed from now on; an error
     /// from it means the feed stopped (the client reconnects). Starts the shared listener when
     /// none runs, and returns once it listens.
@@ -206,6 +227,7 @@ async fn stream(
         }
     };
     let mut changed = state.changes.subscribe(&state.pool).await?;
+    let mut closing = state.changes.closing.subscribe();
     let internal = caller.is_some();
     let pool = state.pool.clone();
     let (sender, receiver) =
@@ -238,7 +260,7 @@ async fn stream(
             if full {
                 continue;
             }
-            // Wait for a change, or for the client to leave.
+            // Wait for a change, for the client to leave, or for the server to stop.
             tokio::select! {
                 result = changed.changed() => {
                     if result.is_err() {
@@ -246,6 +268,14 @@ async fn stream(
                     }
                 }
                 () = sender.closed() => return,
+                Ok(()) = closing.changed() => {
+                    let bye = Event::default()
+                        .event("reconnect")
+                        .retry(Duration::from_secs(1))
+                        .data(r#"{"reason":"the server is restarting; reconnect"}"#);
+                    let _ = sender.send(Ok(bye)).await;
+                    return;
+                }
             }
         }
     });

@@ -4,8 +4,11 @@ mod analytics;
 mod auth;
 mod changes;
 mod documents;
+pub mod edge;
 mod features;
 mod health;
+pub mod metrics;
+pub mod server;
 
 use std::path::PathBuf;
 
@@ -15,8 +18,12 @@ use axum::Router;
 use sqlx::PgPool;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+
+/// The header that carries each request's id (`X-Request-Id`): a client's own is kept.
+static REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::Query;
@@ -44,6 +51,16 @@ pub struct AppState {
     pub changes: std::sync::Arc<ChangeFeed>,
     /// Whether the database is reachable (503 at once while it is not).
     pub database: std::sync::Arc<crate::db::DatabaseWatch>,
+    /// The base URL links and `Location` are written with; `None` takes the request's Host.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (sign-in limits key on the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The Content-Security-Policy of every answer (`edge::content_security_policy`).
+    pub content_security_policy: std::sync::Arc<str>,
+    /// Requests, latencies, the pool… (`/metrics`).
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// A bearer token that may read `/metrics` besides admins (a Prometheus scraper).
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -58,6 +75,11 @@ impl AppState {
             summaries: Default::default(),
             changes: Default::default(),
             database: Default::default(),
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            content_security_policy: edge::content_security_policy(None).into(),
+            metrics: Default::default(),
+            metrics_token: None,
         }
     }
 }
@@ -73,10 +95,12 @@ pub fn app(state: AppState) -> Router {
         .merge(changes::router())
         .merge(documents::router())
         .merge(crate::ogc::router())
+        .merge(metrics::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             database_guard,
-        ));
+        ))
+        .route_layer(axum::middleware::from_fn(metrics::note_route));
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router
@@ -102,9 +126,34 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(routes)
         .layer(cors_layer)
-        .layer(axum::middleware::from_fn_with_state(layer_state, options))
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state.clone(),
+            options,
+        ))
         .layer(CompressionLayer::new())
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state.clone(),
+            edge::inbound,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            layer_state,
+            metrics::record,
+        ))
+        // Every answer says its request id, and every log line of a request carries it.
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, method = %request.method(), uri = %request.uri())
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }
 
 /// `/`: the map page for browsers, the OGC API landing page for everyone else (and `?f=`).
@@ -249,12 +298,21 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
 
 /// A request body parsed as JSON; malformed JSON is a 400 that says where.
 pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value> {
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         Error::client(
             StatusCode::BAD_REQUEST,
             "invalid_json",
             format!("the body is not JSON: {e}"),
         )
         .with_details(serde_json::json!({ "line": e.line(), "column": e.column() }))
-    })
+    })?;
+    if let Some(at) = edge::nul_in_json(&value) {
+        return Err(Error::client(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("`{at}` holds a NUL byte (\\u0000), which no value may contain"),
+        )
+        .with_details(serde_json::json!({ "pointer": at })));
+    }
+    Ok(value)
 }

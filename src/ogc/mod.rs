@@ -123,8 +123,15 @@ impl Format {
     }
 }
 
-/// The base URL links are written with: from the Host header the client used.
+/// The base URL links are written with: the configured public URL (set by the HTTP edge), or
+/// else from the Host header the client used.
 pub fn base_url(headers: &HeaderMap) -> String {
+    if let Some(base) = headers
+        .get(crate::http::edge::BASE_URL_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        return base.to_owned();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

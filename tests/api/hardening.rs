@@ -75,3 +75,407 @@ async fn the_statement_timeout_cancels_and_answers_503(pool: PgPool) {
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(response.headers().contains_key("retry-after"));
 }
+
+/// The app on a real socket with short limits; returns its address, the shutdown trigger and
+/// the server's task.
+async fn served(
+    pool: &PgPool,
+    limits: plotline::http::server::Limits,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    crate::helpers::load(pool).await;
+    let state = plotline::AppState::new(pool.clone());
+    let changes = state.changes.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(plotline::http::server::serve(
+        listener,
+        plotline::app(state),
+        limits,
+        async move {
+            let _ = stopped.await;
+        },
+        move || changes.close_streams(),
+    ));
+    (address, stop, server)
+}
+
+/// Reads until the peer closes (or `limit` passes); returns what came and whether it closed.
+async fn read_until_closed(socket: &mut tokio::net::TcpStream, limit: Duration) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let deadline = Instant::now() + limit;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, socket.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&got).into(), true),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&got).into(), false),
+        }
+    }
+}
+
+#[sqlx::test]
+async fn slow_headers_and_idle_sockets_are_cut_off(pool: PgPool) {
+    use tokio::io::AsyncWriteExt;
+    let limits = plotline::http::server::Limits {
+        header_read: Duration::from_secs(1),
+        idle: Duration::from_secs(2),
+        drain: Duration::from_secs(5),
+    };
+    let (address, _stop, _server) = served(&pool, limits).await;
+
+    // Slowloris: a header line a byte at a time, every 200 ms.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    let request = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    let mut closed = false;
+    for byte in request {
+        if slow.write_all(&[*byte]).await.is_err() {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if started.elapsed() > Duration::from_secs(4) {
+            break;
+        }
+    }
+    if !closed {
+        closed = read_until_closed(&mut slow, Duration::from_secs(1)).await.1;
+    }
+    assert!(
+        closed,
+        "a slow header block was still accepted after {:?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+
+    // An idle socket after one answered request is closed too.
+    let mut idle = tokio::net::TcpStream::connect(address).await.unwrap();
+    idle.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let (answer, closed) = read_until_closed(&mut idle, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(closed, "an idle socket stayed open");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[sqlx::test]
+async fn shutdown_ends_change_streams_with_a_reconnect_event(pool: PgPool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (address, stop, server) = served(&pool, Default::default()).await;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(b"GET /changes/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        .await
+        .unwrap();
+    // The answer's head: the stream is open.
+    let mut head = vec![0u8; 1024];
+    let n = stream.read(&mut head).await.unwrap();
+    assert!(String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"));
+    let started = Instant::now();
+    stop.send(()).unwrap();
+    let (rest, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    assert!(rest.contains("event: reconnect"), "{rest}");
+    assert!(closed);
+    tokio::time::timeout(Duration::from_secs(3), server)
+        .await
+        .expect("the server stopped")
+        .unwrap()
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A request from a peer address (what the accept loop records for every connection).
+fn from_peer(
+    method: &str,
+    uri: &str,
+    peer: &str,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> axum::http::Request<axum::body::Body> {
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let body = match body {
+        Some(b) => {
+            req = req.header("content-type", "application/json");
+            axum::body::Body::from(b.to_string())
+        }
+        None => axum::body::Body::empty(),
+    };
+    let mut req = req.body(body).unwrap();
+    let peer: std::net::SocketAddr = peer.parse().unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
+#[sqlx::test]
+async fn sign_in_limits_key_on_the_peer_and_spare_the_owner(pool: PgPool) {
+    use crate::helpers::request;
+    use serde_json::json;
+    crate::helpers::load(&pool).await;
+    let hash = plotline::auth::hash_password("kildedal-gold-2030").unwrap();
+    plotline::db::accounts::create_user(
+        &pool,
+        "anna",
+        "",
+        "planner",
+        Some(&hash),
+        &["kildedal".into()],
+    )
+    .await
+    .unwrap();
+    let mut state = plotline::AppState::new(pool.clone());
+    state.trusted_proxies = vec!["10.9.9.9".parse().unwrap()];
+    let app = plotline::app(state);
+    let login = |peer: &'static str, password: &'static str, forwarded: Option<&'static str>| {
+        let headers: Vec<(&str, &str)> = forwarded
+            .map(|f| ("x-forwarded-for", f))
+            .into_iter()
+            .collect();
+        from_peer(
+            "POST",
+            "/auth/login",
+            peer,
+            &headers,
+            Some(json!({ "username": "anna", "password": password })),
+        )
+    };
+    // An attacker at one address, forging a new X-Forwarded-For each time (ignored: not a proxy).
+    for i in 0..5 {
+        let forged = Box::leak(format!("192.0.2.{i}").into_boxed_str());
+        let wrong = request(&app, login("203.0.113.5:4000", "guess", Some(forged))).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
+    }
+    let refused = request(&app, login("203.0.113.5:4001", "guess", Some("192.0.2.77"))).await;
+    assert_error(&refused, StatusCode::TOO_MANY_REQUESTS, "too many");
+    // Another client without any header is not locked out by that, nor is the owner.
+    let owner = request(
+        &app,
+        login("198.51.100.20:5000", "kildedal-gold-2030", None),
+    )
+    .await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
+    // Behind the trusted proxy, the client it names is the key.
+    for _ in 0..5 {
+        let wrong = request(&app, login("10.9.9.9:80", "guess", Some("198.51.100.99"))).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let proxied_attacker =
+        request(&app, login("10.9.9.9:80", "guess", Some("198.51.100.99"))).await;
+    assert_eq!(proxied_attacker.status, StatusCode::TOO_MANY_REQUESTS);
+    let proxied_owner = request(
+        &app,
+        login("10.9.9.9:80", "kildedal-gold-2030", Some("198.51.100.21")),
+    )
+    .await;
+    assert_eq!(
+        proxied_owner.status,
+        StatusCode::OK,
+        "{}",
+        proxied_owner.text
+    );
+}
+
+#[sqlx::test]
+async fn nul_bytes_are_a_400_wherever_they_come(pool: PgPool) {
+    let app = seeded(&pool).await;
+    for uri in [
+        "/collections/plots/items/KD%0003",
+        "/collections/plots/items?status=avail%00able",
+        "/collections/plots/items?filter=reference%3D%27KD%00%27",
+        "/plots/KD-03%00",
+        "/areas/kildedal/summary?as_of=2026%00",
+        "/changes?since=1%00",
+    ] {
+        let answer = get(&app, uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            answer.text
+        );
+        assert!(
+            answer.json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("NUL"),
+            "{uri}"
+        );
+    }
+    let login = crate::helpers::request(
+        &app,
+        from_peer(
+            "POST",
+            "/auth/login",
+            "127.0.0.1:1",
+            &[],
+            Some(serde_json::json!({"username": "an\u{0}na", "password": "x"})),
+        ),
+    )
+    .await;
+    assert_error(&login, StatusCode::BAD_REQUEST, "NUL");
+    assert_eq!(login.json["error"]["pointer"], "/username");
+}
+
+#[sqlx::test]
+async fn answers_carry_security_headers_and_signed_in_ones_stay_private(pool: PgPool) {
+    crate::helpers::load(&pool).await;
+    let mut state = plotline::AppState::new(pool.clone());
+    state.public_url = Some("https://plotline.example.dk".into());
+    let app = plotline::app(state);
+    let token = crate::planners::planner(&pool, "anna", &["kildedal"], None).await;
+    let public = crate::helpers::request(
+        &app,
+        from_peer(
+            "GET",
+            "/collections/plots/items?limit=1",
+            "127.0.0.1:1",
+            &[("host", "evil.example")],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(public.status, StatusCode::OK);
+    let csp = public.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(public.headers["referrer-policy"], "no-referrer");
+    let vary: Vec<&str> = public
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(vary.iter().any(|v| v.contains("Authorization")), "{vary:?}");
+    // Links use the configured public URL, never the Host the client sent.
+    assert!(!public.text.contains("evil.example"));
+    assert!(public
+        .text
+        .contains("https://plotline.example.dk/collections/plots/items"));
+    let auth = format!("Bearer {token}");
+    let private = crate::helpers::request(
+        &app,
+        from_peer(
+            "GET",
+            "/collections/plots/items?limit=1",
+            "127.0.0.1:1",
+            &[("authorization", &auth)],
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(private.status, StatusCode::OK);
+    assert_eq!(private.headers["cache-control"], "private, no-cache");
+}
+
+#[sqlx::test]
+async fn a_timeline_is_bounded_and_rebuilds_only_changed_days(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let today = chrono::Utc::now().date_naive();
+    let too_long = today - chrono::Days::new(70);
+    assert_error(
+        &get(
+            &app,
+            &format!("/areas/kildedal/timeline?from={too_long}&interval=day"),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "more than 60",
+    );
+    let from = today - chrono::Days::new(50);
+    let started = Instant::now();
+    let timeline = get(
+        &app,
+        &format!("/areas/kildedal/timeline?from={from}&interval=day"),
+    )
+    .await;
+    assert_eq!(timeline.status, StatusCode::OK, "{}", timeline.text);
+    let points = timeline.json["points"].as_array().unwrap();
+    assert_eq!(points.len(), 51);
+    // The data set was loaded today: every day before has nothing, today has it all.
+    let summary = get(&app, "/areas/kildedal/summary").await;
+    let plots = summary.json["plots"]["count"].clone();
+    assert!(points[..50].iter().all(|p| p["plots"] == 0), "{points:?}");
+    assert_eq!(points[50]["plots"], plots, "{}", summary.text);
+    assert_eq!(
+        points[49]["date"],
+        (today - chrono::Days::new(1)).to_string()
+    );
+    eprintln!("51 daily points in {:?}", started.elapsed());
+}
+
+#[sqlx::test]
+async fn answers_carry_a_request_id_and_metrics_count_them_for_admins(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let answer = get(&app, "/collections/plots/items?limit=2").await;
+    let id = answer.headers["x-request-id"].to_str().unwrap();
+    assert_eq!(id.len(), 36, "{id}");
+    let mine = crate::helpers::request(
+        &app,
+        axum::http::Request::get("/health")
+            .header("x-request-id", "trace-me-42")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mine.headers["x-request-id"], "trace-me-42");
+    assert_eq!(
+        get(&app, "/plots/KD-03%00").await.status,
+        StatusCode::BAD_REQUEST
+    );
+
+    // Not for the public, nor for planners.
+    assert_eq!(get(&app, "/metrics").await.status, StatusCode::FORBIDDEN);
+    plotline::db::accounts::create_user(&pool, "root", "", "admin", None, &[])
+        .await
+        .unwrap();
+    let token = plotline::auth::new_secret("plt_");
+    plotline::db::accounts::create_token(
+        &pool,
+        "root",
+        "test",
+        "admin",
+        &plotline::auth::sha256_hex(&token),
+        None,
+    )
+    .await
+    .unwrap();
+    let auth = format!("Bearer {token}");
+    let metrics =
+        crate::planners::send(&app, "GET", "/metrics", &[("authorization", &auth)], None).await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+    let text = &metrics.text;
+    assert!(
+        text.contains(r#"plotline_http_requests_total{route="/collections/{id}/items",method="GET",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"status="400""#), "{text}");
+    assert!(
+        text.contains("plotline_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(text.contains("plotline_db_pool_connections"), "{text}");
+    assert!(text.contains("plotline_change_streams_open 0"), "{text}");
+    assert!(
+        text.contains("plotline_statement_timeouts_total 0"),
+        "{text}"
+    );
+}
