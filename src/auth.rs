@@ -354,7 +354,7 @@ mod tests {
         limiter.fail("anna", "10.0.0.8");
         assert_eq!(
             limiter.check("anna", "10.0.0.7"),
-            Ok(Duration::from_secs(2))
+            Ok(Duration::from_secs(1))
         );
         limiter.succeed("anna", "10.0.0.66");
         assert!(limiter.check("anna", "10.0.0.66").is_ok());

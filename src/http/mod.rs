@@ -8,6 +8,7 @@ pub mod edge;
 mod features;
 mod health;
 pub mod metrics;
+pub mod rules;
 pub mod server;
 
 use std::path::PathBuf;
@@ -94,6 +95,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(changes::router())
         .merge(documents::router())
+        .merge(rules::router())
         .merge(crate::ogc::router())
         .merge(metrics::router())
         .route_layer(axum::middleware::from_fn_with_state(

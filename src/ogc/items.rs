@@ -7,17 +7,17 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use sqlx::{Postgres, QueryBuilder};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::collections::OgcCollection;
-use super::cql2::{self, Expr, Queryable, QueryableKind};
 use super::crs::Crs;
 use super::{base_url, data_version, etag, find, html, not_modified, set_cache_headers, Format};
 use crate::auth::{Caller, MaybeCaller};
+use crate::filter::{self, Queryable};
 use crate::http::AppState;
 use crate::schema::{sql, IdKind, Role};
 use crate::{Error, Result};
@@ -44,34 +44,17 @@ const PARAMETERS: [&str; 13] = [
 
 type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
-/// A time interval with open ends as `None` (the `datetime` parameter).
-type Interval = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-
-/// A typed value bound for a property filter.
-#[derive(Debug, Clone)]
-enum Bound {
-    Text(String),
-    Float(f64),
-    Int(i64),
-    Bool(bool),
-    Date(NaiveDate),
-    Time(DateTime<Utc>),
-}
-
 /// A parsed items request.
 #[derive(Debug)]
 struct ItemsQuery {
     format: Format,
     limit: i64,
     offset: i64,
-    /// minx, miny, maxx, maxy in `bbox_crs` axis order x/y (already swapped for EPSG:4326).
-    bbox: Option<([f64; 4], Crs)>,
-    datetime: Option<Interval>,
     crs: Crs,
     properties: Option<Vec<String>>,
     sortby: Vec<(&'static Queryable, bool)>,
-    equals: Vec<(&'static Queryable, Bound)>,
-    filter: Option<(Expr, Crs)>,
+    /// Equality filters, `bbox`, `datetime` and `filter`, translated once.
+    filter: filter::Sql,
     /// Show the collection as it stood then (plots and buildings, from the history).
     as_of: Option<DateTime<Utc>>,
 }
@@ -93,126 +76,7 @@ fn parse_crs(parameter: &str, value: &str) -> Result<Crs> {
 }
 
 fn parse_time(parameter: &str, value: &str, end: bool) -> Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        bad(
-            parameter,
-            format!("`{value}` is not an RFC 3339 time or a date"),
-        )
-    })?;
-    let time = if end {
-        date.and_hms_micro_opt(23, 59, 59, 999_999)
-    } else {
-        date.and_hms_opt(0, 0, 0)
-    };
-    Ok(time.unwrap_or_default().and_utc())
-}
-
-/// `datetime`: an instant, or an interval `start/end` with `..` (or nothing) for open ends.
-fn parse_datetime(value: &str) -> Result<Interval> {
-    let open = |s: &str| s.is_empty() || s == "..";
-    match value.split_once('/') {
-        Some((a, b)) => {
-            let start = (!open(a))
-                .then(|| parse_time("datetime", a, false))
-                .transpose()?;
-            let end = (!open(b))
-                .then(|| parse_time("datetime", b, true))
-                .transpose()?;
-            if let (Some(s), Some(e)) = (start, end) {
-                if s > e {
-                    return Err(bad(
-                        "datetime",
-                        format!("the interval starts ({s}) after it ends ({e})"),
-                    ));
-                }
-            }
-            if start.is_none() && end.is_none() {
-                return Err(bad("datetime", "an interval needs at least one end"));
-            }
-            Ok((start, end))
-        }
-        None if value.contains('T') => {
-            let t = parse_time("datetime", value, false)?;
-            Ok((Some(t), Some(t)))
-        }
-        None => Ok((
-            Some(parse_time("datetime", value, false)?),
-            Some(parse_time("datetime", value, true)?),
-        )),
-    }
-}
-
-fn parse_bbox(value: &str, crs: Crs) -> Result<[f64; 4]> {
-    if matches!(crs, Crs::Crs84) {
-        let b = crate::geo::BboxWgs84::parse(value).map_err(|m| bad("bbox", m))?;
-        return Ok([b.min_lon, b.min_lat, b.max_lon, b.max_lat]);
-    }
-    let numbers: Vec<f64> = value
-        .split(',')
-        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
-        .collect::<Option<Vec<f64>>>()
-        .ok_or_else(|| {
-            bad(
-                "bbox",
-                format!("`{value}` holds something that is not a number"),
-            )
-        })?;
-    let [a, b, c, d] = match numbers[..] {
-        [a, b, c, d] => [a, b, c, d],
-        [a, b, _, d, e, _] => [a, b, d, e],
-        _ => {
-            return Err(bad(
-                "bbox",
-                format!(
-                    "expected 4 numbers (or 6 with heights), got {}",
-                    numbers.len()
-                ),
-            ))
-        }
-    };
-    // EPSG:4326 writes latitude first: minLat, minLon, maxLat, maxLon.
-    let [minx, miny, maxx, maxy] = if crs.lat_lon() {
-        [b, a, d, c]
-    } else {
-        [a, b, c, d]
-    };
-    if minx > maxx || miny > maxy {
-        return Err(bad(
-            "bbox",
-            "the lower corner is above or right of the upper corner",
-        ));
-    }
-    if crs.srid() == 4326 && (miny < -90.0 || maxy > 90.0 || minx < -180.0 || maxx > 180.0) {
-        return Err(bad(
-            "bbox",
-            "latitude must lie in -90..90 and longitude in -180..180",
-        ));
-    }
-    Ok([minx, miny, maxx, maxy])
-}
-
-fn parse_value(q: &Queryable, value: &str) -> Result<Bound> {
-    let wrong = |what: &str| bad(q.name, format!("`{value}` is not {what}"));
-    Ok(match q.kind {
-        QueryableKind::String => Bound::Text(value.to_owned()),
-        QueryableKind::Number => Bound::Float(
-            value
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-                .ok_or_else(|| wrong("a number"))?,
-        ),
-        QueryableKind::Integer => Bound::Int(value.parse().map_err(|_| wrong("an integer"))?),
-        QueryableKind::Boolean => Bound::Bool(value.parse().map_err(|_| wrong("true or false"))?),
-        QueryableKind::Date => {
-            Bound::Date(NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| wrong("a date"))?)
-        }
-        QueryableKind::Timestamp => Bound::Time(parse_time(q.name, value, false)?),
-        QueryableKind::Geometry => return Err(wrong("filterable this way: use `filter`")),
-    })
+    filter::parse_time(value, end).map_err(|m| bad(parameter, m))
 }
 
 /// The SQL that reads a queryable with its type (the fragments are the allow-list's own).
@@ -271,17 +135,18 @@ fn parse_query(
             .filter(|n| *n >= 0)
             .ok_or_else(|| bad("offset", format!("`{v}` is not a whole number ≥ 0")))?,
     };
+    let mut conditions = Vec::new();
     let bbox_crs = get("bbox-crs")
         .map(|v| parse_crs("bbox-crs", v))
         .transpose()?;
-    if bbox_crs.is_some() && get("bbox").is_none() {
-        return Err(bad("bbox-crs", "given without `bbox`"));
+    match (get("bbox"), bbox_crs) {
+        (Some(v), crs) => conditions.push(filter::bbox(v, crs.unwrap_or(Crs::Crs84))?),
+        (None, Some(_)) => return Err(bad("bbox-crs", "given without `bbox`")),
+        (None, None) => {}
     }
-    let bbox_crs = bbox_crs.unwrap_or(Crs::Crs84);
-    let bbox = get("bbox")
-        .map(|v| parse_bbox(v, bbox_crs).map(|b| (b, bbox_crs)))
-        .transpose()?;
-    let datetime = get("datetime").map(parse_datetime).transpose()?;
+    if let Some(v) = get("datetime") {
+        conditions.push(filter::datetime(v)?);
+    }
     let crs = get("crs")
         .map(|v| parse_crs("crs", v))
         .transpose()?
@@ -325,60 +190,34 @@ fn parse_query(
         .transpose()?
         .unwrap_or_default();
 
-    let equals = pairs
-        .iter()
-        .filter(|(n, _)| !PARAMETERS.contains(&n.as_str()))
-        .filter_map(|(n, v)| c.property(n).map(|q| (q, v)))
-        .map(|(q, v)| parse_value(q, v).map(|b| (q, b)))
-        .collect::<Result<Vec<_>>>()?;
-
+    for (name, value) in pairs {
+        if let (false, Some(q)) = (PARAMETERS.contains(&name.as_str()), c.property(name)) {
+            conditions.push(filter::equals(q, value)?);
+        }
+    }
     let filter_crs = get("filter-crs")
         .map(|v| parse_crs("filter-crs", v))
         .transpose()?;
-    let filter = match get("filter") {
-        None => {
-            if get("filter-lang").is_some() || filter_crs.is_some() {
-                return Err(bad("filter-lang", "given without `filter`"));
-            }
-            None
+    match get("filter") {
+        Some(text) => conditions.push(filter::cql2(
+            text,
+            get("filter-lang").unwrap_or("cql2-text"),
+            filter_crs.unwrap_or(Crs::Crs84),
+        )?),
+        None if get("filter-lang").is_some() || filter_crs.is_some() => {
+            return Err(bad("filter-lang", "given without `filter`"))
         }
-        Some(text) => {
-            let expr = match get("filter-lang").unwrap_or("cql2-text") {
-                "cql2-text" => cql2::parse_text(text).map_err(|e| bad("filter", e.to_string()))?,
-                "cql2-json" => {
-                    let json: Value = serde_json::from_str(text).map_err(|e| {
-                        bad(
-                            "filter",
-                            format!(
-                                "not JSON: {e} (at line {}, column {})",
-                                e.line(),
-                                e.column()
-                            ),
-                        )
-                    })?;
-                    cql2::parse_json(&json).map_err(|e| bad("filter", e.to_string()))?
-                }
-                other => {
-                    return Err(bad(
-                        "filter-lang",
-                        format!("`{other}` is not supported: use cql2-text or cql2-json"),
-                    ))
-                }
-            };
-            Some((expr, filter_crs.unwrap_or(Crs::Crs84)))
-        }
-    };
+        None => {}
+    }
+    let filter = filter::translate(&conditions, &c.queryables)?;
 
     Ok(ItemsQuery {
         format: Format::negotiate(get("f"), headers)?,
         limit,
         offset,
-        bbox,
-        datetime,
         crs,
         properties,
         sortby,
-        equals,
         filter,
         as_of: get("as_of")
             .map(|v| {
@@ -398,49 +237,9 @@ fn parse_query(
 }
 
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
-fn push_where(
-    qb: &mut QueryBuilder<'_, Postgres>,
-    c: &OgcCollection,
-    q: &ItemsQuery,
-) -> Result<()> {
+fn push_where(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
     qb.push(" WHERE true");
-    if let Some((b, crs)) = q.bbox {
-        // Densify the box before transforming it, so its edges stay where they were drawn.
-        let step = if crs.srid() == 4326 { 0.001 } else { 100.0 };
-        qb.push(" AND ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(");
-        let mut sep = qb.separated(", ");
-        for v in b {
-            sep.push_bind(v);
-        }
-        sep.push_bind(crs.srid());
-        qb.push("), ").push_bind(step).push("), 25832))");
-    }
-    if let Some((start, end)) = q.datetime {
-        if let Some(s) = start {
-            qb.push(" AND updated_at >= ").push_bind(s);
-        }
-        if let Some(e) = end {
-            qb.push(" AND updated_at <= ").push_bind(e);
-        }
-    }
-    for (prop, value) in &q.equals {
-        qb.push(" AND ").push(typed_sql(prop)).push(" = ");
-        match value.clone() {
-            Bound::Text(v) => qb.push_bind(v),
-            Bound::Float(v) => qb.push_bind(v),
-            Bound::Int(v) => qb.push_bind(v),
-            Bound::Bool(v) => qb.push_bind(v),
-            Bound::Date(v) => qb.push_bind(v),
-            Bound::Time(v) => qb.push_bind(v),
-        };
-    }
-    if let Some((expr, crs)) = &q.filter {
-        qb.push(" AND (");
-        cql2::push_sql(expr, &c.queryables, crs.filter_crs(), qb)
-            .map_err(|e| bad("filter", e.to_string()))?;
-        qb.push(")");
-    }
-    Ok(())
+    q.filter.push_to(qb);
 }
 
 /// Who reads: planners and admins see the internal properties of the live data; the past
@@ -561,7 +360,7 @@ pub(super) async fn items(
         .push("SELECT count(*) FROM ")
         .push(source)
         .push(" AS k");
-    push_where(&mut count, c, &q)?;
+    push_where(&mut count, &q);
     let matched: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     let returned = q.limit.min((matched - q.offset).max(0));
 
@@ -602,7 +401,7 @@ pub(super) async fn items(
     data.push(" FROM unnest(ARRAY(SELECT k.fid FROM ")
         .push(source)
         .push(" AS k");
-    push_where(&mut data, c, &q)?;
+    push_where(&mut data, &q);
     push_order(&mut data, &q);
     data.push(" LIMIT ")
         .push_bind(q.limit)
@@ -765,37 +564,4 @@ pub(super) async fn item(
     let mut response = super::answer(format, "application/geo+json", body, &tag);
     content_crs(response.headers_mut(), crs);
     Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn datetime_instants_and_intervals() {
-        let (s, e) = parse_datetime("2025-01-01").unwrap();
-        assert_eq!(s.unwrap().to_rfc3339(), "2025-01-01T00:00:00+00:00");
-        assert!(e.unwrap() > s.unwrap());
-        let (s, e) = parse_datetime("../2025-01-01T00:00:00Z").unwrap();
-        assert!(s.is_none() && e.is_some());
-        assert!(parse_datetime("../..").is_err());
-        assert!(parse_datetime("2025-02-01/2025-01-01").is_err());
-        assert!(parse_datetime("soon").is_err());
-    }
-
-    #[test]
-    fn bbox_in_each_crs() {
-        assert_eq!(
-            parse_bbox("12,55,13,56", Crs::Crs84).unwrap(),
-            [12.0, 55.0, 13.0, 56.0]
-        );
-        // EPSG:4326 is lat/lon: the same box written latitude first.
-        assert_eq!(
-            parse_bbox("55,12,56,13", Crs::Epsg4326).unwrap(),
-            [12.0, 55.0, 13.0, 56.0]
-        );
-        assert!(parse_bbox("706000,6183000,707000,6184000", Crs::Epsg25832).is_ok());
-        assert!(parse_bbox("707000,6183000,706000,6184000", Crs::Epsg25832).is_err());
-        assert!(parse_bbox("1,2,3", Crs::Epsg3857).is_err());
-    }
 }

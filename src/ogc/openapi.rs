@@ -301,6 +301,9 @@ pub fn definition(base: &str) -> Value {
     paths.insert("/changes/stream".into(), get("Changes as server-sent events, live", vec![
         json!({ "name": "since", "in": "query", "required": false, "schema": { "type": "string" } }),
     ], json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": {} } } }, "400": error_response("A parameter is malformed") })));
+    paths.insert("/rules".into(), get("The domain's rules: plot lifecycle, radii (m), DGNB thresholds, the Fingerplan office limit, enumerations", vec![],
+        json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object", "required": ["plot_lifecycle", "radii_m", "dgnb", "fingerplan", "enums"] } } } },
+                "304": { "description": "Unchanged since the ETag given in If-None-Match" }, "400": error_response("A parameter was given; there are none") })));
     paths.insert("/health".into(), json!({ "get": { "summary": "Database and PostGIS", "responses": {
         "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } },
         "503": { "description": "The database cannot be reached", "content": { "application/json": { "schema": { "type": "object" } } } } } } }));

@@ -479,3 +479,30 @@ async fn answers_carry_a_request_id_and_metrics_count_them_for_admins(pool: PgPo
         "{text}"
     );
 }
+
+#[sqlx::test]
+async fn a_failure_inside_a_streamed_page_is_an_error_the_client_sees(pool: PgPool) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let app = seeded(&pool).await;
+    // A value no write accepts any more (the ranges), put straight into the table: summing it
+    // overflows in the page's plot ratio.
+    sqlx::query("UPDATE buildings SET floor_area_office_m2 = 1e308 WHERE reference = 'KD-03-A'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for encoding in ["identity", "gzip"] {
+        let response = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get("/collections/plots/items?limit=1000")
+                    .header("accept-encoding", encoding)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let body = response.into_body().collect().await;
+        assert!(body.is_err(), "{encoding}: the page ended as if complete");
+    }
+}

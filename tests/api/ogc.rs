@@ -453,6 +453,84 @@ async fn cql2_filters_select_what_sql_selects(pool: PgPool) {
     );
 }
 
+/// A geometry literal means the same place in every `filter-crs`: EPSG:4326 is latitude
+/// first, and a CQL2 BBOX selects what the `bbox` parameter selects.
+#[sqlx::test]
+async fn filter_crs_axis_order(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let items = |query: String| {
+        let app = app.clone();
+        async move {
+            let answer = get(
+                &app,
+                &format!("/collections/plots/items?limit=1000&{query}"),
+            )
+            .await;
+            assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.text);
+            references(&answer)
+        }
+    };
+    let lon_lat = "POLYGON((12.28 55.75, 12.29 55.75, 12.29 55.755, 12.28 55.755, 12.28 55.75))";
+    let lat_lon = "POLYGON((55.75 12.28, 55.75 12.29, 55.755 12.29, 55.755 12.28, 55.75 12.28))";
+    let crs84 = items(format!(
+        "filter={}",
+        enc(&format!("S_INTERSECTS(geometry, {lon_lat})"))
+    ))
+    .await;
+    assert!(!crs84.is_empty());
+    let epsg4326 = format!(
+        "filter={}&filter-crs={}",
+        enc(&format!("S_INTERSECTS(geometry, {lat_lon})")),
+        enc("http://www.opengis.net/def/crs/EPSG/0/4326")
+    );
+    assert_eq!(items(epsg4326).await, crs84);
+    let bbox = items("bbox=55.75,12.28,55.755,12.29&bbox-crs=EPSG:4326".to_owned()).await;
+    let literal = items(format!(
+        "filter={}&filter-crs=EPSG:4326",
+        enc("S_INTERSECTS(geometry, BBOX(55.75, 12.28, 55.755, 12.29))")
+    ))
+    .await;
+    assert_eq!(bbox, literal);
+    assert_eq!(bbox, crs84);
+}
+
+/// Issue 11, defect 2: a huge box in any CRS (`bbox` or a CQL2 literal) is clamped to the CRS's
+/// area of use before it is densified, so it costs no more than a box over that area: 200 with
+/// every plot (or none, for a box entirely outside the area of use), quickly, never a 500.
+#[sqlx::test]
+async fn huge_boxes_and_literals_answer_quickly(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let all: i64 = sqlx::query_scalar("SELECT count(*) FROM plots")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let utm = enc("http://www.opengis.net/def/crs/EPSG/0/25832");
+    let filter = |f: &str| format!("filter={}", enc(f));
+    for (query, matched) in [
+        (format!("bbox=0,0,1e9,1e9&bbox-crs={utm}"), all),
+        (format!("bbox=0,0,1e10,1e10&bbox-crs={utm}"), all),
+        (format!("bbox=-1e300,-1e300,1e300,1e300&bbox-crs={utm}"), all),
+        ("bbox=-180,-90,180,90".to_owned(), all),
+        ("bbox=-90,-180,90,180&bbox-crs=EPSG:4326".to_owned(), all),
+        ("bbox=-2e7,-2e7,2e7,2e7&bbox-crs=EPSG:3857".to_owned(), all),
+        // Entirely outside the area of use (the South Pacific): nothing, not an error.
+        ("bbox=-170,-80,-160,-70".to_owned(), 0),
+        (format!("{}&filter-crs={utm}", filter("S_INTERSECTS(geometry, BBOX(0, 0, 1e10, 1e10))")), all),
+        (filter("S_INTERSECTS(geometry, POLYGON((-180 -90, 180 -90, 180 90, -180 90, -180 -90)))"), all),
+        (format!("{}&filter-crs={utm}", filter("S_DWITHIN(geometry, LINESTRING(-10000000000 -10000000000, 10000000000 10000000000), 1, km)")), -1),
+        (filter("S_DISJOINT(geometry, POINT(-100 -50))"), all),
+    ] {
+        let started = std::time::Instant::now();
+        let answer = get(&app, &format!("/collections/plots/items?limit=1&{query}")).await;
+        let took = started.elapsed();
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.text);
+        if matched >= 0 {
+            assert_eq!(answer.json["numberMatched"], matched, "{query}");
+        }
+        assert!(took < std::time::Duration::from_secs(3), "{query} took {took:?}");
+    }
+}
+
 #[sqlx::test]
 async fn bad_and_hostile_filters_are_refused_or_harmless(pool: PgPool) {
     let app = seeded(&pool).await;

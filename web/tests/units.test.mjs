@@ -1,13 +1,27 @@
-// The page's plain logic, without a browser: circles, DGNB classes, filters, the URL hash.
+// The page's plain logic, without a browser: circles, DGNB classes, filters, the URL hash, the
+// rules and the schemas the page reads from the server (fixtures: tests/api/rules.rs checks that
+// fixtures/rules.json is what GET /rules answers).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import {
-  STATUS_NEXT, allowedNextStatuses, applyFilters, circleRing, dgnbClass, emptyFilters, labelPoint, mayEditArea, shiftPolygon,
+  applyFilters, circleRing, dgnbClass, emptyFilters, labelPoint, mayEditArea, shiftPolygon,
   timeMicros,
 } from '../src/js/domain.js';
+import {
+  allowedNextStatuses, enumValues, levelsAtLeast, radiusM, ruleFigures, rules, setRules,
+} from '../src/js/rules.js';
+import {
+  Schemas, asInput, formFields, parseInput, properties, propertyTitle, shownProperties,
+} from '../src/js/schema.js';
 import { describeChange, groupHistory } from '../src/js/history.js';
 import { affectedFeatures } from '../src/js/live.js';
 import { basemapFromQuery, formatHash, parseHash } from '../src/js/urlstate.js';
+
+const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const RULES = fixture('rules.json');
+const PLOTS_SCHEMA = fixture('plots-schema.json');
+const BUILDINGS_SCHEMA = fixture('buildings-schema.json');
 
 // Haversine distance in metres, independent of circleRing's destination formula.
 function distanceM([lon1, lat1], [lon2, lat2]) {
@@ -111,7 +125,10 @@ describe('labelPoint', () => {
 });
 
 describe('the plot lifecycle', () => {
-  test('the next statuses follow the server (src/domain/plot_status.rs)', () => {
+  test('the next statuses follow the server (GET /rules, from src/domain/plot_status.rs)', () => {
+    setRules(null);
+    assert.deepEqual(allowedNextStatuses('planned'), [], 'nothing is offered before the rules have loaded');
+    setRules(RULES);
     assert.deepEqual(allowedNextStatuses('planned'), ['available', 'withdrawn']);
     assert.deepEqual(allowedNextStatuses('available'), ['reserved', 'planned', 'withdrawn']);
     assert.deepEqual(allowedNextStatuses('reserved'), ['sold', 'available', 'withdrawn']);
@@ -121,7 +138,7 @@ describe('the plot lifecycle', () => {
     assert.deepEqual(allowedNextStatuses('withdrawn'), ['planned']);
     assert.deepEqual(allowedNextStatuses('unknown'), []);
     // Never a step to itself, and a copy that callers may change.
-    for (const [from, next] of Object.entries(STATUS_NEXT)) assert.ok(!next.includes(from));
+    for (const { status: from, next } of rules().plot_lifecycle) assert.ok(!next.includes(from));
     allowedNextStatuses('planned').push('built');
     assert.deepEqual(allowedNextStatuses('planned'), ['available', 'withdrawn']);
   });
@@ -186,5 +203,119 @@ describe('history entries', () => {
       [{ collection: 'buildings', id: 9 }, { collection: 'plots', id: 4 }, { collection: 'plots', id: 3 }]);
     assert.deepEqual(affectedFeatures(entry({ entity: 'dgnb_record', entity_id: 9, new: { building_id: 9 } })), [{ collection: 'buildings', id: 9 }]);
     assert.deepEqual(affectedFeatures(entry({ entity: 'station' })), []);
+  });
+});
+
+describe('the rules document', () => {
+  test('radii, DGNB levels and enumerations as GET /rules gives them', () => {
+    setRules(RULES);
+    assert.equal(radiusM('station'), RULES.radii_m.station);
+    assert.equal(radiusM('nowhere'), null);
+    assert.deepEqual(levelsAtLeast('gold'), ['gold', 'platinum']);
+    assert.deepEqual(levelsAtLeast('silver'), ['silver', 'gold', 'platinum']);
+    assert.deepEqual(levelsAtLeast(null), [], 'an area without a target requires nothing');
+    assert.deepEqual(enumValues('plot_status'), RULES.plot_lifecycle.map((e) => e.status));
+    assert.deepEqual(enumValues('unknown'), []);
+    const f = ruleFigures();
+    assert.equal(f.station_m, RULES.radii_m.station);
+    assert.equal(f.office_m2, RULES.fingerplan.large_office_floor_area_m2);
+    assert.equal(f.housing_min_pct, RULES.dgnb.urban_housing_share.min * 100);
+    assert.deepEqual(ruleFigures(null), {});
+    // Another document changes what the page offers: nothing is copied.
+    const other = structuredClone(RULES);
+    other.plot_lifecycle[0].next = ['sold'];
+    other.radii_m.station = 500;
+    setRules(other);
+    assert.deepEqual(allowedNextStatuses('planned'), ['sold']);
+    assert.equal(radiusM('station'), 500);
+    setRules(RULES);
+  });
+});
+
+describe('schemas (OGC API – Features Part 5)', () => {
+  test('the plot form has every writable property in the server\'s order, and no derived one', () => {
+    const fields = formFields(PLOTS_SCHEMA);
+    const names = fields.map((f) => f.name);
+    assert.ok(!names.includes('geometry') && !names.includes('plot_area_m2') && !names.includes('updated_at'));
+    for (const n of ['status', 'planned_homes', 'planned_jobs', 'asking_price_dkk', 'counterparty', 'negotiation_notes']) assert.ok(names.includes(n), n);
+    const seq = names.map((n) => PLOTS_SCHEMA.properties[n]['x-ogc-propertySeq']);
+    assert.deepEqual(seq, [...seq].sort((a, b) => a - b));
+    const status = fields.find((f) => f.name === 'status');
+    assert.deepEqual(status, {
+      name: 'status', kind: 'select', values: PLOTS_SCHEMA.properties.status.enum, min: null, max: null, unit: null, required: true, access: 'public',
+    });
+    const homes = fields.find((f) => f.name === 'planned_homes');
+    assert.equal(homes.kind, 'integer');
+    assert.equal(homes.min, 0);
+    assert.equal(fields.find((f) => f.name === 'asking_price_dkk').unit, 'dkk');
+    assert.equal(fields.find((f) => f.name === 'asking_price_dkk').access, 'planner');
+  });
+
+  test('a property added to the schema becomes a field and a panel row without further code', () => {
+    const schema = structuredClone(BUILDINGS_SCHEMA);
+    schema.properties.heat_pump = {
+      title: 'Heat pump', 'x-plotline-title': { da: 'Varmepumpe', en: 'Heat pump' }, type: 'boolean', 'x-ogc-propertySeq': 99, 'x-plotline-access': 'public',
+    };
+    schema.properties.roof_area_m2 = {
+      title: 'Roof area', type: 'number', minimum: 0, maximum: 100000, 'x-ogc-unit': 'm2', 'x-ogc-propertySeq': 100, readOnly: true,
+    };
+    const fields = formFields(schema);
+    assert.deepEqual(fields.at(-1), { name: 'heat_pump', kind: 'boolean', values: null, min: null, max: null, unit: null, required: false, access: 'public' });
+    assert.ok(!fields.some((f) => f.name === 'roof_area_m2'), 'read-only: shown, not edited');
+    assert.deepEqual(shownProperties(schema).slice(-2).map(([n]) => n), ['heat_pump', 'roof_area_m2']);
+    assert.equal(propertyTitle(schema, 'heat_pump', 'da'), 'Varmepumpe');
+    assert.equal(propertyTitle(schema, 'roof_area_m2', 'da'), 'Roof area', 'the English title where there is no Danish one');
+    assert.equal(propertyTitle(schema, 'nothing', 'en'), null);
+  });
+
+  test('building fields: enumerations, dates and ranges', () => {
+    const fields = Object.fromEntries(formFields(BUILDINGS_SCHEMA).map((f) => [f.name, f]));
+    assert.deepEqual(fields.dgnb_target_level.values, RULES.enums.dgnb_level);
+    assert.deepEqual(fields.dgnb_phase.values, RULES.enums.dgnb_phase);
+    assert.equal(fields.dgnb_issued_on.kind, 'date');
+    assert.equal(fields.dgnb_total_score_pct.max, 100);
+    assert.equal(fields.dgnb_total_score_pct.unit, 'pct');
+    assert.equal(fields.plot.required, true);
+    assert.ok(!('area' in fields), 'a building\'s area follows from its plot');
+  });
+
+  test('form input is checked against the schema before it is sent', () => {
+    const f = (over) => ({ name: 'x', kind: 'integer', values: null, min: 0, max: 100, unit: null, required: false, access: 'public', ...over });
+    assert.deepEqual(parseInput(f(), ' 42 '), { value: 42 });
+    assert.deepEqual(parseInput(f(), ''), { value: null });
+    assert.deepEqual(parseInput(f({ required: true }), '  '), { error: 'required' });
+    assert.deepEqual(parseInput(f(), '4.5'), { error: 'integer' });
+    assert.deepEqual(parseInput(f(), 'abc'), { error: 'integer' });
+    assert.deepEqual(parseInput(f({ kind: 'number' }), 'abc'), { error: 'number' });
+    assert.deepEqual(parseInput(f({ kind: 'number' }), '100.5'), { error: 'range', min: 0, max: 100 });
+    assert.deepEqual(parseInput(f({ kind: 'number' }), '-1'), { error: 'range', min: 0, max: 100 });
+    assert.deepEqual(parseInput(f({ kind: 'number', max: null }), '1e9'), { value: 1e9 });
+    assert.deepEqual(parseInput(f({ kind: 'text' }), ' Acme '), { value: 'Acme' });
+    assert.deepEqual(parseInput(f({ kind: 'boolean' }), 'false'), { value: false });
+    assert.equal(asInput(null), '');
+    assert.equal(asInput(0), '0');
+  });
+
+  test('properties in propertySeq order; the store loads once and forgets on reset', async () => {
+    assert.equal(properties(PLOTS_SCHEMA)[0][0], 'reference');
+    let calls = 0;
+    const store = new Schemas(async (c) => { calls += 1; return { c, n: calls }; });
+    assert.equal(store.get('plots'), null);
+    const [a, b] = await Promise.all([store.load('plots'), store.load('plots')]);
+    assert.equal(calls, 1);
+    assert.equal(a, b);
+    assert.equal(store.get('plots'), a);
+    store.reset();
+    assert.equal(store.get('plots'), null);
+    assert.equal((await store.load('plots')).n, 2);
+    const failing = new Schemas(async () => { throw new Error('HTTP 404'); });
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      assert.equal(await failing.load('plots'), null);
+    } finally {
+      console.warn = warn;
+    }
+    assert.equal(failing.get('plots'), null);
   });
 });

@@ -106,3 +106,13 @@ export async function getPublic(collection, id) {
     throw e;
   }
 }
+
+/** GET /rules: the domain's rules (lifecycle, radii, DGNB levels, enumerations). */
+export async function getRules() {
+  return (await request('rules')).json();
+}
+
+/** GET /collections/{id}/schema: the collection's properties (planners get their own, too). */
+export async function getSchema(collection) {
+  return (await request(`collections/${collection}/schema`, { headers: { Accept: 'application/schema+json, application/json' } })).json();
+}

@@ -97,7 +97,7 @@ const EARTH_RADIUS_M = 6371008.8;
 
 /**
  * A circle of `radiusM` metres around [lon, lat] as a closed GeoJSON ring of `vertices` points,
- * by the great-circle destination formula (exact enough at 600 m for a picture).
+ * by the great-circle destination formula (exact enough at a station's radius for a picture).
  */
 export function circleRing([lon, lat], radiusM, vertices = 64) {
   const rad = Math.PI / 180;
@@ -161,25 +161,6 @@ export function labelPoint(geometry, along = 0.5) {
   if (geometry.type === 'MultiLineString') return labelPoint({ type: 'LineString', coordinates: geometry.coordinates[0] });
   const b = bboxOf(geometry);
   return [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
-}
-
-/**
- * A plot's lifecycle: the statuses each status may move to, in the server's order
- * (src/domain/plot_status.rs). The page offers only these; the server's 409 has the last word.
- */
-export const STATUS_NEXT = {
-  planned: ['available', 'withdrawn'],
-  available: ['reserved', 'planned', 'withdrawn'],
-  reserved: ['sold', 'available', 'withdrawn'],
-  sold: ['under_construction', 'available', 'withdrawn'],
-  under_construction: ['built'],
-  built: [],
-  withdrawn: ['planned'],
-};
-
-/** The statuses a plot in `status` may become (none for an unknown status). */
-export function allowedNextStatuses(status) {
-  return STATUS_NEXT[status] ? [...STATUS_NEXT[status]] : [];
 }
 
 /** Whether a planner or admin (`session` from GET /auth/me) may edit features of an area. */

@@ -1,47 +1,33 @@
-// Planner mode in the panel: the editing section of a plot or building (status, figures,
-// internal notes, DGNB, the outline on the map) for planners of its area, and the history of
-// every plot and building. The state lives here, not in the DOM, so that the panel can be drawn
-// again (language, live changes) without losing what a planner has typed.
+// Planner mode in the panel: the editing section of a plot or building (its writable properties
+// as the server's schema lists them, the status along the lifecycle of GET /rules, the outline
+// on the map) for planners of its area, and the history of every plot and building. The state
+// lives here, not in the DOM, so that the panel can be drawn again (language, live changes)
+// without losing what a planner has typed.
 import * as api from './api.js';
-import { allowedNextStatuses, mayEditArea } from './domain.js';
+import { mayEditArea } from './domain.js';
 import { h } from './dom.js';
 import * as fmt from './format.js';
 import { groupHistory } from './history.js';
-import { label, t } from './i18n.js';
+import { label, language, t } from './i18n.js';
 import { OutlineEditor } from './outline.js';
-
-/** The form fields of each kind: name, input type, and (for numbers) whole numbers only. */
-const FIELDS = {
-  plot: [
-    { name: 'planned_homes', type: 'integer' },
-    { name: 'planned_jobs', type: 'integer' },
-    { name: 'asking_price_dkk', type: 'number' },
-    { name: 'counterparty', type: 'text' },
-    { name: 'negotiation_notes', type: 'textarea' },
-  ],
-  building: [
-    { name: 'dgnb_phase', type: 'select', group: 'dgnb_phase', values: ['none', 'pre_certificate', 'certificate', 'in_use'] },
-    { name: 'dgnb_target_level', type: 'select', group: 'dgnb_level', values: ['', 'silver', 'gold', 'platinum'] },
-    { name: 'dgnb_achieved_level', type: 'select', group: 'dgnb_level', values: ['', 'silver', 'gold', 'platinum'] },
-    { name: 'dgnb_total_score_pct', type: 'number', max: 100 },
-  ],
-};
+import { allowedNextStatuses, levelsAtLeast } from './rules.js';
+import { asInput, formFields, parseInput, propertyTitle } from './schema.js';
 
 const COLLECTION = { plot: 'plots', building: 'buildings' };
-
-/** A property value as the text an input holds. */
-const asInput = (v) => (v === null || v === undefined ? '' : String(v));
 
 /** Does a held ETag name the same version as another (the "-internal" suffix aside)? */
 const sameEtag = (a, b) => Boolean(a && b) && a.replace(/^W\//, '').replace(/"/g, '').split('-')[0] === b.replace(/^W\//, '').replace(/"/g, '').split('-')[0];
 
 export class Planner {
   /**
-   * `auth` (auth.js), `onSaved(collection, feature)` after a save or reload (the public data
-   * follows), `getMap()` the MapView (or null), `announce(text)` for screen readers.
+   * `auth` (auth.js), `schemas` (schema.js), `areaOf(slug)` an area's properties (or null),
+   * `onSaved(collection, feature)` after a save or reload (the public data follows), `getMap()`
+   * the MapView (or null), `announce(text)` for screen readers.
    */
-  constructor({ auth, onSaved, getMap, announce, onOutline = () => {} }) {
+  constructor({ auth, schemas, areaOf = () => null, onSaved, getMap, announce, onOutline = () => {} }) {
     this.auth = auth;
+    this.schemas = schemas;
+    this.areaOf = areaOf;
     /** Called with a feature when its outline editing starts, with null when it ends. */
     this.onOutline = onOutline;
     this.onSaved = onSaved;
@@ -122,6 +108,21 @@ export class Planner {
     if (this.state) this.state.history = { status: 'idle', groups: [], error: null, all: false };
   }
 
+  // ---- the fields, from the schema --------------------------------------------------------
+
+  /** The form's fields for a kind (none until its schema has loaded). */
+  fields(kind) {
+    return formFields(this.schemas.get(COLLECTION[kind]));
+  }
+
+  /** A property's label in the current language, with its unit ("Asking price (DKK)"). */
+  fieldLabel(collection, name) {
+    const schema = this.schemas.get(collection);
+    const title = propertyTitle(schema, name, language()) || plainName(name);
+    const unit = schema?.properties?.[name]?.['x-ogc-unit'];
+    return unit ? `${title} (${fmt.unitText(unit)})` : title;
+  }
+
   // ---- loading ----------------------------------------------------------------------------
 
   /** GET the feature with its ETag (and, for planners, the internal fields); resets the form. */
@@ -132,8 +133,9 @@ export class Planner {
     if (!keepMessage) s.message = null;
     this.renderEdit();
     try {
-      const { feature, etag } = await api.getItem(s.collection, s.id);
+      const [{ feature, etag }, schema] = await Promise.all([api.getItem(s.collection, s.id), this.schemas.load(s.collection)]);
       if (this.state !== s) return;
+      if (!schema) throw new Error(t('edit.no_schema'));
       s.feature = feature;
       s.etag = etag;
       s.allowed = null;
@@ -153,8 +155,8 @@ export class Planner {
   /** The form's values for a feature (the reason aside). */
   draftFrom(feature) {
     const p = feature.properties;
-    const draft = { status: p.status };
-    for (const f of FIELDS[this.state.kind]) draft[f.name] = asInput(p[f.name]);
+    const draft = {};
+    for (const f of this.fields(this.state.kind)) draft[f.name] = asInput(p[f.name]);
     return draft;
   }
 
@@ -163,10 +165,9 @@ export class Planner {
     const s = this.state;
     if (!s?.feature) return [];
     const p = s.feature.properties;
-    const out = [];
-    if (s.kind === 'plot' && s.draft.status !== p.status) out.push('status');
-    for (const f of FIELDS[s.kind]) if ((s.draft[f.name] ?? '').trim() !== asInput(p[f.name]).trim()) out.push(f.name);
-    return out;
+    return this.fields(s.kind)
+      .filter((f) => (s.draft[f.name] ?? '').trim() !== asInput(p[f.name]).trim())
+      .map((f) => f.name);
   }
 
   // ---- the editing section ----------------------------------------------------------------
@@ -178,7 +179,7 @@ export class Planner {
     if (!this.mayEdit(s)) {
       return h('section', { class: 'panel-section planner planner-readonly' },
         h('h3', {}, t('edit.title')),
-        h('p', { class: 'note' }, t('edit.not_your_area', { area: label('area', s.area) })));
+        h('p', { class: 'note' }, t('edit.not_your_area', { area: this.areaOf(s.area)?.name || label('area', s.area) })));
     }
     this.editRoot = h('section', { class: 'panel-section planner', dataset: { planner: kind }, 'aria-labelledby': 'planner-title' });
     if (s.load === 'idle') this.load();
@@ -227,50 +228,57 @@ export class Planner {
       }
       return el;
     };
-    const field = (name, control, { wide = false, hint = null } = {}) => h('div', { class: `field${wide ? ' field-wide' : ''}` },
-      h('label', { for: `edit-${name}` }, t(`edit.field.${name}`)),
+    const field = (name, control, { wide = false, hint = null, required = false } = {}) => h('div', { class: `field${wide ? ' field-wide' : ''}` },
+      h('label', { for: `edit-${name}` }, this.fieldLabel(s.collection, name),
+        required ? [' ', h('span', { class: 'required' }, t('edit.required'))] : null),
       control,
       hint ? h('small', { class: 'hint', id: `edit-${name}-hint` }, hint) : null);
-
-    const parts = [];
-    if (s.kind === 'plot') {
-      const next = s.allowed || allowedNextStatuses(p.status);
-      const select = h('select', { name: 'status', id: 'edit-status', disabled: busy || next.length === 0, 'aria-describedby': 'edit-status-hint' },
-        h('option', { value: p.status }, t('edit.status_current', { status: label('status', p.status) })),
-        next.map((v) => h('option', { value: v }, label('status', v))));
-      select.value = next.includes(s.draft.status) ? s.draft.status : p.status;
-      if (select.value !== s.draft.status) s.draft.status = select.value;
-      select.addEventListener('change', () => {
-        s.draft.status = select.value;
+    const select = (name, options) => {
+      const el = h('select', { name, id: `edit-${name}`, disabled: busy }, options.map(([v, text]) => h('option', { value: v }, text)));
+      el.value = s.draft[name] ?? '';
+      el.addEventListener('change', () => {
+        s.draft[name] = el.value;
+        el.removeAttribute('aria-invalid');
         this.renderDirty();
       });
-      if (s.message?.kind === 'error' && s.message.field === 'status') select.setAttribute('aria-invalid', 'true');
-      const hint = next.length === 0 ? t('edit.status_final', { status: label('status', p.status) })
-        : t('edit.status_hint', { status: label('status', p.status), next: listText(next.map((v) => label('status', v))) });
-      parts.push(field('status', select, { wide: true, hint }));
-      parts.push(field('planned_homes', input('planned_homes', { type: 'number', extra: { min: 0, step: 1, inputmode: 'numeric' } })));
-      parts.push(field('planned_jobs', input('planned_jobs', { type: 'number', extra: { min: 0, step: 1, inputmode: 'numeric' } })));
-      parts.push(h('p', { class: 'internal-note field-wide' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), t('edit.internal_note')));
-      parts.push(field('asking_price_dkk', input('asking_price_dkk', { type: 'number', extra: { min: 0, step: 1, inputmode: 'numeric' } })));
-      parts.push(field('counterparty', input('counterparty', { extra: { autocomplete: 'off' } })));
-      parts.push(field('negotiation_notes', input('negotiation_notes', { tag: 'textarea', rows: 3 }), { wide: true }));
-    } else {
-      for (const f of FIELDS.building) {
-        if (f.type === 'select') {
-          const sel = h('select', { name: f.name, id: `edit-${f.name}`, disabled: busy },
-            f.values.map((v) => h('option', { value: v }, v === '' ? t('value.none') : label(f.group, v))));
-          sel.value = s.draft[f.name] ?? '';
-          sel.addEventListener('change', () => {
-            s.draft[f.name] = sel.value;
-            this.renderDirty();
-          });
-          if (s.message?.kind === 'error' && s.message.field === f.name) sel.setAttribute('aria-invalid', 'true');
-          parts.push(field(f.name, sel));
-        } else {
-          parts.push(field(f.name, input(f.name, { type: 'number', extra: { min: 0, max: f.max, step: 'any', inputmode: 'decimal' } })));
+      if (s.message?.kind === 'error' && s.message.field === name) el.setAttribute('aria-invalid', 'true');
+      return el;
+    };
+    const control = (f) => {
+      if (s.kind === 'plot' && f.name === 'status') return this.statusControl(s, busy, select);
+      const none = f.required ? [] : [['', t('value.none')]];
+      switch (f.kind) {
+        case 'select':
+          return [select(f.name, [...none, ...f.values.map((v) => [v, label(fmt.valueGroup(f.name), v)])])];
+        case 'boolean':
+          return [select(f.name, [...none, ['true', t('value.yes')], ['false', t('value.no')]])];
+        case 'integer':
+        case 'number': {
+          const whole = f.kind === 'integer';
+          const extra = { step: whole ? 1 : 'any', inputmode: whole ? 'numeric' : 'decimal' };
+          if (f.min !== null) extra.min = f.min;
+          if (f.max !== null) extra.max = f.max;
+          return [input(f.name, { type: 'number', extra })];
         }
+        case 'date': return [input(f.name, { type: 'date' })];
+        case 'textarea': return [input(f.name, { tag: 'textarea', rows: 3 }), { wide: true }];
+        default: return [input(f.name, { extra: { autocomplete: 'off' } })];
       }
-      if (s.area === 'kildedal') parts.push(h('p', { class: 'hint field-wide' }, t('edit.kildedal_gold')));
+    };
+
+    const parts = [];
+    const fields = this.fields(s.kind);
+    const placed = (f) => {
+      const [el, opts = {}] = control(f);
+      const hint = opts.hint ?? (s.kind === 'building' && f.name === 'dgnb_target_level' ? this.areaTargetHint(s) : null);
+      if (f.required && el.setAttribute) el.setAttribute('aria-required', 'true');
+      return field(f.name, el, { ...opts, hint, required: f.required });
+    };
+    for (const f of fields.filter((x) => x.access === 'public')) parts.push(placed(f));
+    const internal = fields.filter((x) => x.access === 'planner');
+    if (internal.length) {
+      parts.push(h('p', { class: 'internal-note field-wide' }, h('span', { class: 'lock', 'aria-hidden': 'true' }), t('edit.internal_note')));
+      for (const f of internal) parts.push(placed(f));
     }
     parts.push(this.outlineTools(s, busy));
     const reason = input('reason', { tag: 'textarea', rows: 2 });
@@ -292,6 +300,32 @@ export class Planner {
 
     const notice = this.conflictNotice(s);
     return [head, notice, form];
+  }
+
+  /** The status along the lifecycle: the current one and those it may become ([control, options]). */
+  statusControl(s, busy, select) {
+    const p = s.feature.properties;
+    const next = s.allowed || allowedNextStatuses(p.status);
+    const el = select('status', [[p.status, t('edit.status_current', { status: label('status', p.status) })],
+      ...next.map((v) => [v, label('status', v)])]);
+    el.disabled = busy || next.length === 0;
+    el.setAttribute('aria-describedby', 'edit-status-hint');
+    el.value = next.includes(s.draft.status) ? s.draft.status : p.status;
+    if (el.value !== s.draft.status) s.draft.status = el.value;
+    const hint = next.length === 0 ? t('edit.status_final', { status: label('status', p.status) })
+      : t('edit.status_hint', { status: label('status', p.status), next: listText(next.map((v) => label('status', v))) });
+    return [el, { wide: true, hint }];
+  }
+
+  /** What the building's area requires of its DGNB target (its `target_dgnb_level`), or null. */
+  areaTargetHint(s) {
+    const area = this.areaOf(s.area);
+    const levels = levelsAtLeast(area?.target_dgnb_level);
+    if (!levels.length) return null;
+    return t('edit.area_dgnb_target', {
+      area: area.name || label('area', s.area),
+      levels: listText(levels.map((l) => label('dgnb_level', l)), 'list.or'),
+    });
   }
 
   dirtyText() {
@@ -458,24 +492,15 @@ export class Planner {
     const s = this.state;
     if (!s?.feature || s.saving) return;
     const properties = {};
-    for (const name of this.dirtyFields()) {
-      if (name === 'status') {
-        properties.status = s.draft.status;
-        continue;
+    const dirty = new Set(this.dirtyFields());
+    for (const f of this.fields(s.kind).filter((x) => dirty.has(x.name))) {
+      const parsed = parseInput(f, s.draft[f.name]);
+      if (parsed.error) {
+        const fieldText = this.fieldLabel(s.collection, f.name);
+        const range = parsed.error === 'range' ? { min: fmt.number(f.min ?? -Infinity, 6), max: fmt.number(f.max ?? Infinity, 6) } : {};
+        return this.fail({ text: t(`edit.bad_${parsed.error}`, { field: fieldText, ...range }), field: f.name });
       }
-      const f = FIELDS[s.kind].find((x) => x.name === name);
-      const raw = (s.draft[name] ?? '').trim();
-      if (raw === '') {
-        properties[name] = null;
-      } else if (f.type === 'integer' || f.type === 'number') {
-        const n = Number(raw);
-        if (!Number.isFinite(n) || n < 0 || (f.type === 'integer' && !Number.isInteger(n)) || (f.max !== undefined && n > f.max)) {
-          return this.fail({ text: t(f.type === 'integer' ? 'edit.bad_integer' : 'edit.bad_number', { field: t(`edit.field.${name}`) }), field: name });
-        }
-        properties[name] = n;
-      } else {
-        properties[name] = raw;
-      }
+      properties[f.name] = parsed.value;
     }
     const geometry = s.outlineActive && s.outlineChanged ? this.outline?.geometry() : null;
     if (s.outlineActive && this.outline?.drawing) return this.fail({ text: t('edit.outline_unfinished') });
@@ -495,7 +520,7 @@ export class Planner {
       if (this.state !== s) return;
       s.saving = false;
       this.stopOutline();
-      const changed = [...Object.keys(properties).map((k) => t(`edit.field.${k}`)), ...(geometry ? [t('edit.outline')] : [])];
+      const changed = [...Object.keys(properties).map((k) => this.fieldLabel(s.collection, k)), ...(geometry ? [t('edit.outline')] : [])];
       s.message = { kind: 'ok', text: t('edit.saved', { what: this.what(s), fields: listText(changed) }) };
       await this.load({ keepMessage: true });
       this.announce(s.message.text);
@@ -669,7 +694,11 @@ export class Planner {
     else if (!history.groups.length) body.push(h('p', { class: 'note' }, t('history.empty')));
     else {
       const shown = history.all ? history.groups : history.groups.slice(0, 8);
-      body.push(h('ol', { class: 'history-list' }, shown.map((g) => renderGroup(g))));
+      const schema = this.schemas.get(s.collection);
+      body.push(h('ol', { class: 'history-list' }, shown.map((g) => renderGroup(g, {
+        name: (field) => this.fieldLabel(s.collection, field),
+        value: (field, v) => valueText(schema?.properties?.[field], field, v),
+      }))));
       if (history.groups.length > shown.length) {
         body.push(h('button', {
           type: 'button', class: 'link-button', dataset: { action: 'history-all' },
@@ -684,17 +713,17 @@ export class Planner {
 
 // ---- history entries ------------------------------------------------------------------------
 
-function renderGroup(g) {
+function renderGroup(g, text) {
   const items = [];
   if (g.operation === 'insert') items.push(h('li', {}, t('history.created')));
   else if (g.operation === 'delete') items.push(h('li', {}, t('history.deleted')));
   else {
     for (const c of g.changes) {
       items.push(h('li', { dataset: { field: c.field } },
-        h('span', { class: 'history-field' }, fieldName(c.field)), ': ',
-        h('span', { class: 'history-old' }, valueText(c.field, c.from)), h('span', { 'aria-hidden': 'true' }, ' → '),
+        h('span', { class: 'history-field' }, text.name(c.field)), ': ',
+        h('span', { class: 'history-old' }, text.value(c.field, c.from)), h('span', { 'aria-hidden': 'true' }, ' → '),
         h('span', { class: 'visually-hidden' }, ` ${t('history.to')} `),
-        h('span', { class: 'history-new' }, valueText(c.field, c.to))));
+        h('span', { class: 'history-new' }, text.value(c.field, c.to))));
     }
     if (g.outline) items.push(h('li', { dataset: { field: 'outline' } }, t('history.outline')));
     if (!items.length) items.push(h('li', { class: 'muted' }, t('history.derived_only')));
@@ -708,34 +737,19 @@ function renderGroup(g) {
     h('ul', { class: 'history-changes' }, items));
 }
 
-function fieldName(field) {
-  for (const key of [`edit.field.${field}`, `field.${field}`]) {
-    const text = t(key);
-    if (text !== key) return text;
-  }
+/** A property's name for a reader when the schema has no title for it ("planned_homes" → "Planned homes"). */
+function plainName(field) {
   const plain = field.replace(/_/g, ' ');
   return plain.charAt(0).toUpperCase() + plain.slice(1);
 }
 
-const VALUE_GROUPS = {
-  status: 'status', land_use: 'land_use', construction_status: 'construction_status', dgnb_phase: 'dgnb_phase',
-  dgnb_target_level: 'dgnb_level', dgnb_achieved_level: 'dgnb_level', dgnb_scheme: 'dgnb_scheme', accuracy: 'accuracy',
-};
-
-function valueText(field, v) {
-  if (v === null || v === undefined || v === '') return t('value.none');
-  if (VALUE_GROUPS[field]) return label(VALUE_GROUPS[field], v);
-  if (field === 'asking_price_dkk') return `${fmt.number(v)} kr.`;
-  if (field === 'dgnb_total_score_pct') return fmt.percent(v);
-  if (/_on$|_until$/.test(field)) return fmt.date(v);
-  if (typeof v === 'number') return fmt.number(v, 2);
-  if (typeof v === 'boolean') return t(v ? 'value.yes' : 'value.no');
-  const text = String(v);
-  return text.length > 140 ? `${text.slice(0, 139)}…` : text;
+/** A value in a history entry, by the property's schema definition `d` (if the schema has it). */
+function valueText(d, field, v) {
+  return fmt.propertyValue(d, field, v);
 }
 
-/** "a, b and c" in the current language. */
-function listText(items) {
+/** "a, b and c" (or, with 'list.or', "a, b or c") in the current language. */
+function listText(items, last = 'list.and') {
   if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} ${t('list.and')} ${items[items.length - 1]}`;
+  return `${items.slice(0, -1).join(', ')} ${t(last)} ${items[items.length - 1]}`;
 }

@@ -1,5 +1,5 @@
 // Numbers, areas, distances and dates in the current language's conventions.
-import { locale, t } from './i18n.js';
+import { isLabelled, label, locale, t } from './i18n.js';
 
 const cache = new Map();
 function nf(options) {
@@ -59,4 +59,45 @@ export function dateTime(v) {
   const d = new Date(v);
   if (Number.isNaN(d.getTime())) return String(v);
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+/** The label group of an enumerated property where it is not the property's own name. */
+const VALUE_GROUPS = {
+  dgnb_target_level: 'dgnb_level', dgnb_achieved_level: 'dgnb_level', best_dgnb_level: 'dgnb_level',
+  target_dgnb_level: 'dgnb_level', nearest_brt_line_status: 'brt_status',
+};
+
+/** The group whose labels name the values of property `name` (i18n.js `label`). */
+export function valueGroup(name) {
+  return VALUE_GROUPS[name] || name;
+}
+
+/** A unit of the schema (x-ogc-unit) as written after a number. */
+export function unitText(unit) {
+  return { m: 'm', m2: 'm²', ha: 'ha', pct: '%', dkk: t('unit.dkk') }[unit] || unit || '';
+}
+
+/**
+ * A property's value in words, from its schema definition `d` (type, format, unit, enum):
+ * enumerations by their labels, numbers with their unit, dates in the reader's language.
+ */
+export function propertyValue(d, name, v) {
+  if (v === null || v === undefined || v === '') return t('value.none');
+  if (Array.isArray(d?.enum) || isLabelled(valueGroup(name), v)) return label(valueGroup(name), v);
+  if (typeof v === 'boolean') return t(v ? 'value.yes' : 'value.no');
+  if (Array.isArray(v)) return v.length ? v.join(', ') : t('value.none');
+  if (d?.format === 'date') return date(v);
+  if (d?.format === 'date-time') return dateTime(v);
+  if (typeof v === 'number') {
+    switch (d?.['x-ogc-unit']) {
+      case 'm': return metres(v);
+      case 'm2': return squareMetres(v);
+      case 'ha': return hectares(v);
+      case 'pct': return percent(v);
+      case 'dkk': return `${number(v)} ${unitText('dkk')}`;
+      default: return number(v, d?.type === 'integer' ? 0 : 2);
+    }
+  }
+  const text = String(v);
+  return text.length > 140 ? `${text.slice(0, 139)}…` : text;
 }

@@ -2,6 +2,7 @@
 import { DGNB_CLASSES, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS } from './domain.js';
 import { h } from './dom.js';
 import { label, t } from './i18n.js';
+import { enumValues } from './rules.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs, ...children) {
@@ -23,12 +24,14 @@ const item = (sym, text, value) => h('li', value ? { dataset: { value } } : {}, 
 export function renderLegend(root, colourBy) {
   const plotColours = colourBy === 'land_use' ? LAND_USE_COLOURS : STATUS_COLOURS;
   const group = colourBy === 'land_use' ? 'land_use' : 'status';
+  // The values the server knows (GET /rules), in its order; a value without a colour here is grey.
+  const plotValues = enumValues(colourBy === 'land_use' ? 'land_use' : 'plot_status');
   root.querySelector('#legend-title').textContent = t('legend.title');
   const group_ = (title, listAttrs, items) => h('div', { class: 'legend-group' }, h('h3', {}, title), h('ul', listAttrs, items));
   root.querySelector('.legend-body').replaceChildren(
     group_(`${t('legend.plots')} · ${t(colourBy === 'land_use' ? 'colour.land_use' : 'colour.status').toLowerCase()}`,
       { class: 'legend-list', dataset: { legend: group } },
-      Object.entries(plotColours).map(([value, colour]) => item(box(colour, '#8a949e'), label(group, value), value))),
+      plotValues.map((value) => item(box(plotColours[value] || '#cccccc', '#8a949e'), label(group, value), value))),
     group_(t('legend.buildings'), { class: 'legend-list', dataset: { legend: 'dgnb' } },
       DGNB_CLASSES.map((c) => item(box(DGNB_COLOURS[c], '#26323d'), label('dgnb_class', c), c))),
     group_(t('legend.transit'), { class: 'legend-list', dataset: { legend: 'transit' } }, [

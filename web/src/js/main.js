@@ -7,12 +7,14 @@ import {
   DGNB_CLASSES, applyFilters, bboxOf, dgnbClass, emptyFilters, filtersActive, timeMicros,
 } from './domain.js';
 import { Planner } from './editor.js';
-import { LANGUAGES, label, language, preferredLanguage, setLanguage, t, values } from './i18n.js';
+import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { affectedFeatures, subscribeChanges } from './live.js';
 import { createMap } from './mapview.js';
 import { Panel } from './panel.js';
 import { PlotList } from './plotlist.js';
+import { enumValues, radiusM, ruleFigures, setRules } from './rules.js';
+import { Schemas } from './schema.js';
 import { basemapFromQuery, formatHash, parseHash } from './urlstate.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -117,7 +119,7 @@ function fillSelects() {
   const plots = data ? data.plots.features.map((f) => f.properties) : [];
   const count = (key, value) => plots.filter((p) => p[key] === value).length;
   const withCount = (text, n) => (data ? `${text} (${n})` : text);
-  const areas = data ? data.areas.features.map((f) => [f.properties.slug, f.properties.name]) : [['kildedal', 'Kildedal'], ['lautrup', 'Lautrup']];
+  const areas = data ? data.areas.features.map((f) => [f.properties.slug, f.properties.name]) : [];
   const fill = (select, entries) => {
     const current = state.filters[select.name] || '';
     select.replaceChildren(option('', t('filters.any')), ...entries.map(([v, text]) => option(v, text)));
@@ -126,8 +128,8 @@ function fillSelects() {
     select.value = current;
   };
   fill(form.elements.area, areas.map(([slug, name]) => [slug, withCount(name, count('area', slug))]));
-  fill(form.elements.status, values('status').map((s) => [s, withCount(label('status', s), count('status', s))]));
-  fill(form.elements.use, values('land_use').map((u) => [u, withCount(label('land_use', u), count('land_use', u))]));
+  fill(form.elements.status, enumValues('plot_status').map((s) => [s, withCount(label('status', s), count('status', s))]));
+  fill(form.elements.use, enumValues('land_use').map((u) => [u, withCount(label('land_use', u), count('land_use', u))]));
   const classes = data ? data.buildings.features.map((f) => dgnbClass(f.properties)) : [];
   fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, withCount(label('dgnb_class', c), classes.filter((x) => x === c).length)]));
 }
@@ -186,8 +188,11 @@ $('#area-figures').addEventListener('click', () => {
 
 const list = new PlotList($('#plot-list'), { onSelect: (sel, opts) => select(sel, opts) });
 const auth = new Auth();
+const schemas = new Schemas(api.getSchema);
 const planner = new Planner({
   auth,
+  schemas,
+  areaOf: (slug) => index?.areas.get(slug)?.properties ?? null,
   onSaved: (collection, feature) => applyFeatureChanges([{ collection, id: feature.id, feature }]),
   getMap: () => mapView,
   announce: (text) => { $('#announcer').textContent = text; },
@@ -209,6 +214,7 @@ const panel = new Panel($('#panel'), {
   onSelect: (sel, opts) => select(sel, opts),
   onClose: () => closePanel({ restoreFocus: true }),
   fetchJson,
+  schemas,
   sections: {
     edit: (kind, feature) => planner.editSection(kind, feature),
     history: (kind, feature) => planner.historySection(kind, feature),
@@ -218,10 +224,31 @@ window.plotline.planner = planner;
 window.plotline.auth = auth;
 auth.mayLeave = () => planner.mayLeave(null);
 auth.onChange(() => {
+  // Planners' schemas hold the internal properties, viewers' do not.
+  schemas.reset();
   planner.sessionChanged();
   if (panel.open) panel.render();
+  loadSchemas().then(() => { if (panel.open) panel.render(); });
   live?.reconnect();
 });
+
+/** Both schemas the panel and the planner's form are built from. */
+function loadSchemas() {
+  return Promise.all(['plots', 'buildings'].map((c) => schemas.load(c)));
+}
+
+/** GET /rules; without it the page still works, but offers no next status and draws no rings. */
+async function loadRules() {
+  try {
+    setRules(await api.getRules());
+  } catch (e) {
+    console.warn('rules unavailable:', e.message);
+    setRules(null);
+  }
+  setFigures(ruleFigures());
+  const station = radiusM('station');
+  $('#near-suggestions').replaceChildren(...(station ? [station / 2, station, station * 2] : []).map((m) => option(String(m), '')));
+}
 
 function applyState() {
   if (data) {
@@ -358,12 +385,15 @@ $('#map-note .map-note-close').addEventListener('click', () => { $('#map-note').
 
 // ---- edits and live changes ------------------------------------------------------------------
 
-const INTERNAL_PROPERTIES = ['negotiation_notes', 'counterparty', 'asking_price_dkk'];
-
-/** A feature as the public collections hold it (an OGC item may carry a planner's internal fields). */
-function publicFeature(f) {
+/**
+ * A feature as the public collections hold it: an OGC item may carry a planner's internal
+ * properties (those the schema marks `x-plotline-access: planner`).
+ */
+function publicFeature(collection, f) {
   const properties = { ...f.properties };
-  for (const k of INTERNAL_PROPERTIES) delete properties[k];
+  for (const [name, d] of Object.entries(schemas.get(collection)?.properties || {})) {
+    if (d['x-plotline-access'] === 'planner') delete properties[name];
+  }
   return { type: 'Feature', id: f.id, geometry: f.geometry, properties };
 }
 
@@ -388,7 +418,7 @@ function applyFeatureChanges(changes) {
       if (i >= 0) touched.push({ collection, ref: fc.features.splice(i, 1)[0].properties.reference });
       continue;
     }
-    const pub = publicFeature(feature);
+    const pub = publicFeature(collection, feature);
     if (i >= 0 && canonical(fc.features[i]) === canonical(pub)) continue;
     if (i >= 0) fc.features[i] = pub;
     else {
@@ -516,6 +546,9 @@ function startLive() {
 // ---- start -----------------------------------------------------------------------------------
 
 async function start() {
+  const rulesPromise = loadRules();
+  const schemasPromise = loadSchemas();
+  await rulesPromise;
   translateStatic();
   fillSelects();
   writeFilterForm();
@@ -524,7 +557,7 @@ async function start() {
   applyState();
   mapNote(t('map.loading'));
 
-  const dataPromise = loadData();
+  const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
   const authPromise = auth.refresh();
   let mapPromise;
   try {
@@ -569,7 +602,7 @@ async function start() {
   mapView = await mapPromise;
   if (mapView) {
     window.plotlineMap = mapView.map;
-    mapView.setData(data);
+    mapView.setData(data, { stationRadiusM: radiusM('station') });
     if (!initial.view) {
       const b = bboxOf({ type: 'FeatureCollection', features: [...data.areas.features, ...data.plots.features] });
       if (Number.isFinite(b[0])) mapView.fitTo(b, { insets: overlayInsets(), animate: false, maxZoom: 16 });

@@ -5,7 +5,6 @@ import {
   DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing, dgnbClass, labelPoint,
 } from './domain.js';
 
-export const STATION_RING_M = 600;
 /** Layer ids the tests and the click handler use. */
 export const LAYERS = { plots: 'plots-fill', buildings: 'buildings-fill' };
 
@@ -198,19 +197,22 @@ class MapView {
     return this.map.getLayoutProperty(layerId, 'visibility') !== 'none';
   }
 
-  /** Put the data on the map: `data` has areas, plots, buildings, stations, brt, brtStops, cycle. */
-  setData(data) {
+  /**
+   * Put the data on the map: `data` has areas, plots, buildings, stations, brt, brtStops, cycle;
+   * each station gets a ring of `stationRadiusM` (GET /rules), none while it is unknown.
+   */
+  setData(data, { stationRadiusM = null } = {}) {
     const m = this.map;
     m.getSource('areas').setData(data.areas);
     this.setPlotsAndBuildings(data);
     m.getSource('stations').setData(data.stations);
     m.getSource('rings').setData({
       type: 'FeatureCollection',
-      features: data.stations.features.map((s) => ({
+      features: stationRadiusM ? data.stations.features.map((s) => ({
         type: 'Feature',
-        properties: { name: s.properties.name, radius_m: STATION_RING_M },
-        geometry: { type: 'Polygon', coordinates: [circleRing(s.geometry.coordinates, STATION_RING_M, 64)] },
-      })),
+        properties: { name: s.properties.name, radius_m: stationRadiusM },
+        geometry: { type: 'Polygon', coordinates: [circleRing(s.geometry.coordinates, stationRadiusM, 64)] },
+      })) : [],
     });
     m.getSource('brt').setData(data.brt);
     m.getSource('brt-stops').setData(data.brtStops);
@@ -312,19 +314,16 @@ class MapView {
       el.textContent = s.properties.name;
       this.markers.stations.push(add(s.geometry.coordinates, el, 'left', [10, 0]));
     }
-    for (const r of data.cycle.features) {
-      const el = document.createElement('span');
-      el.className = 'map-label route-label cycle';
-      el.textContent = r.properties.route;
-      el.title = r.properties.name;
-      this.markers.routes.push(add(labelPoint(r.geometry, 0.42), el, 'center'));
-    }
-    for (const l of data.brt.features) {
-      const el = document.createElement('span');
-      el.className = 'map-label route-label brt';
-      el.textContent = l.properties.code;
-      el.title = l.properties.name;
-      this.markers.routes.push(add(labelPoint(l.geometry, 0.4), el, 'center'));
+    // Route labels: the code on the line, its name as a tooltip; cycle and BRT labels a little
+    // apart so that they do not cover each other where the routes run together.
+    for (const [routes, kind, codeKey, along] of [[data.cycle, 'cycle', 'route', 0.42], [data.brt, 'brt', 'code', 0.4]]) {
+      for (const r of routes.features) {
+        const el = document.createElement('span');
+        el.className = `map-label route-label ${kind}`;
+        el.textContent = r.properties[codeKey];
+        el.title = r.properties.name;
+        this.markers.routes.push(add(labelPoint(r.geometry, along), el, 'center'));
+      }
     }
     for (const p of data.plots.features) this.markers.plots.set(p.properties.reference, this.plotLabel(p));
     this.updateLabelZoom();

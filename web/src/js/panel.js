@@ -1,7 +1,13 @@
 // The side panel: every property of a plot or a building in plain words, and an area's figures.
+// The properties are grouped and some are shown together (a station's name with its distance);
+// their labels and units come from the collection's schema, and whatever the schema has beyond
+// the groups is listed under "More", so that a property the server adds is shown without a
+// change here.
 import * as fmt from './format.js';
 import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, dgnbClass } from './domain.js';
-import { label, t } from './i18n.js';
+import { label, language, t } from './i18n.js';
+import { enumValues } from './rules.js';
+import { propertyTitle, shownProperties } from './schema.js';
 import { renderSummary } from './summary.js';
 import { h } from './dom.js';
 
@@ -24,33 +30,85 @@ function distance(name, metres, extra) {
   return parts;
 }
 
-function transitSection(p) {
+/**
+ * Rows of one feature's properties, labelled from the schema; remembers which properties it has
+ * shown so that `rest()` lists the others.
+ */
+class Rows {
+  constructor(schema, p) {
+    this.schema = schema;
+    this.p = p;
+    this.shown = new Set();
+  }
+
+  /** The label of a property: the schema's title in the current language. */
+  label(name) {
+    const title = propertyTitle(this.schema, name, language());
+    if (title) return title;
+    const plain = name.replace(/_/g, ' ');
+    return plain.charAt(0).toUpperCase() + plain.slice(1);
+  }
+
+  /** One property as a row: its value in words unless `value` is given. */
+  prop(name, value) {
+    this.shown.add(name);
+    const shown = value === undefined ? fmt.propertyValue(this.schema?.properties?.[name], name, this.p[name]) : value;
+    return row(name, this.label(name), shown);
+  }
+
+  /** Count these properties as shown (another part of the panel shows them). */
+  mark(...names) {
+    for (const n of names) this.shown.add(n);
+  }
+
+  /** A row that shows several properties under a label of its own (the first names the row). */
+  joint(names, term, value) {
+    for (const n of names) this.shown.add(n);
+    return row(names[0], term, value);
+  }
+
+  /** Properties the feature has that no row has shown, in the schema's order. */
+  rest() {
+    return shownProperties(this.schema)
+      .filter(([name]) => !this.shown.has(name) && this.p[name] !== undefined)
+      .map(([name]) => this.prop(name));
+  }
+}
+
+function transitSection(r) {
+  const p = r.p;
+  r.mark('distance_method');
   return section(
     t('panel.section.transit'),
     h('dl', {},
-      row('nearest_station_distance_m', t('field.nearest_station'), distance(p.nearest_station, p.nearest_station_distance_m)),
-      row('within_600m_of_station', t('field.within_600m'), p.within_600m_of_station == null ? null
-        : t(p.within_600m_of_station ? 'value.yes' : 'value.no')),
-      row('nearest_brt_stop_distance_m', t('field.nearest_brt_stop'), distance(
+      r.joint(['nearest_station_distance_m', 'nearest_station'], t('field.nearest_station'), distance(p.nearest_station, p.nearest_station_distance_m)),
+      r.joint(['within_600m_of_station'], `${r.label('within_600m_of_station')} (${t('value.within_station')})`,
+        fmt.propertyValue(r.schema?.properties?.within_600m_of_station, 'within_600m_of_station', p.within_600m_of_station)),
+      r.joint(['nearest_brt_stop_distance_m', 'nearest_brt_stop', 'nearest_brt_line', 'nearest_brt_line_status'], t('field.nearest_brt_stop'), distance(
         p.nearest_brt_stop, p.nearest_brt_stop_distance_m,
         p.nearest_brt_line ? t('value.line', { line: p.nearest_brt_line, status: label('brt_status', p.nearest_brt_line_status) }) : null,
       )),
-      row('nearest_cycle_superhighway_distance_m', t('field.nearest_cycle'), distance(p.nearest_cycle_superhighway, p.nearest_cycle_superhighway_distance_m)),
+      r.joint(['nearest_cycle_superhighway_distance_m', 'nearest_cycle_superhighway'], t('field.nearest_cycle'),
+        distance(p.nearest_cycle_superhighway, p.nearest_cycle_superhighway_distance_m)),
     ),
     h('p', { class: 'note', title: p.distance_method || '' }, t('panel.distance_note')),
   );
 }
 
-function recordSection(p) {
-  return section(t('panel.section.record'), h('dl', {},
-    row('accuracy', t('field.accuracy'), label('accuracy', p.accuracy)),
-    row('updated_at', t('field.updated_at'), fmt.dateTime(p.updated_at)),
-  ));
+/** The properties no other section showed, then the record's accuracy and last change. */
+function moreSection(r) {
+  const record = [r.prop('accuracy'), r.prop('updated_at', fmt.dateTime(r.p.updated_at))];
+  const rest = r.rest();
+  return [
+    rest.length ? section(t('panel.section.more'), h('dl', { dataset: { section: 'more' } }, rest)) : null,
+    section(t('panel.section.record'), h('dl', {}, record)),
+  ];
 }
 
 export class Panel {
   /** `onSelect` opens another feature (a plot's building, a building's plot). */
-  constructor(root, { onSelect, onClose, fetchJson, sections = {} }) {
+  constructor(root, { onSelect, onClose, fetchJson, schemas, sections = {} }) {
+    this.schemas = schemas;
     this.root = root;
     this.title = root.querySelector('#panel-title');
     this.body = root.querySelector('.panel-body');
@@ -135,6 +193,8 @@ export class Panel {
   renderPlot(f, key) {
     if (!f) return this.missing(t('panel.plot', { ref: key }));
     const p = f.properties;
+    const r = new Rows(this.schemas?.get('plots'), p);
+    r.mark('reference', 'building_count', 'building_ids');
     this.title.textContent = t('panel.plot', { ref: p.reference });
     const area = this.index.areas.get(p.area);
     const buildings = this.index.buildingsByPlot.get(p.reference) || [];
@@ -147,22 +207,22 @@ export class Panel {
         badge(label('status', p.status), STATUS_COLOURS[p.status])),
       this.extra('edit', 'plot', f),
       section(t('panel.section.plan'), h('dl', {},
-        row('area', t('field.area'), this.areaLink(area, p.area)),
-        row('land_use', t('field.land_use'), label('land_use', p.land_use)),
-        row('status', t('field.status'), label('status', p.status)),
-        row('lokalplan', t('field.lokalplan'), p.lokalplan),
-        row('matrikel', t('field.matrikel'), p.matrikelnummer ? [p.matrikelnummer, p.ejerlav].filter(Boolean).join(', ') : null),
-        row('max_plot_ratio_pct', t('field.max_plot_ratio_pct'), p.max_plot_ratio_pct == null ? null : fmt.percent(p.max_plot_ratio_pct, 0)),
-        row('max_height_m', t('field.max_height_m'), p.max_height_m == null ? null : fmt.metres(p.max_height_m)),
+        r.prop('area', this.areaLink(area, p.area)),
+        r.prop('land_use'),
+        r.prop('status'),
+        r.prop('lokalplan', p.lokalplan),
+        r.joint(['matrikelnummer', 'ejerlav'], t('field.matrikel'), p.matrikelnummer ? [p.matrikelnummer, p.ejerlav].filter(Boolean).join(', ') : null),
+        r.prop('max_plot_ratio_pct', p.max_plot_ratio_pct == null ? null : fmt.percent(p.max_plot_ratio_pct, 0)),
+        r.prop('max_height_m'),
       )),
       section(t('panel.section.size'), h('dl', {},
-        row('plot_area_m2', t('field.plot_area'), fmt.areaM2(p.plot_area_m2)),
-        row('floor_area_m2', t('field.floor_area_m2'), fmt.squareMetres(p.floor_area_m2)),
-        row('plot_ratio_pct', t('field.plot_ratio_pct'), ratio),
-        row('planned_homes', t('field.planned_homes'), fmt.number(p.planned_homes)),
-        row('planned_jobs', t('field.planned_jobs'), fmt.number(p.planned_jobs)),
+        r.joint(['plot_area_m2', 'plot_area_ha'], r.label('plot_area_m2'), fmt.areaM2(p.plot_area_m2)),
+        r.prop('floor_area_m2'),
+        r.prop('plot_ratio_pct', ratio),
+        r.prop('planned_homes'),
+        r.prop('planned_jobs'),
       )),
-      transitSection(p),
+      transitSection(r),
       section(t('panel.section.buildings', { count: buildings.length }),
         buildings.length
           ? h('ul', { class: 'building-list' }, buildings.map((b) => {
@@ -176,7 +236,7 @@ export class Panel {
             h('span', { class: 'muted' }, ` · ${fmt.squareMetres(bp.floor_area_m2)} · ${label('construction_status', bp.construction_status)}`));
           }))
           : h('p', { class: 'note' }, t('panel.no_buildings'))),
-      recordSection(p),
+      ...moreSection(r),
       this.extra('history', 'plot', f),
     );
   }
@@ -184,48 +244,51 @@ export class Panel {
   renderBuilding(f, key) {
     if (!f) return this.missing(t('panel.building', { ref: key }));
     const p = f.properties;
+    const r = new Rows(this.schemas?.get('buildings'), p);
+    r.mark('reference', 'plot_id');
     this.title.textContent = t('panel.building', { ref: p.reference });
     const area = this.index.areas.get(p.area);
     const cls = dgnbClass(p);
     const total = p.floor_area_m2 || 0;
-    const uses = ['residential', 'office', 'laboratory', 'retail', 'other'];
     this.fill(
       h('p', { class: 'badges' },
         p.name ? h('strong', { class: 'building-name' }, p.name) : null,
         badge(label('dgnb_class', cls), DGNB_COLOURS[cls])),
       this.extra('edit', 'building', f),
       section(t('panel.section.general'), h('dl', {},
-        row('name', t('field.name'), p.name),
-        row('plot', t('field.plot'), p.plot ? h('button', {
+        r.prop('name', p.name),
+        r.prop('plot', p.plot ? h('button', {
           type: 'button', class: 'link-button', dataset: { plot: p.plot },
           onclick: () => this.onSelect({ kind: 'plot', key: p.plot }, { via: 'panel' }),
         }, p.plot) : null),
-        row('area', t('field.area'), this.areaLink(area, p.area)),
-        row('construction_status', t('field.construction_status'), label('construction_status', p.construction_status)),
-        row('storeys', t('field.storeys'), fmt.number(p.storeys)),
-        row('footprint_area_m2', t('field.footprint_area_m2'), fmt.squareMetres(p.footprint_area_m2)),
-        row('floor_area_m2', t('field.floor_area_m2'), fmt.squareMetres(p.floor_area_m2)),
-        row('bbr_id', t('field.bbr_id'), p.bbr_id),
+        r.prop('area', this.areaLink(area, p.area)),
+        r.prop('construction_status'),
+        r.prop('storeys'),
+        r.prop('footprint_area_m2'),
+        r.prop('floor_area_m2'),
+        r.prop('bbr_id', p.bbr_id),
       )),
-      section(t('panel.section.floor'), h('dl', {}, uses.map((u) => {
-        const v = p[`floor_area_${u}_m2`];
-        return row(`floor_area_${u}_m2`, t(`field.floor_area_${u}_m2`),
+      section(t('panel.section.floor'), h('dl', {}, enumValues('floor_use').map((u) => {
+        const name = `floor_area_${u}_m2`;
+        const v = p[name];
+        r.mark(name);
+        return row(name, label('floor_use', u),
           v ? t('value.of_total', { value: fmt.squareMetres(v), share: fmt.share(total ? v / total : null) }) : fmt.squareMetres(v));
       }))),
       section(t('panel.section.dgnb'), h('dl', {},
         row('dgnb_class', t('field.dgnb_class'), label('dgnb_class', cls)),
-        row('dgnb_phase', t('field.dgnb_phase'), label('dgnb_phase', p.dgnb_phase)),
-        row('dgnb_target_level', t('field.dgnb_target_level'), label('dgnb_level', p.dgnb_target_level)),
-        row('dgnb_achieved_level', t('field.dgnb_achieved_level'), label('dgnb_level', p.dgnb_achieved_level)),
-        row('dgnb_total_score_pct', t('field.dgnb_total_score_pct'), p.dgnb_total_score_pct == null ? null : fmt.percent(p.dgnb_total_score_pct)),
-        row('dgnb_scheme', t('field.dgnb_scheme'), label('dgnb_scheme', p.dgnb_scheme)),
-        row('dgnb_manual_version', t('field.dgnb_manual_version'), p.dgnb_manual_version),
-        row('dgnb_certificate_id', t('field.dgnb_certificate_id'), p.dgnb_certificate_id),
-        row('dgnb_issued_on', t('field.dgnb_issued_on'), p.dgnb_issued_on ? fmt.date(p.dgnb_issued_on) : null),
-        row('dgnb_valid_until', t('field.dgnb_valid_until'), p.dgnb_valid_until ? fmt.date(p.dgnb_valid_until) : null),
+        r.prop('dgnb_phase'),
+        r.prop('dgnb_target_level'),
+        r.prop('dgnb_achieved_level'),
+        r.prop('dgnb_total_score_pct'),
+        r.prop('dgnb_scheme'),
+        r.prop('dgnb_manual_version', p.dgnb_manual_version),
+        r.prop('dgnb_certificate_id', p.dgnb_certificate_id),
+        r.prop('dgnb_issued_on', p.dgnb_issued_on ? fmt.date(p.dgnb_issued_on) : null),
+        r.prop('dgnb_valid_until', p.dgnb_valid_until ? fmt.date(p.dgnb_valid_until) : null),
       )),
-      transitSection(p),
-      recordSection(p),
+      transitSection(r),
+      ...moreSection(r),
       this.extra('history', 'building', f),
     );
   }

@@ -152,11 +152,11 @@ function sharesTriple(title, x, field) {
   ], { caption: title, field });
 }
 
-/** Shares within 400 m of a BRT stop, one row per line status (a table: four statuses × three shares). */
+/** Shares near a BRT stop (GET /rules: radii_m.brt_stop), one row per line status (a table: four statuses × three shares). */
 function brtTable(rows) {
   if (!rows.length) return null;
   return h('table', { class: 'mini-table', dataset: { chart: 'brt_400m' } },
-    h('caption', {}, t('summary.brt_400m')),
+    h('caption', {}, t('summary.brt_near')),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, t('summary.brt_status')),
       h('th', { scope: 'col', class: 'num' }, t('summary.floor_area')),
@@ -174,9 +174,9 @@ function transitSection(s) {
   const offices = arr(tr.large_offices_outside_station_zone);
   return section(t('summary.transit'),
     h('p', { class: 'note', title: tr.distance_method || '' }, t('summary.transit_note')),
-    sharesTriple(t('summary.station_600m'), tr.station_600m, 'station_600m'),
+    sharesTriple(t('summary.station_near'), tr.station_600m, 'station_600m'),
     brtTable(arr(tr.brt_400m)),
-    sharesTriple(t('summary.cycle_250m'), tr.cycle_superhighway_250m, 'cycle_250m'),
+    sharesTriple(t('summary.cycle_near'), tr.cycle_superhighway_250m, 'cycle_250m'),
     offices.length
       ? [h('h4', {}, t('summary.large_offices')), h('ul', { class: 'warn-list' }, offices.map((o) => h('li', {},
         h('strong', {}, o.reference), o.name ? ` ${o.name}` : '',

@@ -1,5 +1,5 @@
 // The page's state in the URL hash, so that a link shows the same view, filters and selection:
-//   #map=14.2/55.7512/12.2871&area=kildedal&status=available&use=office&dgnb=gold&near=600
+//   #map=14.2/55.7512/12.2871&area=kildedal&status=available&use=office&dgnb=gold&near=750
 //    &colour=land_use&plot=KD-03 (or building=KD-03-A, or figures=kildedal)&lang=en
 // The basemap is chosen in the query string instead (?basemap=none), as a setting of the page.
 import { emptyFilters } from './domain.js';
