@@ -9,6 +9,7 @@
 
 mod sql;
 
+use chrono::Datelike;
 use chrono::{DateTime, NaiveDate, Utc};
 use cql2::Expr;
 
@@ -157,17 +158,30 @@ pub fn bbox(value: &str, crs: Crs) -> Result<Condition, FilterError> {
 
 /// An RFC 3339 time, or a date meaning its first (or, for an `end`, its last) microsecond.
 pub fn parse_time(value: &str, end: bool) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        .map_err(|_| format!("`{value}` is not an RFC 3339 time or a date"))?;
-    let time = match end {
-        true => date.and_hms_micro_opt(23, 59, 59, 999_999),
-        false => date.and_hms_opt(0, 0, 0),
+    let t = match DateTime::parse_from_rfc3339(value) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .map_err(|_| format!("`{value}` is not an RFC 3339 time or a date"))?;
+            let time = match end {
+                true => date.and_hms_micro_opt(23, 59, 59, 999_999),
+                false => date.and_hms_opt(0, 0, 0),
+            };
+            time.unwrap_or_default().and_utc()
+        }
     };
-    Ok(time.unwrap_or_default().and_utc())
+    if !YEARS.contains(&t.year()) {
+        return Err(format!(
+            "`{value}` lies outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ));
+    }
+    Ok(t)
 }
+
+/// The years a time given by a client may fall in.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=9999;
 
 /// `datetime`: an instant, or an interval `start/end` with `..` (or nothing) for open ends,
 /// compared with the queryable `updated_at`.

@@ -35,17 +35,9 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// A point in time: RFC 3339, or a date meaning the end of that day (UTC).
+/// A date (its end, UTC) or an RFC 3339 time, within `filter::YEARS`.
 fn parse_instant(name: &str, value: &str) -> Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(value) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        Error::invalid_parameter(
-            name,
-            format!("`{value}` is neither a date (2025-06-30) nor an RFC 3339 time (2025-06-30T12:00:00Z)"),
-        )
-    })?;
-    Ok(end_of_day(date))
+    crate::filter::parse_time(value, true).map_err(|m| Error::invalid_parameter(name, m))
 }
 
 fn end_of_day(date: NaiveDate) -> DateTime<Utc> {

@@ -141,12 +141,12 @@ fn parse_since(value: Option<&str>) -> Result<Since> {
             if let Ok(id) = v.parse::<i64>() {
                 return Ok(Since::Id(id));
             }
-            DateTime::parse_from_rfc3339(v)
-                .map(|t| Since::Time(t.with_timezone(&Utc)))
-                .map_err(|_| {
+            crate::filter::parse_time(v, false)
+                .map(Since::Time)
+                .map_err(|m| {
                     Error::invalid_parameter(
                         "since",
-                        format!("`{v}` is neither a change id nor an RFC 3339 time"),
+                        format!("neither a change id nor a time: {m}"),
                     )
                 })
         }

@@ -85,6 +85,16 @@ async fn upload(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
     body: std::result::Result<Bytes, BytesRejection>,
 ) -> Result<Response> {
+    // Who may attach to this feature comes first: a caller without the right learns nothing
+    // about what the upload would have been refused for.
+    let (entity, id, area) = owner(&state, &collection, &fid).await?;
+    if !caller.may_edit_area(area) {
+        return Err(Error::client(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("{} may not edit this area", caller.username),
+        ));
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             Error::client(
@@ -124,14 +134,6 @@ async fn upload(
                 "the bytes are {detected}; accepted are {}",
                 ACCEPTED.join(", ")
             ),
-        ));
-    }
-    let (entity, id, area) = owner(&state, &collection, &fid).await?;
-    if !caller.may_edit_area(area) {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("{} may not edit this area", caller.username),
         ));
     }
     let reason = headers

@@ -8,6 +8,7 @@ pub mod edge;
 mod features;
 mod health;
 pub mod metrics;
+pub mod routes;
 pub mod rules;
 pub mod server;
 
@@ -102,7 +103,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             database_guard,
         ))
-        .route_layer(axum::middleware::from_fn(metrics::note_route));
+        .route_layer(axum::middleware::from_fn(metrics::note_route))
+        .route_layer(axum::middleware::from_fn(routes::listed));
     let not_found = || async { not_found_response() };
     router = match &state.web_dir {
         Some(dir) => router

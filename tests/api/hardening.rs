@@ -506,3 +506,19 @@ async fn a_failure_inside_a_streamed_page_is_an_error_the_client_sees(pool: PgPo
         assert!(body.is_err(), "{encoding}: the page ended as if complete");
     }
 }
+
+#[sqlx::test]
+async fn times_outside_the_supported_years_are_a_400(pool: PgPool) {
+    let app = seeded(&pool).await;
+    for uri in [
+        "/collections/plots/items?as_of=0000-01-01",
+        "/collections/plots/items?datetime=0000-01-01/..",
+        "/collections/plots/items?updated_at=0001-01-01T00:00:00Z",
+        "/areas/kildedal/summary?as_of=0000-01-01",
+        "/changes?since=0000-01-01T00:00:00Z",
+    ] {
+        let answer = get(&app, uri).await;
+        let text: String = answer.text.chars().take(300).collect();
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {text}");
+    }
+}

@@ -13,5 +13,6 @@ mod import;
 mod ogc;
 mod planners;
 mod proximity;
+mod routes;
 mod rules;
 mod schema;
