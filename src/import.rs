@@ -5,6 +5,10 @@
 //! layer (see [`Layer`]). The whole import is one transaction: it lands completely or not at
 //! all, and the rules that span features (no overlapping plots, buildings within their plot,
 //! the area's DGNB level) are checked before it commits.
+//!
+//! Plots and buildings are saved through the editing use case (`crate::edit::import_feature`):
+//! the same validation, geometry checks, rules and SQL as the OGC API's writes. The other
+//! layers have an upsert each in `db::import`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,8 +21,9 @@ use sqlx::PgPool;
 
 use crate::db::import::{self as db, Layer, Upserted};
 use crate::domain::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
-use crate::domain::{LandUse, PlotStatus};
+use crate::edit::{self, fields, Imported, Outline, Target, Unknown};
 use crate::geo::STORAGE_SRID;
+use crate::ogc::crs::Crs;
 use crate::{Error, Result};
 
 /// File endings read as sources.
@@ -31,6 +36,17 @@ pub struct SourceFeature {
     pub location: String,
     pub properties: Map<String, Value>,
     pub wkb_25832: Vec<u8>,
+    /// The outline of a plot or building, parsed and checked (EPSG:25832).
+    pub outline: Option<Outline>,
+}
+
+/// The editable collection a layer feeds, if it is one (plots, buildings).
+fn edit_target(layer: Layer) -> Option<Target> {
+    match layer {
+        Layer::Plots => Some(Target::Plots),
+        Layer::Buildings => Some(Target::Buildings),
+        _ => None,
+    }
 }
 
 /// The features of one layer read from one file.
@@ -156,10 +172,22 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
             ));
             continue;
         }
+        // Plots and buildings go the editing path: typed GeoJSON and its cheap checks.
+        let outline = match edit_target(layer) {
+            Some(_) => match Outline::from_text(&geometry.json()?, Crs::Epsg25832) {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    problems.push(format!("{location}: {e}"));
+                    continue;
+                }
+            },
+            None => None,
+        };
         features.push(SourceFeature {
             location,
             properties,
             wkb_25832: geometry.wkb()?,
+            outline,
         });
     }
     if !problems.is_empty() {
@@ -196,57 +224,17 @@ fn problems_error(location: &str, problems: Vec<String>) -> Error {
     }
 }
 
-/// Checks what can be checked on one feature alone, before anything is written.
+/// Checks what can be checked on one feature alone, before anything is written: the
+/// properties of a plot or building against the writable fields (the write path's own check).
 fn check_feature(layer: Layer, feature: &SourceFeature) -> Vec<String> {
-    let text = |name: &str| feature.properties.get(name).and_then(Value::as_str);
-    let mut problems = Vec::new();
-    let mut enum_value = |field: &str, ok: bool, allowed: &[&str]| {
-        if !ok {
-            problems.push(format!(
-                "{}: {field} `{}` is not one of {}",
-                feature.location,
-                text(field).unwrap_or("(empty)"),
-                allowed.join(", ")
-            ));
-        }
+    let Some(target) = edit_target(layer) else {
+        return Vec::new();
     };
-    match layer {
-        Layer::Plots => {
-            enum_value(
-                "land_use",
-                text("land_use").and_then(LandUse::parse).is_some(),
-                &LandUse::ALL.map(LandUse::as_str),
-            );
-            enum_value(
-                "status",
-                text("status").is_none_or(|s| PlotStatus::parse(s).is_some()),
-                &PlotStatus::ALL.map(PlotStatus::as_str),
-            );
-        }
-        Layer::Buildings => {
-            let levels = DgnbLevel::ALL.map(DgnbLevel::as_str);
-            for field in ["dgnb_target_level", "dgnb_achieved_level"] {
-                enum_value(
-                    field,
-                    text(field).is_none_or(|s| DgnbLevel::parse(s).is_some()),
-                    &levels,
-                );
-            }
-            enum_value(
-                "dgnb_phase",
-                text("dgnb_phase").is_none_or(|s| DgnbPhase::parse(s).is_some()),
-                &DgnbPhase::ALL.map(DgnbPhase::as_str),
-            );
-            if problems.is_empty() {
-                let record = DgnbRecord::from_properties(&feature.properties);
-                for v in dgnb::check_record(&record) {
-                    problems.push(format!("{}: {}: {}", feature.location, v.field, v.message));
-                }
-            }
-        }
-        _ => {}
+    let props = edit::import_defaults(target, feature.properties.clone());
+    match fields::validate(target, &props, Unknown::Ignore) {
+        Ok(_) => Vec::new(),
+        Err(e) => vec![format!("{}: {e}", feature.location)],
     }
-    problems
 }
 
 /// Imports the sources found among `paths` in one transaction and reports what it did.
@@ -307,16 +295,31 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
             updated: 0,
         };
         for feature in &source.features {
+            let at = |e: Error| match e {
+                Error::Database(sqlx::Error::Database(db_err)) => Error::InvalidData {
+                    location: feature.location.clone(),
+                    message: format!("the database refused it: {}", db_err.message()),
+                },
+                Error::Client { message, .. } => Error::InvalidData {
+                    location: feature.location.clone(),
+                    message,
+                },
+                other => other,
+            };
+            if let (Some(target), Some(outline)) = (edit_target(source.layer), &feature.outline) {
+                match edit::import_feature(&mut tx, target, &feature.properties, outline)
+                    .await
+                    .map_err(at)?
+                {
+                    Imported::Inserted(_) => report.inserted += 1,
+                    Imported::Updated(_) => report.updated += 1,
+                }
+                continue;
+            }
             let properties = Value::Object(feature.properties.clone());
             let outcome = db::upsert(&mut tx, source.layer, &properties, &feature.wkb_25832)
                 .await
-                .map_err(|e| match e {
-                    Error::Database(sqlx::Error::Database(db_err)) => Error::InvalidData {
-                        location: feature.location.clone(),
-                        message: format!("the database refused it: {}", db_err.message()),
-                    },
-                    other => other,
-                })?;
+                .map_err(at)?;
             match outcome {
                 Upserted::Inserted => report.inserted += 1,
                 Upserted::Updated => report.updated += 1,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod edit;
 pub mod error;
 pub mod filter;
 pub mod geo;

@@ -1,10 +1,12 @@
 //! Writing imported features: one upsert per layer, keyed by each layer's natural key
-//! (station name, BRT line code, stop line + name, route number, area slug, plot and building
-//! reference), so that importing the same data twice changes nothing.
+//! (station name, BRT line code, stop line + name, route number, area slug), so that importing
+//! the same data twice changes nothing. Plots and buildings are not saved here: the importer
+//! hands them to the editing use case (`crate::edit::import_feature`), the one save path of
+//! the API and the importer.
 
 use sqlx::PgConnection;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// The layers plotline imports, in the order they must be loaded (what a feature refers to
 /// comes first).
@@ -70,15 +72,15 @@ impl Layer {
         }
     }
 
-    fn upsert_sql(self) -> &'static str {
+    /// The upsert of the layers saved here (plots and buildings go through `crate::edit`).
+    fn upsert_sql(self) -> Option<&'static str> {
         match self {
-            Layer::Stations => include_str!("sql/upsert_station.sql"),
-            Layer::BrtLines => include_str!("sql/upsert_brt_line.sql"),
-            Layer::BrtStops => include_str!("sql/upsert_brt_stop.sql"),
-            Layer::CycleSuperhighways => include_str!("sql/upsert_cycle_superhighway.sql"),
-            Layer::Areas => include_str!("sql/upsert_area.sql"),
-            Layer::Plots => include_str!("sql/upsert_plot.sql"),
-            Layer::Buildings => include_str!("sql/upsert_building.sql"),
+            Layer::Stations => Some(include_str!("sql/upsert_station.sql")),
+            Layer::BrtLines => Some(include_str!("sql/upsert_brt_line.sql")),
+            Layer::BrtStops => Some(include_str!("sql/upsert_brt_stop.sql")),
+            Layer::CycleSuperhighways => Some(include_str!("sql/upsert_cycle_superhighway.sql")),
+            Layer::Areas => Some(include_str!("sql/upsert_area.sql")),
+            Layer::Plots | Layer::Buildings => None,
         }
     }
 }
@@ -93,13 +95,20 @@ pub enum Upserted {
 }
 
 /// Inserts or updates one feature from its properties and its WKB geometry in EPSG:25832.
+/// Plots and buildings are saved by `crate::edit::import_feature` instead.
 pub async fn upsert(
     conn: &mut PgConnection,
     layer: Layer,
     properties: &serde_json::Value,
     wkb_25832: &[u8],
 ) -> Result<Upserted> {
-    let inserted: Option<bool> = sqlx::query_scalar(layer.upsert_sql())
+    let sql = layer.upsert_sql().ok_or_else(|| {
+        Error::Internal(format!(
+            "{} are saved through the editing use case",
+            layer.name()
+        ))
+    })?;
+    let inserted: Option<bool> = sqlx::query_scalar(sql)
         .bind(properties)
         .bind(wkb_25832)
         .fetch_optional(conn)

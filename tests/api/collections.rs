@@ -1,17 +1,19 @@
 //! The GeoJSON endpoints: RFC 7946 in WGS84, bbox filtering, single features, errors.
 
 use axum::http::StatusCode;
-use geojson::{FeatureCollection, GeoJson, Value as Geometry};
+use geojson::{FeatureCollection, GeoJson, GeometryValue as Geometry, Position};
 use sqlx::PgPool;
 
 use crate::helpers::{assert_error, get, seeded};
 
-fn positions(geometry: &Geometry) -> Vec<Vec<f64>> {
+fn positions(geometry: &Geometry) -> Vec<Position> {
     match geometry {
-        Geometry::Point(p) => vec![p.clone()],
-        Geometry::LineString(l) => l.clone(),
-        Geometry::Polygon(rings) => rings.concat(),
-        Geometry::MultiPolygon(polys) => polys.iter().flat_map(|r| r.concat()).collect(),
+        Geometry::Point { coordinates: p } => vec![p.clone()],
+        Geometry::LineString { coordinates: l } => l.clone(),
+        Geometry::Polygon { coordinates: rings } => rings.concat(),
+        Geometry::MultiPolygon { coordinates: polys } => {
+            polys.iter().flat_map(|r| r.concat()).collect()
+        }
         other => panic!("unexpected geometry {other:?}"),
     }
 }

@@ -216,3 +216,57 @@ async fn files_that_name_no_layer_are_refused(pool: PgPool) {
         .to_string();
     assert!(err.contains("does not name a layer"), "{err}");
 }
+
+/// Plots and buildings are imported through the editing use case: its geometry checks (the
+/// vertex cap, issue 11 defect 10) apply, planner-only fields survive a re-import, and columns
+/// of the file's own are ignored.
+#[sqlx::test]
+async fn the_importer_saves_through_the_edit_path(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let before = counts(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut plot = get(&app, "/plots/KD-03").await.json;
+    let (dense,): (String,) = sqlx::query_as(
+        "SELECT ST_AsGeoJSON(ST_Transform(ST_Segmentize(boundary, 0.01), 4326), 9) FROM plots WHERE reference = 'KD-03'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    plot["geometry"] = serde_json::from_str(&dense).unwrap();
+    write_geojson(dir.path(), "plots", vec![plot]);
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("feature 1 (reference KD-03)") && err.contains("at most 10000"),
+        "{err}"
+    );
+    assert_eq!(counts(&pool).await, before);
+
+    sqlx::query(
+        "INSERT INTO plot_internal (plot_id, negotiation_notes)
+         SELECT id, 'second meeting in May' FROM plots WHERE reference = 'KD-03'
+         ON CONFLICT (plot_id) DO UPDATE SET negotiation_notes = EXCLUDED.negotiation_notes",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let mut plot = get(&app, "/plots/KD-03").await.json;
+    plot["properties"]["colour"] = json!("red");
+    plot["properties"]["planned_homes"] = json!(236);
+    write_geojson(dir.path(), "plots", vec![plot]);
+    let report = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap();
+    assert_eq!((report[0].inserted, report[0].updated), (0, 1));
+    let (homes, notes): (i32, Option<String>) = sqlx::query_as(
+        "SELECT p.planned_homes, i.negotiation_notes FROM plots p LEFT JOIN plot_internal i ON i.plot_id = p.id WHERE p.reference = 'KD-03'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(homes, 236);
+    assert_eq!(notes.as_deref(), Some("second meeting in May"));
+}

@@ -985,3 +985,222 @@ async fn change_streams_share_one_connection(pool: PgPool) {
     let _again = open_stream(&app, since).await;
     assert_eq!(listening().await, 1);
 }
+
+async fn building_id(pool: &PgPool, reference: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM buildings WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// A square of `half_m` metres either side of a point inside a plot, as CRS84 GeoJSON.
+async fn square_inside(pool: &PgPool, plot: &str, half_m: f64) -> Value {
+    let (geojson,): (String,) = sqlx::query_as(
+        "SELECT ST_AsGeoJSON(ST_Transform(ST_Envelope(ST_Buffer(ST_PointOnSurface(boundary), $2)), 4326), 9)
+         FROM plots WHERE reference = $1",
+    )
+    .bind(plot)
+    .bind(half_m)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    serde_json::from_str(&geojson).unwrap()
+}
+
+async fn history_count(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM history")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// Issue 11, defect 1: a planner needs the feature's current area *and* its new one, for
+/// every collection and method. A Kildedal planner once moved Lautrup's LT-01-A into KD-03.
+#[sqlx::test]
+async fn a_planner_cannot_take_another_areas_feature(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let anna = bearer(&planner(&pool, "anna", &["kildedal"], None).await);
+    let before = history_count(&pool).await;
+
+    let lt01a = building_id(&pool, "LT-01-A").await;
+    let uri = format!("/collections/buildings/items/{lt01a}");
+    let tag = etag(&app, &uri).await;
+    let h = [
+        ("authorization", anna.as_str()),
+        ("if-match", tag.as_str()),
+        ("x-change-reason", "taking it"),
+    ];
+    let into_kd03 = json!({
+        "properties": { "plot": "KD-03", "dgnb_target_level": "gold" },
+        "geometry": square_inside(&pool, "KD-03", 3.0).await,
+    });
+    let patch = send(&app, "PATCH", &uri, &h, Some(into_kd03.clone())).await;
+    assert_status(&patch, StatusCode::FORBIDDEN, "may not edit");
+    let mut feature = get(&app, &uri).await.json;
+    feature["properties"]["plot"] = json!("KD-03");
+    feature["properties"]["dgnb_target_level"] = json!("gold");
+    feature["geometry"] = into_kd03["geometry"].clone();
+    let put = send(&app, "PUT", &uri, &h, Some(feature)).await;
+    assert_status(&put, StatusCode::FORBIDDEN, "may not edit");
+    let delete = send(&app, "DELETE", &uri, &h, None).await;
+    assert_status(&delete, StatusCode::FORBIDDEN, "may not edit");
+    let plot: String = sqlx::query_scalar(
+        "SELECT p.reference FROM buildings b JOIN plots p ON p.id = b.plot_id WHERE b.id = $1",
+    )
+    .bind(lt01a)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(plot, "LT-01", "the building stays where it was");
+
+    // The other way: a Kildedal building may not be sent to Lautrup, nor one created there.
+    let kd03a = building_id(&pool, "KD-03-A").await;
+    let kuri = format!("/collections/buildings/items/{kd03a}");
+    let ktag = etag(&app, &kuri).await;
+    let out = send(
+        &app,
+        "PATCH",
+        &kuri,
+        &[("authorization", &anna), ("if-match", &ktag)],
+        Some(json!({
+            "properties": { "plot": "LT-01" },
+            "geometry": square_inside(&pool, "LT-01", 3.0).await,
+        })),
+    )
+    .await;
+    assert_status(&out, StatusCode::FORBIDDEN, "may not edit");
+    let create = send(
+        &app,
+        "POST",
+        "/collections/buildings/items",
+        &[("authorization", &anna)],
+        Some(json!({
+            "type": "Feature",
+            "geometry": square_inside(&pool, "LT-01", 3.0).await,
+            "properties": { "reference": "LT-01-Z", "plot": "LT-01" },
+        })),
+    )
+    .await;
+    assert_status(&create, StatusCode::FORBIDDEN, "may not edit");
+
+    // Plots: a Lautrup plot may not be claimed for Kildedal, nor deleted.
+    let lt01 = plot_id(&pool, "LT-01").await;
+    let puri = format!("/collections/plots/items/{lt01}");
+    let ptag = etag(&app, &puri).await;
+    let ph = [
+        ("authorization", anna.as_str()),
+        ("if-match", ptag.as_str()),
+        ("x-change-reason", "taking it"),
+    ];
+    let claim = send(
+        &app,
+        "PATCH",
+        &puri,
+        &ph,
+        Some(json!({ "properties": { "area": "kildedal" } })),
+    )
+    .await;
+    assert_status(&claim, StatusCode::FORBIDDEN, "may not edit");
+    let gone = send(&app, "DELETE", &puri, &ph, None).await;
+    assert_status(&gone, StatusCode::FORBIDDEN, "may not edit");
+
+    assert_eq!(history_count(&pool).await, before, "nothing was written");
+}
+
+/// Issue 11, defect 10: outlines have a vertex cap, checked before the database; a plot's new
+/// outline must keep its buildings.
+#[sqlx::test]
+async fn outlines_are_capped_and_keep_their_buildings(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let auth = bearer(&planner(&pool, "anna", &["kildedal"], None).await);
+    let before = history_count(&pool).await;
+    let kd03 = plot_id(&pool, "KD-03").await;
+    let uri = format!("/collections/plots/items/{kd03}");
+    let tag = etag(&app, &uri).await;
+    let h = [
+        ("authorization", auth.as_str()),
+        ("if-match", tag.as_str()),
+        ("x-change-reason", "test"),
+    ];
+
+    // 60,000 positions on a small circle inside KD-03, 7 decimals (1.4 MB, under the body
+    // limit).
+    let centre = square_inside(&pool, "KD-03", 1.0).await["coordinates"][0][0].clone();
+    let (cx, cy) = (centre[0].as_f64().unwrap(), centre[1].as_f64().unwrap());
+    let n = 60_000;
+    let round = |v: f64| (v * 1e7).round() / 1e7;
+    let mut ring: Vec<Value> = (0..n)
+        .map(|i| {
+            let a = i as f64 / n as f64 * std::f64::consts::TAU;
+            json!([round(cx + 0.0005 * a.cos()), round(cy + 0.0003 * a.sin())])
+        })
+        .collect();
+    ring.push(ring[0].clone());
+    let huge = json!({ "geometry": { "type": "Polygon", "coordinates": [ring] } });
+    let answer = send(&app, "PATCH", &uri, &h, Some(huge)).await;
+    assert_status(&answer, StatusCode::UNPROCESSABLE_ENTITY, "at most 10000");
+    assert_eq!(answer.json["error"]["field"], "geometry");
+    assert_eq!(answer.json["error"]["maximum"], 10_000);
+
+    let open = json!({ "geometry": { "type": "Polygon", "coordinates": [[[cx, cy], [cx + 0.0001, cy], [cx + 0.0001, cy + 0.0001], [cx, cy + 0.0001]]] } });
+    let answer = send(&app, "PATCH", &uri, &h, Some(open)).await;
+    assert_status(&answer, StatusCode::UNPROCESSABLE_ENTITY, "not closed");
+
+    // KD-03 without the ground of its building KD-03-A.
+    let (shrunk,): (String,) = sqlx::query_as(
+        "SELECT ST_AsGeoJSON(ST_Transform(ST_Difference(p.boundary, ST_Buffer(b.footprint, 2, 'join=mitre')), 4326), 9)
+         FROM plots p JOIN buildings b ON b.plot_id = p.id WHERE b.reference = 'KD-03-A'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let answer = send(
+        &app,
+        "PATCH",
+        &uri,
+        &h,
+        Some(json!({ "geometry": serde_json::from_str::<Value>(&shrunk).unwrap() })),
+    )
+    .await;
+    assert_status(&answer, StatusCode::UNPROCESSABLE_ENTITY, "KD-03-A");
+    assert_eq!(answer.json["error"]["field"], "geometry");
+    assert_eq!(answer.json["error"]["buildings"], json!(["KD-03-A"]));
+
+    assert_eq!(history_count(&pool).await, before, "nothing was written");
+}
+
+/// Issue 11, defect 11: a patch that changes nothing writes nothing and keeps the ETag.
+#[sqlx::test]
+async fn a_patch_that_changes_nothing_writes_nothing(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let auth = bearer(&planner(&pool, "anna", &["kildedal"], None).await);
+    let before = history_count(&pool).await;
+    for uri in [
+        format!("/collections/plots/items/{}", plot_id(&pool, "KD-03").await),
+        format!(
+            "/collections/buildings/items/{}",
+            building_id(&pool, "KD-03-A").await
+        ),
+    ] {
+        let tag = etag(&app, &uri).await;
+        let current = get(&app, &uri).await.json;
+        let same_name =
+            json!({ "properties": { "reference": current["properties"]["reference"] } });
+        for patch in [json!({}), json!({ "properties": {} }), same_name] {
+            let answer = send(
+                &app,
+                "PATCH",
+                &uri,
+                &[("authorization", &auth), ("if-match", &tag)],
+                Some(patch.clone()),
+            )
+            .await;
+            assert_status(&answer, StatusCode::OK, "");
+            assert_eq!(answer.headers["etag"], tag.as_str(), "{patch}");
+            assert_eq!(answer.json["properties"], current["properties"], "{patch}");
+        }
+        assert_eq!(etag(&app, &uri).await, tag);
+    }
+    assert_eq!(history_count(&pool).await, before);
+}

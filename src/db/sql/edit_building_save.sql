@@ -1,5 +1,8 @@
 -- Inserts ($3 NULL) or updates building $3 from $1 (validated properties, jsonb) and $2
--- (footprint, EWKB in EPSG:25832), with its DGNB record. Returns the building's id.
+-- (footprint, EWKB in EPSG:25832), with its DGNB record. Returns the building's id. The one
+-- save of a building: the OGC API writes and the importer both come here. A building whose
+-- DGNB fields are all empty (phase none, no target) has no record; the auditor, which no
+-- feature view shows, is kept unless $1 names it.
 WITH r AS (
     SELECT * FROM jsonb_to_record($1) AS r (
         reference text, plot text, name text, bbr_id uuid, storeys integer,
@@ -7,7 +10,7 @@ WITH r AS (
         floor_area_retail_m2 float8, floor_area_other_m2 float8, construction_status text, accuracy text,
         dgnb_scheme text, dgnb_manual_version text, dgnb_phase text, dgnb_target_level text,
         dgnb_achieved_level text, dgnb_total_score_pct float8, dgnb_certificate_id text,
-        dgnb_issued_on date, dgnb_valid_until date)
+        dgnb_issued_on date, dgnb_valid_until date, dgnb_auditor text)
 ), ins AS (
     INSERT INTO buildings (reference, plot_id, name, footprint, bbr_id, storeys, floor_area_residential_m2,
                            floor_area_office_m2, floor_area_laboratory_m2, floor_area_retail_m2,
@@ -39,15 +42,17 @@ WITH r AS (
     FROM saved, r
 ), upsert_record AS (
     INSERT INTO dgnb_records (building_id, scheme, manual_version, phase, target_level, achieved_level,
-                              total_score_pct, certificate_id, issued_on, valid_until)
+                              total_score_pct, certificate_id, issued_on, valid_until, auditor)
     SELECT h.id, r.dgnb_scheme, r.dgnb_manual_version, coalesce(r.dgnb_phase, 'none'), r.dgnb_target_level,
-           r.dgnb_achieved_level, r.dgnb_total_score_pct, r.dgnb_certificate_id, r.dgnb_issued_on, r.dgnb_valid_until
+           r.dgnb_achieved_level, r.dgnb_total_score_pct, r.dgnb_certificate_id, r.dgnb_issued_on, r.dgnb_valid_until,
+           r.dgnb_auditor
     FROM has_record h, r WHERE h.yes
     ON CONFLICT (building_id) DO UPDATE SET
         scheme = EXCLUDED.scheme, manual_version = EXCLUDED.manual_version, phase = EXCLUDED.phase,
         target_level = EXCLUDED.target_level, achieved_level = EXCLUDED.achieved_level,
         total_score_pct = EXCLUDED.total_score_pct, certificate_id = EXCLUDED.certificate_id,
-        issued_on = EXCLUDED.issued_on, valid_until = EXCLUDED.valid_until
+        issued_on = EXCLUDED.issued_on, valid_until = EXCLUDED.valid_until,
+        auditor = CASE WHEN $1::jsonb ? 'dgnb_auditor' THEN EXCLUDED.auditor ELSE dgnb_records.auditor END
 ), delete_record AS (
     DELETE FROM dgnb_records d USING has_record h WHERE d.building_id = h.id AND NOT h.yes
 )

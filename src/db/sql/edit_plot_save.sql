@@ -1,5 +1,6 @@
 -- Inserts ($3 NULL) or updates plot $3 from $1 (validated properties, jsonb) and $2 (outline,
--- EWKB in EPSG:25832). Returns the plot's id. The internal fields go to plot_internal.
+-- EWKB in EPSG:25832). Returns the plot's id. The internal fields go to plot_internal. The one
+-- save of a plot: the OGC API writes and the importer both come here.
 WITH r AS (
     SELECT * FROM jsonb_to_record($1) AS r (
         reference text, area text, land_use text, status text, max_plot_ratio_pct float8,

@@ -1,0 +1,342 @@
+//! The database side of editing: locks, the feature as stored, ETags, where a feature is and
+//! where it goes, PostGIS's geometry checks, and the one save per table.
+
+use axum::http::StatusCode;
+use serde_json::{json, Map, Value};
+use sqlx::PgConnection;
+
+use super::{fields, Outline, Target};
+use crate::schema::{self, Role};
+use crate::{Error, Result};
+
+/// What the edit path reads of a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Read {
+    /// The feature as the public sees it (GeoJSON, WGS84): what its ETag is made from.
+    PublicFeature,
+    /// Its writable properties, planner-only ones included: what a PATCH merges into.
+    WritableProperties,
+}
+
+/// Every read of a feature in the edit path goes through here: the SQL is generated from the
+/// collection's description (`crate::schema::sql`). Returns JSON text.
+pub(super) async fn read_feature(
+    conn: &mut PgConnection,
+    target: Target,
+    read: Read,
+    id: i64,
+) -> Result<Option<String>> {
+    let c = fields::collection(target);
+    let sql = match read {
+        Read::PublicFeature => schema::sql::feature_by_id(c, Role::Public),
+        Read::WritableProperties => {
+            let names: Vec<&str> = c.writable().map(|p| p.name).collect();
+            format!(
+                "SELECT ({})::text FROM {} AS k WHERE k.fid = $1",
+                schema::sql::properties_json(c, Role::Planner, Some(&names)),
+                schema::sql::source(c, Role::Planner)
+            )
+        }
+    };
+    Ok(sqlx::query_scalar(&sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
+}
+
+/// The ETag of a feature's current state: a hash of its public GeoJSON (CRS84) and, for
+/// plots, of when its internal fields last changed (not of their values, which the public
+/// must not be able to guess at through the tag). `None` when there is no such feature.
+pub async fn feature_etag(
+    conn: &mut PgConnection,
+    collection: &str,
+    id: i64,
+) -> Result<Option<String>> {
+    let Some(target) = Target::parse(collection) else {
+        return Ok(None);
+    };
+    let Some(feature) = read_feature(conn, target, Read::PublicFeature, id).await? else {
+        return Ok(None);
+    };
+    let internal: Option<chrono::DateTime<chrono::Utc>> = if target == Target::Plots {
+        sqlx::query_scalar("SELECT updated_at FROM plot_internal WHERE plot_id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+    } else {
+        None
+    };
+    let digest = crate::auth::sha256_hex(&format!("{feature}|{internal:?}"));
+    Ok(Some(format!("\"{}\"", &digest[..32])))
+}
+
+/// The feature's writable properties as stored (what a PATCH merges into).
+pub(super) async fn current(
+    conn: &mut PgConnection,
+    target: Target,
+    id: i64,
+) -> Result<Map<String, Value>> {
+    let text = read_feature(conn, target, Read::WritableProperties, id)
+        .await?
+        .ok_or_else(|| not_found(target, id))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("the stored properties are not JSON: {e}")))
+}
+
+fn not_found(target: Target, id: i64) -> Error {
+    Error::NotFound {
+        what: "feature",
+        id: format!("{}/{id}", target.collection()),
+    }
+}
+
+/// The id of the feature with this reference (`KD-03`, `KD-03-A`).
+pub(super) async fn id_of_reference(
+    conn: &mut PgConnection,
+    target: Target,
+    reference: &str,
+) -> Result<Option<i64>> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT id FROM {} WHERE reference = $1",
+        target.table()
+    ))
+    .bind(reference)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Locks a feature's row for the rest of the transaction; 404 when it does not exist.
+pub(super) async fn lock(conn: &mut PgConnection, target: Target, id: i64) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
+        target.table()
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    found.map(|_| ()).ok_or_else(|| not_found(target, id))
+}
+
+/// The area a stored feature lies in now (a building: its plot's area).
+pub(super) async fn area_now(conn: &mut PgConnection, target: Target, id: i64) -> Result<i64> {
+    let sql = match target {
+        Target::Plots => "SELECT area_id FROM plots WHERE id = $1",
+        Target::Buildings => {
+            "SELECT p.area_id FROM buildings b JOIN plots p ON p.id = b.plot_id WHERE b.id = $1"
+        }
+    };
+    let area: Option<i64> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    area.ok_or_else(|| not_found(target, id))
+}
+
+/// Where a feature's properties put it: its area, that area's least DGNB level, and for a
+/// building its plot.
+pub(super) struct Destination {
+    pub area_id: i64,
+    pub area_target: Option<String>,
+    pub plot_id: Option<i64>,
+}
+
+/// Looks up the area (plots) or plot (buildings) the properties name; 422 when there is none.
+pub(super) async fn destination(
+    conn: &mut PgConnection,
+    target: Target,
+    props: &Map<String, Value>,
+) -> Result<Destination> {
+    let text = |n: &str| props.get(n).and_then(Value::as_str).unwrap_or_default();
+    match target {
+        Target::Plots => {
+            let area: Option<(i64, Option<String>)> =
+                sqlx::query_as("SELECT id, target_dgnb_level FROM areas WHERE slug = $1")
+                    .bind(text("area"))
+                    .fetch_optional(conn)
+                    .await?;
+            let (area_id, area_target) = area.ok_or_else(|| {
+                Error::unprocessable("area", format!("there is no area `{}`", text("area")))
+            })?;
+            Ok(Destination {
+                area_id,
+                area_target,
+                plot_id: None,
+            })
+        }
+        Target::Buildings => {
+            let plot: Option<(i64, i64, Option<String>)> = sqlx::query_as(
+                "SELECT p.id, p.area_id, a.target_dgnb_level FROM plots p JOIN areas a ON a.id = p.area_id WHERE p.reference = $1",
+            )
+            .bind(text("plot"))
+            .fetch_optional(conn)
+            .await?;
+            let (plot_id, area_id, area_target) = plot.ok_or_else(|| {
+                Error::unprocessable("plot", format!("there is no plot `{}`", text("plot")))
+            })?;
+            Ok(Destination {
+                area_id,
+                area_target,
+                plot_id: Some(plot_id),
+            })
+        }
+    }
+}
+
+/// PostGIS's reading of a client geometry: EWKB (EPSG:25832), valid, reason, lon, lat.
+type GeometryCheck = (Vec<u8>, bool, Option<String>, Option<f64>, Option<f64>);
+
+/// The outline in EPSG:25832 as EWKB, or 422 with PostGIS's reason and the place (CRS84).
+pub(super) async fn read_outline(conn: &mut PgConnection, outline: &Outline) -> Result<Vec<u8>> {
+    let row: Option<GeometryCheck> =
+        sqlx::query_as(include_str!("../db/sql/edit_input_geometry.sql"))
+            .bind(outline.geojson_text())
+            .bind(outline.srid())
+            .fetch_optional(conn)
+            .await
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) => Error::unprocessable(
+                    "geometry",
+                    format!("PostGIS cannot read the geometry: {}", d.message()),
+                ),
+                other => Error::from(other),
+            })?;
+    let (ewkb, valid, reason, lon, lat) =
+        row.ok_or_else(|| Error::unprocessable("geometry", "empty geometry"))?;
+    if !valid {
+        return Err(Error::unprocessable(
+            "geometry",
+            format!("the geometry is not valid: {}", reason.unwrap_or_default()),
+        )
+        .with_details(json!({ "location": lon.zip(lat).map(|(x, y)| [x, y]) })));
+    }
+    Ok(ewkb)
+}
+
+/// The stored outline of a feature as EWKB (EPSG:25832), for a PATCH without geometry.
+pub(super) async fn stored_outline(
+    conn: &mut PgConnection,
+    target: Target,
+    id: i64,
+) -> Result<Vec<u8>> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT ST_AsEWKB({}) FROM {} WHERE id = $1",
+        target.geometry_column(),
+        target.table()
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Why an outline may not be stored where it goes: outside its area, over another plot,
+/// leaving its buildings outside (plots); outside its plot (buildings). 422 naming them.
+pub(super) async fn check_placement(
+    conn: &mut PgConnection,
+    target: Target,
+    id: Option<i64>,
+    ewkb: &[u8],
+    to: &Destination,
+) -> Result<()> {
+    let problems: Vec<(String, String, Option<String>)> = match target {
+        Target::Plots => sqlx::query_as(include_str!("../db/sql/edit_plot_problems.sql"))
+            .bind(ewkb)
+            .bind(to.area_id)
+            .bind(id),
+        Target::Buildings => sqlx::query_as(include_str!("../db/sql/edit_building_problems.sql"))
+            .bind(ewkb)
+            .bind(to.plot_id),
+    }
+    .fetch_all(conn)
+    .await?;
+    let named = |kind: &str| -> Vec<&String> {
+        problems
+            .iter()
+            .filter(|p| p.0 == kind)
+            .filter_map(|p| p.2.as_ref())
+            .collect()
+    };
+    let messages: Vec<&String> = problems.iter().map(|p| &p.1).collect();
+    let left_outside = named("building_outside");
+    if !left_outside.is_empty() {
+        let list: Vec<&str> = left_outside.iter().map(|s| s.as_str()).collect();
+        return Err(Error::unprocessable(
+            "geometry",
+            format!(
+                "the new outline leaves {} of the plot's buildings outside: {} (move them or change the outline)",
+                list.len(),
+                list.join(", ")
+            ),
+        )
+        .with_details(json!({ "problems": messages, "buildings": list })));
+    }
+    if let Some((_, message, _)) = problems.first() {
+        return Err(
+            Error::unprocessable("geometry", message.clone()).with_details(json!({
+                "problems": messages,
+                "overlapping": named("overlap"),
+            })),
+        );
+    }
+    Ok(())
+}
+
+/// The one save per table: inserts (`id` None) or updates a feature from its validated
+/// properties and its outline (EWKB, EPSG:25832); returns its id.
+pub(super) async fn save(
+    conn: &mut PgConnection,
+    target: Target,
+    id: Option<i64>,
+    props: &Map<String, Value>,
+    ewkb: &[u8],
+) -> Result<i64> {
+    let sql = match target {
+        Target::Plots => include_str!("../db/sql/edit_plot_save.sql"),
+        Target::Buildings => include_str!("../db/sql/edit_building_save.sql"),
+    };
+    let saved: Option<i64> = sqlx::query_scalar(sql)
+        .bind(Value::Object(props.clone()))
+        .bind(ewkb)
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => Error::client(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "another {} has the reference `{}`",
+                    target.singular(),
+                    props
+                        .get("reference")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
+            )
+            .with_details(json!({ "field": "reference" })),
+            sqlx::Error::Database(d) if d.is_check_violation() => Error::unprocessable(
+                d.constraint().unwrap_or("value"),
+                format!("the database refused a value: {}", d.message()),
+            ),
+            other => Error::from(other),
+        })?;
+    saved.ok_or_else(|| Error::Internal("the save returned no row".into()))
+}
+
+/// How many buildings stand on a plot.
+pub(super) async fn buildings_on(conn: &mut PgConnection, plot_id: i64) -> Result<i64> {
+    Ok(
+        sqlx::query_scalar("SELECT count(*) FROM buildings WHERE plot_id = $1")
+            .bind(plot_id)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// Deletes a feature (its history stays).
+pub(super) async fn delete(conn: &mut PgConnection, target: Target, id: i64) -> Result<()> {
+    sqlx::query(&format!("DELETE FROM {} WHERE id = $1", target.table()))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
