@@ -50,7 +50,51 @@ $$;
 CREATE TRIGGER history_public_seq BEFORE INSERT ON history
     FOR EACH ROW EXECUTE FUNCTION history_public_seq();
 
--- 3. The internal fields have their own version: public ETags follow `data_version` only.
+-- (bump_data_version_inserted / _deleted read the one transition table their trigger has.)
+CREATE FUNCTION bump_data_version_inserted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM changed_new) THEN
+        UPDATE data_version SET version = version + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE FUNCTION bump_data_version_deleted() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM changed_old) THEN
+        UPDATE data_version SET version = version + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- 3. The data version moves only when a statement changed rows (a statement trigger fires even
+--    when it changed none): the triggers see the statement's rows as transition tables. Writes
+--    leave rows that would not change out of their UPDATE.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['areas', 'plots', 'buildings', 'dgnb_records', 'stations', 'brt_lines',
+                             'brt_stops', 'cycle_superhighways', 'goals']
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', t || '_data_version', t);
+        -- One trigger per event: a trigger with transition tables fires on one event only.
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_inserted()', t || '_data_version_insert', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_inserted()', t || '_data_version_update', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_old
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_deleted()', t || '_data_version_delete', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()', t || '_data_version_truncate', t);
+    END LOOP;
+END
+$$;
+
+-- 4. The internal fields have their own version: public ETags follow `data_version` only.
 DROP TRIGGER plot_internal_data_version ON plot_internal;
 CREATE TABLE internal_version (
     id      boolean PRIMARY KEY DEFAULT true CHECK (id),
@@ -66,3 +110,5 @@ END
 $$;
 CREATE TRIGGER plot_internal_internal_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plot_internal
     FOR EACH STATEMENT EXECUTE FUNCTION bump_internal_version();
+-- (Planners' ETags may move on a statement that changed nothing internal: that costs them a
+-- revalidation, and tells the public nothing.)

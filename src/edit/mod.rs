@@ -229,7 +229,16 @@ async fn update(
     store::lock(&mut tx, target, id).await?;
     let area = store::area_now(&mut tx, target, id).await?;
     actor.authorise(area, &format!("this {}'s area", target.singular()))?;
-    check_if_match(&mut tx, edit.if_match.as_deref(), target, id).await?;
+    // A PUT replaces the internal fields too.
+    let touches_internal = !patch || names_internal(target, body);
+    check_if_match(
+        &mut tx,
+        edit.if_match.as_deref(),
+        target,
+        id,
+        touches_internal,
+    )
+    .await?;
     let before = store::current(&mut tx, target, id).await?;
     let merged = if patch {
         let changes = body.get("properties").unwrap_or(&Value::Null);
@@ -301,7 +310,7 @@ async fn delete(pool: &PgPool, edit: &Edit<'_>, id: i64) -> Result<Outcome> {
     store::lock(&mut tx, target, id).await?;
     let area = store::area_now(&mut tx, target, id).await?;
     actor.authorise(area, "this area")?;
-    check_if_match(&mut tx, edit.if_match.as_deref(), target, id).await?;
+    check_if_match(&mut tx, edit.if_match.as_deref(), target, id, true).await?;
     if target == Target::Plots {
         let buildings = store::buildings_on(&mut tx, id).await?;
         if buildings > 0 {
@@ -449,17 +458,20 @@ fn check_lifecycle(
 }
 
 async fn etag_of(conn: &mut PgConnection, target: Target, id: i64) -> Result<String> {
-    Ok(feature_etag(conn, target.collection(), id)
+    Ok(feature_etag(conn, target.collection(), id, true)
         .await?
         .unwrap_or_default())
 }
 
-/// 428 without If-Match, 412 when it is not the current ETag.
+/// 428 without If-Match, 412 when it is not the current ETag. The tag planners read covers
+/// the internal fields too; the public tag (which an internal edit does not change) is enough
+/// for a write that leaves the internal fields alone.
 async fn check_if_match(
     conn: &mut PgConnection,
     held: Option<&str>,
     target: Target,
     id: i64,
+    touches_internal: bool,
 ) -> Result<()> {
     let held = held.ok_or_else(|| {
         Error::client(
@@ -469,15 +481,38 @@ async fn check_if_match(
         )
     })?;
     let current = etag_of(conn, target, id).await?;
-    if !etag_matches(held, &current) {
-        return Err(Error::client(
-            StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
-            "the feature has changed since you read it: reload it and apply your change again",
-        )
-        .with_details(json!({ "etag": current })));
+    if etag_matches(held, &current) {
+        return Ok(());
     }
-    Ok(())
+    if !touches_internal {
+        let public = feature_etag(conn, target.collection(), id, false)
+            .await?
+            .unwrap_or_default();
+        if etag_matches(held, &public) {
+            return Ok(());
+        }
+    }
+    Err(Error::client(
+        StatusCode::PRECONDITION_FAILED,
+        "precondition_failed",
+        "the feature has changed since you read it: reload it and apply your change again",
+    )
+    .with_details(json!({ "etag": current })))
+}
+
+/// Whether a PATCH body names a planner-only property of the target.
+fn names_internal(target: Target, body: &Value) -> bool {
+    let Some(c) = crate::schema::find(target.collection()) else {
+        return true;
+    };
+    body.get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| {
+            p.keys().any(|k| {
+                c.property(k)
+                    .is_some_and(|p| p.access == crate::schema::Access::Planner)
+            })
+        })
 }
 
 /// Whether an ETag a client holds names the current state (also in another CRS or format:

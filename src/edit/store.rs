@@ -44,13 +44,15 @@ pub(super) async fn read_feature(
         .await?)
 }
 
-/// The ETag of a feature's current state: a hash of its public GeoJSON (CRS84) and, for
-/// plots, of when its internal fields last changed (not of their values, which the public
-/// must not be able to guess at through the tag). `None` when there is no such feature.
+/// The ETag of a feature's current state: a hash of its public GeoJSON (CRS84) and, in the
+/// tag planners get and `If-Match` checks (`internal`), of when its internal fields last
+/// changed (not of their values). The public tag does not change with an internal edit; the
+/// two are the same while a plot has no internal fields. `None` when there is no such feature.
 pub async fn feature_etag(
     conn: &mut PgConnection,
     collection: &str,
     id: i64,
+    internal: bool,
 ) -> Result<Option<String>> {
     let Some(target) = Target::parse(collection) else {
         return Ok(None);
@@ -58,8 +60,13 @@ pub async fn feature_etag(
     let Some(feature) = read_feature(conn, target, Read::PublicFeature, id).await? else {
         return Ok(None);
     };
-    let internal: Option<chrono::DateTime<chrono::Utc>> = if target == Target::Plots {
-        sqlx::query_scalar("SELECT updated_at FROM plot_internal WHERE plot_id = $1")
+    let internal: Option<chrono::DateTime<chrono::Utc>> = if internal && target == Target::Plots {
+        // Only internal fields that hold something count: a plot whose internal fields are
+        // empty has one tag for everyone.
+        sqlx::query_scalar(
+            "SELECT updated_at FROM plot_internal
+             WHERE plot_id = $1 AND num_nonnulls(negotiation_notes, counterparty, asking_price_dkk) > 0",
+        )
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?

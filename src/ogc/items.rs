@@ -517,7 +517,9 @@ pub(super) async fn item(
         .ok()
         .and_then(|f| f["id"].as_i64());
     let canonical = match (c.id, numeric_id) {
-        ("plots" | "buildings", Some(n)) => super::write::feature_etag(&mut conn, c.id, n).await?,
+        ("plots" | "buildings", Some(n)) => {
+            super::write::feature_etag(&mut conn, c.id, n, role == Role::Planner).await?
+        }
         _ => None,
     };
     let tag = match canonical {

@@ -522,3 +522,101 @@ async fn times_outside_the_supported_years_are_a_400(pool: PgPool) {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {text}");
     }
 }
+
+#[sqlx::test]
+async fn an_internal_edit_leaves_no_trace_in_public_answers(pool: PgPool) {
+    use crate::planners::{planner, send};
+    let app = seeded(&pool).await;
+    let auth = format!(
+        "Bearer {}",
+        planner(&pool, "anna", &["kildedal"], None).await
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM plots WHERE reference = 'KD-03'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let uri = format!("/collections/plots/items/{id}");
+    let public_view = || async {
+        let item = get(&app, &uri).await;
+        let page = get(&app, "/collections/plots/items?limit=1000").await;
+        let changes = get(&app, "/changes?limit=1000").await;
+        let history = get(&app, &format!("{uri}/history")).await;
+        (
+            item.headers["etag"].clone(),
+            item.json["properties"]["updated_at"].clone(),
+            page.headers["etag"].clone(),
+            changes.json["changes"].as_array().unwrap().len(),
+            changes.json["next_since"].clone(),
+            history.json["history"].as_array().unwrap().len(),
+        )
+    };
+    let before = public_view().await;
+    // Public change ids have no gaps.
+    let changes = get(&app, "/changes?limit=1000").await;
+    let ids: Vec<i64> = changes.json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+
+    let planner_tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
+        .await
+        .headers["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let edit = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &auth),
+            ("if-match", &planner_tag),
+            (
+                "x-change-reason",
+                "asking price cut to 9000000 after talks with Acme",
+            ),
+        ],
+        Some(serde_json::json!({ "properties": { "asking_price_dkk": 9000000 } })),
+    )
+    .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text);
+    let after = public_view().await;
+    assert_eq!(before, after, "an internal edit showed in public answers");
+    let feed = get(&app, "/changes?limit=1000").await;
+    assert!(!feed.text.contains("Acme"));
+    // Planners see it: their tag and their feed changed.
+    let planner_after = send(&app, "GET", &uri, &[("authorization", &auth)], None).await;
+    assert_ne!(planner_after.headers["etag"].to_str().unwrap(), planner_tag);
+    let planner_feed = send(
+        &app,
+        "GET",
+        "/changes?limit=1000",
+        &[("authorization", &auth)],
+        None,
+    )
+    .await;
+    assert!(planner_feed.text.contains("Acme"));
+    // A public edit after it continues the public numbering without a gap.
+    let tag = planner_after.headers["etag"].to_str().unwrap().to_owned();
+    let public_edit = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[("authorization", &auth), ("if-match", &tag)],
+        Some(serde_json::json!({ "properties": { "planned_homes": 240 } })),
+    )
+    .await;
+    assert_eq!(public_edit.status, StatusCode::OK, "{}", public_edit.text);
+    let feed = get(&app, "/changes?limit=1000").await;
+    let ids: Vec<i64> = feed.json["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
+    assert!(ids.len() > before.3);
+}

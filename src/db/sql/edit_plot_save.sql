@@ -25,9 +25,18 @@ WITH r AS (
         accuracy = r.accuracy
     FROM r JOIN areas a ON a.slug = r.area
     WHERE $3::bigint IS NOT NULL AND p.id = $3
+      -- A plot whose own columns would not change is left alone: no statement on it changes
+      -- the public data version (an edit of the internal fields only stays internal).
+      AND (p.reference, p.area_id, p.boundary, p.land_use, p.status, p.max_plot_ratio_pct,
+           p.max_height_m, p.lokalplan, p.matrikelnummer, p.ejerlav, p.planned_homes,
+           p.planned_jobs, p.accuracy)
+          IS DISTINCT FROM
+          (r.reference, a.id, ST_GeomFromEWKB($2), r.land_use, r.status, r.max_plot_ratio_pct,
+           r.max_height_m, r.lokalplan, r.matrikelnummer, r.ejerlav, coalesce(r.planned_homes, 0),
+           coalesce(r.planned_jobs, 0), r.accuracy)
     RETURNING p.id
 ), saved AS (
-    SELECT id FROM ins UNION ALL SELECT id FROM upd
+    SELECT id FROM ins UNION ALL SELECT $3::bigint WHERE $3::bigint IS NOT NULL
 ), internal AS (
     INSERT INTO plot_internal (plot_id, negotiation_notes, counterparty, asking_price_dkk)
     SELECT saved.id, r.negotiation_notes, r.counterparty, r.asking_price_dkk FROM saved, r
@@ -35,8 +44,8 @@ WITH r AS (
         negotiation_notes = EXCLUDED.negotiation_notes,
         counterparty = EXCLUDED.counterparty,
         asking_price_dkk = EXCLUDED.asking_price_dkk,
-        updated_at = CASE WHEN (plot_internal.negotiation_notes, plot_internal.counterparty, plot_internal.asking_price_dkk)
-                               IS DISTINCT FROM (EXCLUDED.negotiation_notes, EXCLUDED.counterparty, EXCLUDED.asking_price_dkk)
-                          THEN now() ELSE plot_internal.updated_at END
+        updated_at = now()
+    WHERE (plot_internal.negotiation_notes, plot_internal.counterparty, plot_internal.asking_price_dkk)
+          IS DISTINCT FROM (EXCLUDED.negotiation_notes, EXCLUDED.counterparty, EXCLUDED.asking_price_dkk)
 )
 SELECT id FROM saved
