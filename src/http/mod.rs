@@ -203,7 +203,8 @@ async fn options(
 
 /// While the database is known to be down, API requests are answered 503 with `Retry-After` at
 /// once, and so are those still in flight when it is found down (waiting for a connection they
-/// would get only after the pool's acquire timeout); an answer that found it down starts the
+/// would get only after the pool's acquire timeout); one still running after
+/// `db::watch::SUSPECT_AFTER` has the database checked. An answer that found it down starts the
 /// probing that ends this.
 async fn database_guard(
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -219,7 +220,7 @@ async fn database_guard(
     let response = tokio::select! {
         biased;
         response = next.run(request) => response,
-        () = state.database.gone() => return unavailable(),
+        () = state.database.gone(&state.pool) => return unavailable(),
     };
     if response
         .extensions()
