@@ -10,13 +10,16 @@ then PATCH `planned_homes` with If-Match and X-Change-Reason); every request is 
 its start, latency, status and Retry-After, every acknowledged write with the value it wrote.
 Half-way the database is stopped (--stop-cmd), left down for --outage seconds and started
 (--start-cmd); its port is probed to learn when it accepts connections again. One more
-client keeps /changes/stream open throughout and reconnects the way a browser does.
+client keeps /changes/stream open throughout and reconnects the way a browser does. After the
+load, the database is stopped once more on the quiet server, where no request in flight can
+fail first: the next request has to find the outage itself.
 
 Checks (exit 1 when one fails):
   - no answer is a 5xx other than 503 with Retry-After, and none is lost or hangs;
   - while the database is down every answer is 503 `database_unavailable` with Retry-After,
     and after the first one (the request that found it down) each comes in under 100 ms;
-  - the first 2xx after the restart comes within 2 s of the database accepting connections;
+  - on the quiet server the first request after the stop, too, is a 503 in under 100 ms;
+  - the first 2xx after a restart comes within 2 s of the database accepting connections;
   - every acknowledged write is in its plot's row (read back through SQL and the API) and has
     its history entry; the change stream delivered every change, the outage notwithstanding.
 """
@@ -213,6 +216,44 @@ def stream_client(args, host, port, since, stop, seen, events):
             time.sleep(1.0)
 
 
+def end(r):
+    return r["t"] + r["ms"] / 1000
+
+
+def ok_503(r):
+    return r["status"] == 503 and r.get("retry_after") and r.get("code") == "database_unavailable"
+
+
+def stop_database(args, ev, name):
+    ev[name + "stop_begin"] = now()
+    r = run(args.stop_cmd)
+    ev[name + "stop_done"] = now()
+    if r.returncode != 0:
+        raise RuntimeError(f"stopping the database failed: {r.stderr.decode()}")
+
+
+def start_database(args, ev, name):
+    """Starts the database and notes when it accepts connections again."""
+    ev[name + "start_begin"] = now()
+    starter = subprocess.Popen(
+        shlex.split(args.start_cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = ev[name + "start_begin"] + 60
+    while True:
+        probed = now()
+        if accepting("127.0.0.1", args.db_port):
+            break
+        if probed > deadline:
+            raise RuntimeError("the database did not come back within 60 s")
+        time.sleep(0.005)
+    # The database accepted connections at some time during the successful probe: its start
+    # is the earliest, so the recovery time measured from it is never flattered.
+    ev[name + "db_ready"] = probed
+    _, err = starter.communicate(timeout=60)
+    if starter.returncode != 0:
+        raise RuntimeError(f"starting the database failed: {err.decode()}")
+
+
 def accepting(host, port):
     """Whether PostgreSQL at host:port accepts connections: it answers a startup message with
     an authentication request ('R'), not an error ("starting up", "shutting down") or a refusal.
@@ -310,37 +351,36 @@ def main():
     ev = {"load_start": t_load}
     try:
         time.sleep(args.before)
-        ev["stop_begin"] = now()
-        r = run(args.stop_cmd)
-        ev["stop_done"] = now()
-        if r.returncode != 0:
-            raise RuntimeError(f"stopping the database failed: {r.stderr.decode()}")
+        stop_database(args, ev, "")
         time.sleep(max(0.0, ev["stop_done"] + args.outage - now()))
-        ev["start_begin"] = now()
-        starter = subprocess.Popen(
-            shlex.split(args.start_cmd), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        deadline = ev["start_begin"] + 60
-        while True:
-            probed = now()
-            if accepting("127.0.0.1", args.db_port):
-                break
-            if probed > deadline:
-                raise RuntimeError("the database did not come back within 60 s")
-            time.sleep(0.005)
-        # The database accepted connections at some time during the successful probe: its
-        # start is the earliest, so the recovery time measured from it is never flattered.
-        ev["db_ready"] = probed
-        _, err = starter.communicate(timeout=60)
-        ev["start_done"] = now()
-        if starter.returncode != 0:
-            raise RuntimeError(f"starting the database failed: {err.decode()}")
+        start_database(args, ev, "")
         time.sleep(max(0.0, ev["db_ready"] + args.after - now()))
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=HANG_S + 5)
         ev["load_end"] = now()
+
+    # A quiet server: nothing in flight to fail when the database goes away, so the first
+    # request is the one that finds it gone.
+    time.sleep(0.5)
+    c = Client(host, port, args.token)
+    quiet_path = f"/collections/plots/items/{plots[0]}"
+    stop_database(args, ev, "quiet_")
+    time.sleep(0.5)
+    quiet = [c.request("GET", quiet_path), c.request("GET", quiet_path)]
+    start_database(args, ev, "quiet_")
+    while True:
+        r = c.request("GET", quiet_path)
+        quiet.append(r)
+        if 200 <= r["status"] < 300 or now() > ev["quiet_db_ready"] + 10:
+            break
+        time.sleep(0.02)
+    c.close()
+    for r in quiet:
+        r.pop("json", None)
+    quiet_recovery = end(quiet[-1]) - ev["quiet_db_ready"] if quiet[-1]["status"] == 200 else float("inf")
+
     # Let the stream catch up with the last writes, then close it.
     time.sleep(1.5)
     stream_stop.set()
@@ -351,12 +391,6 @@ def main():
 
     def fail(msg):
         failures.append(msg)
-
-    def end(r):
-        return r["t"] + r["ms"] / 1000
-
-    def ok_503(r):
-        return r["status"] == 503 and r.get("retry_after") and r.get("code") == "database_unavailable"
 
     # 1. Nothing is lost, no 500: every answer is 2xx, a 412 (a lost If-Match race), or a
     #    503 with Retry-After.
@@ -407,6 +441,15 @@ def main():
     if after_5xx:
         fail(f"{len(after_5xx)} answers were 5xx after the service had recovered "
              f"(first at +{after_5xx[0]['t'] - end(first_ok):.3f} s: {after_5xx[0]['status']})")
+
+    # 3b. The quiet server: its first request after the stop is answered 503 at once too.
+    q_first = quiet[0]
+    if not (ok_503(q_first) and q_first["ms"] < FAST_MS and ok_503(quiet[1]) and quiet[1]["ms"] < FAST_MS):
+        fail(f"on a quiet server the first requests after the stop answered {q_first['status']} in "
+             f"{q_first['ms']:.0f} ms and {quiet[1]['status']} in {quiet[1]['ms']:.0f} ms "
+             f"(503 with Retry-After in under {FAST_MS:.0f} ms expected)")
+    if quiet_recovery > RECOVERY_S:
+        fail(f"on a quiet server the first 2xx came {quiet_recovery:.3f} s after the database was back")
 
     # 4. Every acknowledged write is in its row and its history.
     acked = [w for w in writes if 200 <= w["status"] < 300]
@@ -479,6 +522,9 @@ def main():
         "history_entries_checked": len(hist),
         "stream_changes_seen": len(seen & {int(h[0]) for h in hist}),
         "stream_reconnects": len(stream_closes),
+        "quiet_first_503_ms": round(q_first["ms"], 1),
+        "quiet_second_503_ms": round(quiet[1]["ms"], 1),
+        "quiet_recovery_s": round(quiet_recovery, 3),
         "slowest_request_ms": round(slowest["ms"], 1),
         "slowest_request": f"{slowest['method']} {slowest['path']} -> {slowest['status']} at t={slowest['t']:.3f}s",
     }
@@ -494,6 +540,9 @@ def main():
     print(f"  503s once known: {len(known)}, p50 {figures['known_503_p50_ms']} ms, "
           f"p99 {figures['known_503_p99_ms']} ms, max {figures['known_503_max_ms']} ms (limit {FAST_MS:.0f})")
     print(f"  recovery: first 2xx {recovery:.3f} s after the database accepted connections (limit {RECOVERY_S})")
+    print(f"  quiet server: first request after the stop {q_first['status']} in "
+          f"{figures['quiet_first_503_ms']} ms, the next in {figures['quiet_second_503_ms']} ms; "
+          f"first 2xx {quiet_recovery:.3f} s after the database was back")
     print(f"  writes: {len(writes)} attempted, {len(acked)} acknowledged, all in their rows and "
           f"history: {'yes' if not missing and not wrong_rows else 'NO'} "
           f"({len(touched)} plots read back through SQL and the API; "
@@ -504,7 +553,7 @@ def main():
     if args.report:
         with open(args.report, "w") as f:
             json.dump({"figures": figures, "events": ev, "failures": failures,
-                       "stream": stream_events, "requests": records}, f, indent=1, default=str)
+                       "stream": stream_events, "requests": records, "quiet": quiet}, f, indent=1, default=str)
     if failures:
         print("FAILED:")
         for m in failures:
