@@ -61,6 +61,13 @@ cleanup() {
     wait "$server" 2>/dev/null || true
   fi
   scripts/db.sh stop >/dev/null 2>&1 || true
+  # A start still under way when the load was killed: its postmaster, by its pid file.
+  local pidfile=$PLOTLINE_DB_DIR/data/postmaster.pid
+  if [[ -f $pidfile ]]; then
+    sleep 1
+    scripts/db.sh stop >/dev/null 2>&1 || true
+    if [[ -f $pidfile ]]; then kill -9 "$(head -n 1 "$pidfile")" 2>/dev/null || true; fi
+  fi
   if ((rc != 0)) && [[ -s $tmp/server.log ]]; then
     say "last lines of the server log:"
     tail -n 15 "$tmp/server.log" >&2
