@@ -206,16 +206,26 @@ async fn options(
 }
 
 /// While the database is known to be down, API requests are answered 503 with `Retry-After` at
-/// once; an answer that found it down starts the probing that ends this.
+/// once, and so are those still in flight when it is found down (waiting for a connection they
+/// would get only after the pool's acquire timeout); one still running after
+/// `db::watch::SUSPECT_AFTER` has the database checked. An answer that found it down starts the
+/// probing that ends this.
 async fn database_guard(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    let unavailable = || Error::Database(sqlx::Error::PoolClosed).into_response();
     if state.database.is_down() {
-        return Error::Database(sqlx::Error::PoolClosed).into_response();
+        return unavailable();
     }
-    let response = next.run(request).await;
+    // A write cut off here rolls back, or commits without its answer, as when the connection
+    // drops: never half-done (the change and its history are one transaction).
+    let response = tokio::select! {
+        biased;
+        response = next.run(request) => response,
+        () = state.database.gone(&state.pool) => return unavailable(),
+    };
     if response
         .extensions()
         .get::<crate::error::DatabaseUnavailable>()

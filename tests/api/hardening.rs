@@ -47,6 +47,97 @@ async fn a_database_outage_answers_503_at_once_with_retry_after(pool: PgPool) {
     }
 }
 
+/// Found by scripts/fault-test.sh: requests already waiting for a connection when another one
+/// found the database gone waited out the pool's acquire timeout (5 s) before their 503.
+#[sqlx::test]
+async fn requests_in_flight_when_the_database_goes_away_are_answered_at_once(pool: PgPool) {
+    crate::helpers::load(&pool).await;
+    // One connection, held here: a request waits for it as for a database that does not answer.
+    let small = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let held = small.acquire().await.unwrap();
+    let state = plotline::AppState::new(small.clone());
+    let watch = state.database.clone();
+    let app = plotline::app(state);
+    let waiting = tokio::spawn({
+        let app = app.clone();
+        async move { get(&app, "/collections/plots/items/KD-03").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the request waits for a connection");
+
+    // Another request finds the database unreachable.
+    let found = Instant::now();
+    watch.mark_down(&small);
+    let answer = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("the waiting request is answered once the outage is known")
+        .unwrap();
+    assert!(found.elapsed() < Duration::from_millis(500));
+    assert_error(
+        &answer,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database is unavailable",
+    );
+    assert_eq!(answer.headers["retry-after"], "2");
+
+    // The database answers again: the probe clears the mark and requests are served.
+    drop(held);
+    let back = Instant::now();
+    while get(&app, "/collections/plots/items/KD-03").await.status != StatusCode::OK {
+        assert!(
+            back.elapsed() < Duration::from_secs(3),
+            "not back after 3 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Found by scripts/fault-test.sh: on a quiet server nothing is in flight to fail when the
+/// database goes away, and the pool retries a refused connection until its acquire timeout;
+/// the first request waited that long. A request still running after a moment has the
+/// database checked, and a refused connection answers it at once.
+#[sqlx::test]
+async fn the_first_request_after_the_database_went_away_is_answered_quickly(pool: PgPool) {
+    crate::helpers::load(&pool).await;
+    // The database's address, with nothing listening there any more (a stopped server).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = (*pool.connect_options()).clone();
+    let gone = PgPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_lazy_with(options.clone().host("127.0.0.1").port(port));
+    let app = plotline::app(plotline::AppState::new(gone));
+    let started = Instant::now();
+    let answer = tokio::time::timeout(
+        Duration::from_secs(5),
+        get(&app, "/collections/plots/items/KD-03"),
+    )
+    .await
+    .expect("answered before the pool's acquire timeout");
+    let took = started.elapsed();
+    assert_error(
+        &answer,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database is unavailable",
+    );
+    assert_eq!(answer.headers["retry-after"], "2");
+    assert!(took < Duration::from_millis(500), "took {took:?}");
+
+    // A slow request on a database that is there leaves it marked up.
+    let watch = std::sync::Arc::new(plotline::db::DatabaseWatch::default());
+    watch.suspect(&pool);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!watch.is_down(), "a reachable database is not marked down");
+}
+
 #[sqlx::test]
 async fn the_statement_timeout_cancels_and_answers_503(pool: PgPool) {
     let options = (*pool.connect_options()).clone();
