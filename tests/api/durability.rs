@@ -68,13 +68,23 @@ async fn killing_the_server_loses_no_acknowledged_write(pool: PgPool) {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_plotline"))
-        .args(["serve", "--listen", &addr, "--web-dir", "/nonexistent"])
-        .env("DATABASE_URL", &url)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    /// Kills the server however the test ends (a panic must not leave it running).
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Killed(
+        Command::new(env!("CARGO_BIN_EXE_plotline"))
+            .args(["serve", "--listen", &addr, "--web-dir", "/nonexistent"])
+            .env("DATABASE_URL", &url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let start = Instant::now();
     while http(&addr, "GET", "/health", &[], "").map(|r| r.0).ok() != Some(200) {
         assert!(
@@ -120,8 +130,8 @@ async fn killing_the_server_loses_no_acknowledged_write(pool: PgPool) {
         assert!(start.elapsed() < Duration::from_secs(60), "too slow");
         std::thread::sleep(Duration::from_millis(5));
     }
-    server.kill().unwrap(); // SIGKILL: no graceful shutdown
-    server.wait().unwrap();
+    server.0.kill().unwrap(); // SIGKILL: no graceful shutdown
+    server.0.wait().unwrap();
     writer.join().unwrap();
 
     let acknowledged = acknowledged.lock().unwrap().clone();
@@ -155,4 +165,18 @@ async fn killing_the_server_loses_no_acknowledged_write(pool: PgPool) {
         stored,
         "the row and its history agree: nothing half-done"
     );
+    // The killed server's backends end once PostgreSQL sees their sockets closed; the test's
+    // database can be dropped only then.
+    let gone = Instant::now();
+    while sqlx::query_scalar::<_, i64>(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap()
+        > 0
+        && gone.elapsed() < Duration::from_secs(10)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
