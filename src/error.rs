@@ -198,7 +198,8 @@ impl IntoResponse for Error {
                 }
             }
             _ if self.database_unavailable() => {
-                tracing::warn!(error = %self, "database unavailable");
+                // The watch logs the outage once; each answer during it only at debug level.
+                tracing::debug!(error = %self, "database unavailable");
                 body["message"] = json!(DATABASE_UNAVAILABLE);
                 body["retry_after_s"] = json!(DATABASE_RETRY_AFTER_S);
             }

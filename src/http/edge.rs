@@ -77,8 +77,50 @@ pub(super) async fn inbound(
         .with_details(serde_json::json!({ "retry_after_s": 5 }))
         .into_response(),
     };
+    let mut response = json_errors(response).await;
     secure_headers(&mut response, &state.content_security_policy, signed_in);
     response
+}
+
+/// A client error that a framework layer answered in plain text (a body over the size limit, a
+/// malformed header…) becomes the JSON error body every other error has.
+async fn json_errors(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    let status = response.status();
+    if !status.is_client_error() || !plain || status == StatusCode::NOT_MODIFIED {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, 16 * 1024).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = match (status, text.is_empty()) {
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            "the body is larger than this endpoint accepts".to_owned()
+        }
+        (_, true) => status
+            .canonical_reason()
+            .unwrap_or("client error")
+            .to_lowercase(),
+        (_, false) => text,
+    };
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_type",
+        _ => "invalid_request",
+    };
+    let mut answer = Error::client(status, code, message).into_response();
+    for (name, value) in parts.headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            answer.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    answer
 }
 
 fn secure_headers(response: &mut Response, csp: &str, signed_in: bool) {

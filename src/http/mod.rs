@@ -22,7 +22,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, DefaultOnResponse, TraceLayer};
 
 /// The header that carries each request's id (`X-Request-Id`): a client's own is kept.
 static REQUEST_ID: header::HeaderName = header::HeaderName::from_static("x-request-id");
@@ -155,7 +155,10 @@ pub fn app(state: AppState) -> Router {
                         .unwrap_or("-");
                     tracing::info_span!("request", id, method = %request.method(), uri = %request.uri())
                 })
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+                // The access line has the status; causes of server errors are logged where
+                // they happen (once per outage for the database).
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
 }

@@ -711,3 +711,32 @@ async fn an_internal_edit_leaves_no_trace_in_public_answers(pool: PgPool) {
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
     assert!(ids.len() > before.3);
 }
+
+#[sqlx::test]
+async fn a_body_over_the_limit_is_a_json_413(pool: PgPool) {
+    use crate::planners::{planner, send};
+    let app = seeded(&pool).await;
+    let auth = format!(
+        "Bearer {}",
+        planner(&pool, "anna", &["kildedal"], None).await
+    );
+    // An outline of 150,000 vertices: over the body limit before any check of its own.
+    let ring: Vec<[f64; 2]> = (0..150_000)
+        .map(|i| {
+            let a = i as f64 / 150_000.0 * std::f64::consts::TAU;
+            [12.28 + 0.001 * a.cos(), 55.75 + 0.001 * a.sin()]
+        })
+        .chain(std::iter::once([12.281, 55.75]))
+        .collect();
+    let body = serde_json::json!({ "type": "Feature", "properties": {}, "geometry": { "type": "Polygon", "coordinates": [ring] } });
+    let answer = send(
+        &app,
+        "POST",
+        "/collections/plots/items",
+        &[("authorization", &auth)],
+        Some(body),
+    )
+    .await;
+    assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "larger");
+    assert_eq!(answer.json["error"]["code"], "too_large");
+}
