@@ -64,7 +64,7 @@ pub(super) async fn inbound(
             .iter()
             .filter_map(|v| v.to_str().ok())
             .any(|c| c.contains(crate::auth::SESSION_COOKIE));
-    let mut response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    let response = match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
         Ok(r) => r,
         Err(_) => Error::client(
             StatusCode::SERVICE_UNAVAILABLE,
