@@ -12,6 +12,7 @@ mod helpers;
 mod import;
 mod ogc;
 mod planners;
+mod properties;
 mod proximity;
 mod routes;
 mod rules;
