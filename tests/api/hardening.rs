@@ -740,3 +740,82 @@ async fn a_body_over_the_limit_is_a_json_413(pool: PgPool) {
     assert_error(&answer, StatusCode::PAYLOAD_TOO_LARGE, "larger");
     assert_eq!(answer.json["error"]["code"], "too_large");
 }
+
+#[sqlx::test]
+async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
+    use crate::planners::{planner, send};
+    let app = seeded(&pool).await;
+    let auth = format!(
+        "Bearer {}",
+        planner(&pool, "anna", &["kildedal"], None).await
+    );
+    for (collection, reference, field, value) in [
+        (
+            "buildings",
+            "KD-03-A",
+            "floor_area_office_m2",
+            serde_json::json!(1e308),
+        ),
+        (
+            "plots",
+            "KD-03",
+            "asking_price_dkk",
+            serde_json::json!(1e13),
+        ),
+        (
+            "plots",
+            "KD-03",
+            "planned_homes",
+            serde_json::json!(10_000_000),
+        ),
+        (
+            "buildings",
+            "KD-03-A",
+            "dgnb_total_score_pct",
+            serde_json::json!(101),
+        ),
+        ("plots", "KD-03", "max_height_m", serde_json::json!(-4)),
+    ] {
+        let id: i64 =
+            sqlx::query_scalar(&format!("SELECT id FROM {collection} WHERE reference = $1"))
+                .bind(reference)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        let uri = format!("/collections/{collection}/items/{id}");
+        let tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
+            .await
+            .headers["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let answer = send(
+            &app,
+            "PATCH",
+            &uri,
+            &[("authorization", &auth), ("if-match", &tag)],
+            Some(serde_json::json!({ "properties": { field: value } })),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            answer.text
+        );
+        assert_eq!(answer.json["error"]["field"], field, "{}", answer.text);
+        let message = answer.json["error"]["message"].as_str().unwrap();
+        assert!(
+            message.chars().any(|c| c.is_ascii_digit()),
+            "the range is named: {message}"
+        );
+    }
+    // Everything still reads.
+    for path in [
+        "/collections/plots/items?filter=plot_ratio_pct%3E1",
+        "/areas/kildedal/summary?f=csv",
+        "/areas/kildedal/timeline",
+    ] {
+        assert_eq!(get(&app, path).await.status, StatusCode::OK, "{path}");
+    }
+}
