@@ -4,7 +4,6 @@
 
 use sqlx::PgPool;
 
-use crate::geo::BboxWgs84;
 use crate::schema::{sql, Collection, IdKind, Role};
 use crate::Result;
 
@@ -17,28 +16,22 @@ fn feature_select(c: &Collection) -> String {
     )
 }
 
-/// The features of a collection, each as GeoJSON text, in id order, optionally only those
-/// that intersect a WGS84 box.
-#[tracing::instrument(skip(pool, c), fields(collection = c.id))]
-pub async fn list(pool: &PgPool, c: &Collection, bbox: Option<BboxWgs84>) -> Result<Vec<String>> {
-    // The box's edges are densified before the transform so that they stay where they were
-    // drawn in degrees once projected to EPSG:25832.
-    let sql = format!(
-        "{select}
-         WHERE $1::float8 IS NULL
-            OR ST_Intersects(k.geom, ST_Transform(
-                   ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), 0.001), 25832))
-         ORDER BY k.fid",
-        select = feature_select(c)
-    );
-    let rows = sqlx::query_scalar(&sql)
-        .bind(bbox.map(|b| b.min_lon))
-        .bind(bbox.map(|b| b.min_lat))
-        .bind(bbox.map(|b| b.max_lon))
-        .bind(bbox.map(|b| b.max_lat))
-        .fetch_all(pool)
-        .await?;
-    Ok(rows)
+/// The features of a collection, each as GeoJSON text, in id order, that meet `filter` (a box,
+/// from `crate::filter`, or nothing).
+#[tracing::instrument(skip(pool, c, filter), fields(collection = c.id))]
+pub async fn list(
+    pool: &PgPool,
+    c: &Collection,
+    filter: &crate::filter::Sql,
+) -> Result<Vec<String>> {
+    let mut qb = sqlx::QueryBuilder::new(format!(
+        "SELECT {}::text FROM {} AS k WHERE true",
+        sql::feature_json(c, Role::Public),
+        sql::source(c, Role::Public)
+    ));
+    filter.push_to(&mut qb);
+    qb.push(" ORDER BY k.fid");
+    Ok(qb.build_query_scalar().fetch_all(pool).await?)
 }
 
 /// One feature as GeoJSON text, by id (or, for integer ids, by its `alt_id`); `None` if absent.

@@ -712,7 +712,9 @@ impl<'a> Translator<'a> {
     /// The one rule for a box or geometry in the filter CRS: clamped to the CRS's area of use
     /// (`write` gets the clamped extent; a geometry reaching beyond it is clipped), densified
     /// to a bounded number of vertices, then transformed to the storage CRS. Entirely outside
-    /// the area, it is an empty geometry, which meets nothing.
+    /// the area, it is an empty geometry, which meets nothing. Transformed or clipped, it is an
+    /// uncorrelated scalar subquery, so PostgreSQL computes it once per statement, whatever plan it picks (a
+    /// generic plan otherwise transformed and densified it again for every candidate row).
     fn literal(
         &self,
         extent: Bbox,
@@ -729,6 +731,8 @@ impl<'a> Translator<'a> {
             geometry && inside != extent,
         );
         let step = inside.densify_step(vertices).filter(|_| transform);
+        let once = transform || clip;
+        out.push(if once { "(SELECT " } else { "" });
         out.push(if transform { "ST_Transform(" } else { "" });
         out.push(if step.is_some() { "ST_Segmentize(" } else { "" });
         out.push(if clip { "ST_ClipByBox2D(" } else { "" });
@@ -747,5 +751,6 @@ impl<'a> Translator<'a> {
         if transform {
             out.push(&format!(", {STORAGE_SRID})"));
         }
+        out.push(if once { ")" } else { "" });
     }
 }

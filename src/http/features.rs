@@ -10,7 +10,7 @@ use axum::Router;
 
 use super::AppState;
 use crate::db::features;
-use crate::geo::BboxWgs84;
+use crate::geo::Crs;
 use crate::schema::{self, Collection};
 use crate::{Error, Result};
 
@@ -30,18 +30,16 @@ pub(super) fn router() -> Router<AppState> {
         })
 }
 
-/// The parameters a collection accepts: anything else is a typo worth a 400.
-fn parse_bbox(query: &[(String, String)]) -> Result<Option<BboxWgs84>> {
-    let mut bbox = None;
+/// The parameters a collection accepts (`bbox`, WGS84): anything else is a typo worth a 400.
+/// The box follows the one rule of every filter (`crate::filter`).
+fn parse_bbox(query: &[(String, String)], c: &Collection) -> Result<crate::filter::Sql> {
+    let mut conditions = Vec::new();
     for (name, value) in query {
         match name.as_str() {
-            "bbox" if bbox.is_some() => {
+            "bbox" if !conditions.is_empty() => {
                 return Err(Error::invalid_parameter("bbox", "given more than once"))
             }
-            "bbox" => {
-                bbox =
-                    Some(BboxWgs84::parse(value).map_err(|m| Error::invalid_parameter("bbox", m))?)
-            }
+            "bbox" => conditions.push(crate::filter::bbox(value, Crs::Crs84)?),
             other => {
                 return Err(Error::invalid_parameter(
                     other,
@@ -50,7 +48,10 @@ fn parse_bbox(query: &[(String, String)]) -> Result<Option<BboxWgs84>> {
             }
         }
     }
-    Ok(bbox)
+    let queryables = &crate::ogc::collections::find(c.id)
+        .ok_or_else(|| Error::Internal(format!("{} has no OGC collection", c.id)))?
+        .queryables;
+    Ok(crate::filter::translate(&conditions, queryables)?)
 }
 
 async fn list(
@@ -59,8 +60,8 @@ async fn list(
     collection: &'static Collection,
 ) -> Result<Response> {
     let Query(query) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
-    let bbox = parse_bbox(&query)?;
-    let features = features::list(&state.pool, collection, bbox).await?;
+    let filter = parse_bbox(&query, collection)?;
+    let features = features::list(&state.pool, collection, &filter).await?;
     let mut body = String::with_capacity(features.iter().map(|f| f.len() + 1).sum::<usize>() + 64);
     body.push_str(r#"{"type":"FeatureCollection","features":["#);
     for (i, feature) in features.iter().enumerate() {

@@ -255,7 +255,7 @@ fn spatial_literals_are_clamped_densified_and_transformed() {
         "S_INTERSECTS(geometry, POLYGON((12.3 55.7, 12.4 55.7, 12.4 55.8, 12.3 55.7)))",
         Crs::Crs84,
     );
-    assert_eq!(sql, "ST_Intersects(geom, ST_Transform(ST_Segmentize((ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), $2), 25832))");
+    assert_eq!(sql, "ST_Intersects(geom, (SELECT ST_Transform(ST_Segmentize((ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), $2), 25832)))");
     assert!(
         binds[0].contains(r#"\"coordinates\":[[[12.3,55.7],[12.4,55.7]"#),
         "{binds:?}"
@@ -269,7 +269,7 @@ fn spatial_literals_are_clamped_densified_and_transformed() {
     assert!((step - 0.1 * 4.0 / 128.0).abs() < 1e-12, "{step}");
     // EPSG:4326 literals are latitude first: the axes are swapped in SQL.
     let (sql, _) = render_crs("S_WITHIN(geometry, POINT(55.73 12.35))", Crs::Epsg4326);
-    assert_eq!(sql, "ST_Within(geom, ST_Transform(ST_FlipCoordinates(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), 25832))");
+    assert_eq!(sql, "ST_Within(geom, (SELECT ST_Transform(ST_FlipCoordinates(ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), 25832)))");
     // The storage CRS needs no transformation; Web Mercator does.
     assert_eq!(
         render("S_INTERSECTS(geometry, POINT(720000 6180000))").0,
@@ -280,13 +280,13 @@ fn spatial_literals_are_clamped_densified_and_transformed() {
         Crs::Epsg3857
     )
     .0
-    .ends_with("3857)), 25832))"));
+    .ends_with("3857)), 25832)))"));
     // A BBOX in EPSG:4326 (latitude first) becomes an envelope longitude first.
     let (sql, binds) = render_crs(
         "S_INTERSECTS(geometry, BBOX(55.7, 12.3, 55.8, 12.4))",
         Crs::Epsg4326,
     );
-    assert_eq!(sql, "ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), $5), 25832))");
+    assert_eq!(sql, "ST_Intersects(geom, (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 4326), $5), 25832)))");
     assert_eq!(
         binds[..4],
         ["Float(12.3)", "Float(55.7)", "Float(12.4)", "Float(55.8)"]
@@ -324,7 +324,7 @@ fn spatial_literals_are_clamped_densified_and_transformed() {
         "S_DWITHIN(geometry, POINT(12.35 55.73), 2.5, kilometers)",
         Crs::Crs84,
     );
-    assert_eq!(sql, "ST_DWithin(geom, ST_Transform((ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), 25832), $2)");
+    assert_eq!(sql, "ST_DWithin(geom, (SELECT ST_Transform((ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON($1)), 4326)), 25832)), $2)");
     assert_eq!(binds[1], "Float(2500.0)");
     assert_eq!(
         render_crs("S_DWITHIN(geometry, POINT(12.35 55.73), 300)", Crs::Crs84).1[1],
@@ -332,7 +332,7 @@ fn spatial_literals_are_clamped_densified_and_transformed() {
     );
     let (sql, _) = render_crs("S_CONTAINS(POLYGON((0 40, 1 40, 1 41, 0 40)), geometry) OR S_DISJOINT(geometry, POINT(1 40))", Crs::Crs84);
     assert!(
-        sql.starts_with("(ST_Contains(ST_Transform(")
+        sql.starts_with("(ST_Contains((SELECT ST_Transform(")
             && sql.contains(", geom) OR ST_Disjoint(geom, "),
         "{sql}"
     );
@@ -350,7 +350,7 @@ fn parameters_become_conditions_of_the_same_tree() {
     assert_eq!(
         sql,
         " AND ((properties->>'status') = $1) AND (\"floors\"::bigint = $2) \
-         AND (ST_Intersects(geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope($3, $4, $5, $6, 4326), $7), 25832))) \
+         AND (ST_Intersects(geom, (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($3, $4, $5, $6, 4326), $7), 25832)))) \
          AND ((updated_at::timestamptz >= $8 AND updated_at::timestamptz <= $9))"
     );
     assert_eq!(
