@@ -3,9 +3,8 @@
 //! as PostGIS produces the rows.
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -15,7 +14,9 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::collections::OgcCollection;
 use super::crs::Crs;
-use super::{base_url, data_version, etag, find, html, not_modified, set_cache_headers, Format};
+use super::{
+    base_url, data_version, find, html, not_modified, set_cache_headers, Format, OgcRequest,
+};
 use crate::auth::{Caller, MaybeCaller};
 use crate::filter::{self, Queryable};
 use crate::http::AppState;
@@ -41,8 +42,6 @@ const PARAMETERS: [&str; 13] = [
     "filter-lang",
     "filter-crs",
 ];
-
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// A parsed items request.
 #[derive(Debug)]
@@ -328,25 +327,24 @@ pub(super) async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
     MaybeCaller(caller): MaybeCaller,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let Query(pairs) = query.map_err(|e| bad("query", e.body_text()))?;
-    let q = parse_query(c, &pairs, &headers)?;
-    let base = base_url(&headers);
+    let headers = &req.headers;
+    let Query(pairs) = req.query.map_err(|e| bad("query", e.body_text()))?;
+    let q = parse_query(c, &pairs, headers)?;
+    let base = base_url(headers);
     let role = role_for(&caller, q.as_of);
     let source = sql::source(c, role);
-    let tag = etag(
-        data_version(&state.pool).await?,
-        &method,
-        &uri.to_string(),
+    let version = data_version(&state.pool).await?;
+    let tag = super::etag(
+        version,
+        &req.method,
+        &req.uri,
         q.format,
         &format!("{base} {role:?}"),
     );
-    if let Some(r) = not_modified(&headers, &tag) {
+    if let Some(r) = not_modified(headers, &tag) {
         return Ok(r);
     }
 
@@ -479,19 +477,17 @@ pub(super) async fn item(
     State(state): State<AppState>,
     Path((id, fid)): Path<(String, String)>,
     MaybeCaller(caller): MaybeCaller,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let pairs = crate::http::params(query, &["f", "crs"])?;
-    let format = Format::negotiate(crate::http::param(&pairs, "f"), &headers)?;
+    let headers = &req.headers;
+    let pairs = crate::http::params(req.query, &["f", "crs"])?;
+    let format = Format::negotiate(crate::http::param(&pairs, "f"), headers)?;
     let crs = crate::http::param(&pairs, "crs")
         .map(|v| parse_crs("crs", v))
         .transpose()?
         .unwrap_or(Crs::Crs84);
-    let base = base_url(&headers);
+    let base = base_url(headers);
     let role = role_for(&caller, None);
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, c, role, crs, None, &base);
@@ -534,15 +530,15 @@ pub(super) async fn item(
             }
             format!("{}{suffix}\"", t.trim_end_matches('"'))
         }
-        None => etag(
+        None => super::etag(
             data_version(&state.pool).await?,
-            &method,
-            &uri.to_string(),
+            &req.method,
+            &req.uri,
             format,
             &base,
         ),
     };
-    if let Some(r) = not_modified(&headers, &tag) {
+    if let Some(r) = not_modified(headers, &tag) {
         return Ok(r);
     }
     let mut feature: Value =

@@ -1,17 +1,13 @@
 //! `/api`: the OpenAPI 3.0 definition of every path, parameter and answer, made from the same
 //! tables the handlers use (collections, queryables, CRSs), so it cannot drift from them.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::collections::COLLECTIONS;
 use super::crs::Crs;
 use super::items::LIMIT;
-use super::{answer, base_url, etag, html, not_modified, Format};
-use crate::http::{param, params, AppState};
+use super::{html, OgcRequest};
 use crate::schema;
 use crate::Result;
 
@@ -343,25 +339,13 @@ pub fn definition(base: &str) -> Value {
     })
 }
 
-pub(super) async fn document(
-    State(_state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response> {
-    let pairs = params(query, &["f"])?;
-    let format = Format::negotiate(param(&pairs, "f"), &headers)?;
-    let base = base_url(&headers);
+pub(super) async fn document(req: OgcRequest) -> Result<Response> {
     // The definition changes only with the program, not with the data.
-    let tag = etag(0, &method, &uri.to_string(), format, &base);
-    if let Some(r) = not_modified(&headers, &tag) {
-        return Ok(r);
-    }
-    let doc = definition(&base);
-    let body = match format {
-        Format::Json => doc.to_string(),
-        Format::Html => {
+    req.answer(
+        0,
+        "application/vnd.oai.openapi+json;version=3.0",
+        async |base| Ok(definition(base)),
+        |doc| {
             let paths: Vec<String> = doc["paths"]
                 .as_object()
                 .map(|p| {
@@ -382,12 +366,7 @@ pub(super) async fn document(
                 .unwrap_or_default();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
             html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
-        }
-    };
-    Ok(answer(
-        format,
-        "application/vnd.oai.openapi+json;version=3.0",
-        body,
-        &tag,
-    ))
+        },
+    )
+    .await
 }
