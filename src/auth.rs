@@ -14,7 +14,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -128,9 +128,9 @@ pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// The value of the cookie `name` among the request's `Cookie` headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -168,7 +168,7 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Caller>>
                 )
             });
     }
-    if let Some(session) = cookie(parts, SESSION_COOKIE) {
+    if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
         // An expired session is simply no session: the page shows the public view.
         let account = accounts::by_session(&state.pool, &sha256_hex(session)).await?;
         return Ok(account.and_then(Caller::from_account));

@@ -86,6 +86,17 @@ fn typed_sql(q: &Queryable) -> String {
     }
 }
 
+/// The entries of a comma-separated list (blanks around and empty entries dropped), each
+/// read by `entry`.
+fn comma_list<T>(value: &str, entry: impl FnMut(&str) -> Result<T>) -> Result<Vec<T>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(entry)
+        .collect()
+}
+
 fn parse_query(
     c: &'static OgcCollection,
     pairs: &[(String, String)],
@@ -153,38 +164,30 @@ fn parse_query(
 
     let properties = get("properties")
         .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    c.property(p).map(|q| q.name.to_owned()).ok_or_else(|| {
-                        bad("properties", format!("`{p}` is not a property of {}", c.id))
-                    })
+            comma_list(v, |p| {
+                c.property(p).map(|q| q.name.to_owned()).ok_or_else(|| {
+                    bad("properties", format!("`{p}` is not a property of {}", c.id))
                 })
-                .collect::<Result<Vec<_>>>()
+            })
         })
         .transpose()?;
 
     let sortby = get("sortby")
         .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(|key| {
-                    let (name, ascending) = match key.as_bytes()[0] {
-                        b'-' => (&key[1..], false),
-                        b'+' => (&key[1..], true),
-                        _ => (key, true),
-                    };
-                    let q = c.property(name).ok_or_else(|| {
-                        bad(
-                            "sortby",
-                            format!("`{name}` is not a sortable property of {}", c.id),
-                        )
-                    })?;
-                    Ok((q, ascending))
-                })
-                .collect::<Result<Vec<_>>>()
+            comma_list(v, |key| {
+                let (name, ascending) = match key.as_bytes()[0] {
+                    b'-' => (&key[1..], false),
+                    b'+' => (&key[1..], true),
+                    _ => (key, true),
+                };
+                let q = c.property(name).ok_or_else(|| {
+                    bad(
+                        "sortby",
+                        format!("`{name}` is not a sortable property of {}", c.id),
+                    )
+                })?;
+                Ok((q, ascending))
+            })
         })
         .transpose()?
         .unwrap_or_default();

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::collections::{OgcCollection, COLLECTIONS};
 use super::crs::Crs;
-use super::{data_version, find, html, OgcRequest};
+use super::{find, html, OgcRequest};
 use crate::auth::MaybeCaller;
 use crate::http::AppState;
 use crate::schema::{self, Role};
@@ -18,8 +18,7 @@ fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
 
 /// `/` for machines: the OGC landing page (browsers asking for HTML get the map page).
 pub(crate) async fn landing(State(state): State<AppState>, req: OgcRequest) -> Result<Response> {
-    let version = data_version(&state.pool).await?;
-    req.answer(version, "application/json", async |b| Ok(json!({
+    req.answer(Some(&state.pool), "application/json", async |b| Ok(json!({
         "title": "plotline: Ballerup development areas",
         "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
         "links": [
@@ -43,10 +42,9 @@ pub(super) async fn conformance(
         .chain(super::CQL2_CLASSES.iter())
         .copied()
         .collect();
-    let version = data_version(&state.pool).await?;
     let body = json!({ "conformsTo": classes });
     req.answer(
-        version,
+        Some(&state.pool),
         "application/json",
         async |_| Ok(body),
         |_| html::list_page("Conformance", &classes),
@@ -105,7 +103,6 @@ pub(super) async fn collections(
     State(state): State<AppState>,
     req: OgcRequest,
 ) -> Result<Response> {
-    let version = data_version(&state.pool).await?;
     let body = async |b: &str| {
         let mut list = Vec::new();
         for c in COLLECTIONS.iter() {
@@ -119,8 +116,13 @@ pub(super) async fn collections(
             "collections": list,
         }))
     };
-    req.answer(version, "application/json", body, html::collections)
-        .await
+    req.answer(
+        Some(&state.pool),
+        "application/json",
+        body,
+        html::collections,
+    )
+    .await
 }
 
 pub(super) async fn collection(
@@ -129,10 +131,14 @@ pub(super) async fn collection(
     req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let version = data_version(&state.pool).await?;
     let body = async |base: &str| describe(&state, c, base).await;
-    req.answer(version, "application/json", body, html::collection)
-        .await
+    req.answer(
+        Some(&state.pool),
+        "application/json",
+        body,
+        html::collection,
+    )
+    .await
 }
 
 /// JSON Schema of what may be filtered on (Part 3).
@@ -142,12 +148,11 @@ pub(super) async fn queryables(
     req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let version = data_version(&state.pool).await?;
     let body = async |base: &str| {
         let own = format!("{base}/collections/{}/queryables", c.id);
         Ok(schema::json::queryables(c, &own))
     };
-    req.answer(version, "application/schema+json", body, |b| {
+    req.answer(Some(&state.pool), "application/schema+json", body, |b| {
         html::queryables(c.title, b)
     })
     .await
@@ -167,13 +172,12 @@ pub(super) async fn feature_schema(
     } else {
         Role::Public
     };
-    let version = data_version(&state.pool).await?;
     let body = async |base: &str| {
         let own = format!("{base}/collections/{}/schema", c.id);
         Ok(schema::json::feature_schema(c, role, &own))
     };
     req.varying(role)
-        .answer(version, "application/schema+json", body, |b| {
+        .answer(Some(&state.pool), "application/schema+json", body, |b| {
             html::queryables(c.title, b)
         })
         .await

@@ -119,9 +119,11 @@ impl OgcRequest {
 
     /// A document whose only parameter is `f`, as JSON of `json_type` or as the HTML page
     /// `html` makes of it; 304 without building it when the client holds this ETag already.
+    /// `data` is the database whose data the document shows (its ETag follows the data
+    /// version), `None` for a document that changes only with the program.
     pub(crate) async fn answer(
         self,
-        version: i64,
+        data: Option<&PgPool>,
         json_type: &'static str,
         body: impl AsyncFnOnce(&str) -> Result<Value>,
         html: impl FnOnce(&Value) -> String,
@@ -129,6 +131,10 @@ impl OgcRequest {
         let pairs = crate::http::params(self.query, &["f"])?;
         let format = Format::negotiate(crate::http::param(&pairs, "f"), &self.headers)?;
         let base = base_url(&self.headers);
+        let version = match data {
+            Some(pool) => data_version(pool).await?,
+            None => 0,
+        };
         let tag = etag(version, &self.method, &self.uri, format, &base);
         if let Some(r) = not_modified(&self.headers, &tag) {
             return Ok(r);

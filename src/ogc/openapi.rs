@@ -40,90 +40,82 @@ fn crs_enum() -> Value {
     json!(Crs::ALL.map(Crs::uri))
 }
 
+/// A reference to one of the schemas under `components`.
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
 fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
     json!({ "get": { "summary": summary, "parameters": parameters, "responses": responses } })
+}
+
+/// A GET of a document whose only parameter is `f` (JSON of `media`, or HTML).
+fn get_document(summary: &str, media: &str, schema: Value) -> Value {
+    get(summary, vec![f_param()], ok_html(media, schema))
 }
 
 /// The whole definition.
 pub fn definition(base: &str) -> Value {
     let mut paths = Map::new();
     let json_object = json!({ "type": "object" });
-    paths.insert(
-        "/".into(),
-        get(
+    let metadata = [
+        (
+            "/",
             "Landing page (browsers asking for HTML get the map page)",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/landing" }),
-            ),
+            "application/json",
+            schema_ref("landing"),
         ),
-    );
-    paths.insert(
-        "/conformance".into(),
-        get(
+        (
+            "/conformance",
             "Conformance classes",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/conformance" }),
-            ),
+            "application/json",
+            schema_ref("conformance"),
         ),
-    );
-    paths.insert(
-        "/api".into(),
-        get(
+        (
+            "/api",
             "This API definition",
-            vec![f_param()],
-            ok_html(
-                "application/vnd.oai.openapi+json;version=3.0",
-                json_object.clone(),
-            ),
+            "application/vnd.oai.openapi+json;version=3.0",
+            json_object.clone(),
         ),
-    );
-    paths.insert(
-        "/collections".into(),
-        get(
+        (
+            "/collections",
             "The collections",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/collections" }),
-            ),
+            "application/json",
+            schema_ref("collections"),
         ),
-    );
+    ];
+    for (path, summary, media, schema) in metadata {
+        paths.insert(path.into(), get_document(summary, media, schema));
+    }
     for c in COLLECTIONS.iter() {
         let id = c.id;
-        paths.insert(
-            format!("/collections/{id}"),
-            get(
-                &format!("{}: metadata and extent", c.title),
-                vec![f_param()],
-                ok_html(
-                    "application/json",
-                    json!({ "$ref": "#/components/schemas/collection" }),
-                ),
+        let title = c.title;
+        let documents = [
+            (
+                "",
+                "metadata and extent",
+                "application/json",
+                schema_ref("collection"),
             ),
-        );
-        paths.insert(
-            format!("/collections/{id}/schema"),
-            get(
-                &format!(
-                    "{}: the schema of the features (properties, types, units, labels)",
-                    c.title
-                ),
-                vec![f_param()],
-                ok_html("application/schema+json", json_object.clone()),
+            (
+                "/schema",
+                "the schema of the features (properties, types, units, labels)",
+                "application/schema+json",
+                json_object.clone(),
             ),
-        );
-        paths.insert(
-            format!("/collections/{id}/queryables"),
-            get(
-                &format!("{}: properties that may be filtered on", c.title),
-                vec![f_param()],
-                ok_html("application/schema+json", json_object.clone()),
+            (
+                "/queryables",
+                "properties that may be filtered on",
+                "application/schema+json",
+                json_object.clone(),
             ),
-        );
+        ];
+        for (sub, what, media, schema) in documents {
+            paths.insert(
+                format!("/collections/{id}{sub}"),
+                get_document(&format!("{title}: {what}"), media, schema),
+            );
+        }
         let mut parameters = vec![
             f_param(),
             json!({ "name": "limit", "in": "query", "required": false, "description": format!("Page size, default {}; values above {} are clamped to it", LIMIT.0, LIMIT.1),
@@ -152,10 +144,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: features", c.title),
                 parameters,
-                ok_html(
-                    "application/geo+json",
-                    json!({ "$ref": "#/components/schemas/featureCollection" }),
-                ),
+                ok_html("application/geo+json", schema_ref("featureCollection")),
             ),
         );
         paths.insert(
@@ -167,7 +156,7 @@ pub fn definition(base: &str) -> Value {
                     json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }),
                     json!({ "name": "crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
                 ],
-                ok_html("application/geo+json", json!({ "$ref": "#/components/schemas/feature" })),
+                ok_html("application/geo+json", schema_ref("feature")),
             ),
         );
     }
@@ -179,16 +168,13 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{title} as GeoJSON"),
                 vec![bbox_param.clone()],
-                ok(
-                    "application/geo+json",
-                    json!({ "$ref": "#/components/schemas/featureCollection" }),
-                ),
+                ok("application/geo+json", schema_ref("featureCollection")),
             ),
         );
         paths.insert(
             format!("{path}/{{id}}"),
             get(&format!("One of the {}", title.to_lowercase()), vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })],
-                ok("application/geo+json", json!({ "$ref": "#/components/schemas/feature" }))),
+                ok("application/geo+json", schema_ref("feature"))),
         );
     }
     let slug =
@@ -342,7 +328,7 @@ pub fn definition(base: &str) -> Value {
 pub(super) async fn document(req: OgcRequest) -> Result<Response> {
     // The definition changes only with the program, not with the data.
     req.answer(
-        0,
+        None,
         "application/vnd.oai.openapi+json;version=3.0",
         async |base| Ok(definition(base)),
         |doc| {
