@@ -319,6 +319,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stored_roles_read_and_others_refused() {
+        assert_eq!(Role::try_from("planner".to_owned()).unwrap(), Role::Planner);
+        assert_eq!(Role::try_from("admin".to_owned()).unwrap(), Role::Admin);
+        assert!(Role::try_from("viewer".to_owned()).is_err());
+    }
+
+    #[test]
     fn passwords_hash_and_verify() {
         let hash = hash_password("correct horse").unwrap();
         assert!(hash.starts_with("$argon2id$"));

@@ -564,3 +564,25 @@ pub(super) async fn item(
     content_crs(response.headers_mut(), crs);
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_lists_drop_blanks_and_stop_at_the_first_bad_entry() {
+        let upper = |e: &str| Ok(e.to_uppercase());
+        assert_eq!(comma_list(" a, ,b ,", upper).unwrap(), ["A", "B"]);
+        assert!(comma_list(" , ", upper).unwrap().is_empty());
+        let mut read = Vec::new();
+        let failed = comma_list("a,x,b", |e| {
+            read.push(e.to_owned());
+            match e {
+                "x" => Err(bad("sortby", "no x")),
+                _ => Ok(e.len()),
+            }
+        });
+        assert!(failed.is_err());
+        assert_eq!(read, ["a", "x"]);
+    }
+}
