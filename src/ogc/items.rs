@@ -246,7 +246,7 @@ fn push_where(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
 
 /// Who reads: planners and admins see the internal properties of the live data; the past
 /// (`as_of`) and everyone else see the public ones.
-fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
+pub(super) fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
     match (caller, as_of) {
         (Some(_), None) => Role::Planner,
         _ => Role::Public,

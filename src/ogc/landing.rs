@@ -9,7 +9,7 @@ use super::crs::Crs;
 use super::{find, html, OgcRequest};
 use crate::auth::MaybeCaller;
 use crate::http::AppState;
-use crate::schema::{self, Role};
+use crate::schema;
 use crate::Result;
 
 fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
@@ -167,11 +167,7 @@ pub(super) async fn feature_schema(
     req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let role = if caller.is_some() {
-        Role::Planner
-    } else {
-        Role::Public
-    };
+    let role = super::items::role_for(&caller, None);
     let body = async |base: &str| {
         let own = format!("{base}/collections/{}/schema", c.id);
         Ok(schema::json::feature_schema(c, role, &own))
