@@ -18,19 +18,22 @@ fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
 
 /// `/` for machines: the OGC landing page (browsers asking for HTML get the map page).
 pub(crate) async fn landing(State(state): State<AppState>, req: OgcRequest) -> Result<Response> {
-    req.answer(Some(&state.pool), "application/json", async |b| Ok(json!({
-        "title": "plotline: Ballerup development areas",
-        "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
-        "links": [
-            link(format!("{b}/?f=json"), "self", "application/json", "This document"),
-            link(format!("{b}/?f=html"), "alternate", "text/html", "The map page"),
-            link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
-            link(format!("{b}/api?f=html"), "service-doc", "text/html", "The API documentation"),
-            link(format!("{b}/conformance"), "conformance", "application/json", "Conformance classes"),
-            link(format!("{b}/collections"), "data", "application/json", "The collections"),
-        ],
-    })), html::landing)
-    .await
+    let body = async |b: &str| {
+        Ok(json!({
+            "title": "plotline: Ballerup development areas",
+            "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
+            "links": [
+                link(format!("{b}/?f=json"), "self", "application/json", "This document"),
+                link(format!("{b}/?f=html"), "alternate", "text/html", "The map page"),
+                link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
+                link(format!("{b}/api?f=html"), "service-doc", "text/html", "The API documentation"),
+                link(format!("{b}/conformance"), "conformance", "application/json", "Conformance classes"),
+                link(format!("{b}/collections"), "data", "application/json", "The collections"),
+            ],
+        }))
+    };
+    req.answer(Some(&state.pool), "application/json", body, html::landing)
+        .await
 }
 
 pub(super) async fn conformance(

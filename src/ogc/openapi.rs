@@ -327,32 +327,31 @@ pub fn definition(base: &str) -> Value {
 
 pub(super) async fn document(req: OgcRequest) -> Result<Response> {
     // The definition changes only with the program, not with the data.
-    req.answer(
-        None,
-        "application/vnd.oai.openapi+json;version=3.0",
-        async |base| Ok(definition(base)),
-        |doc| {
-            let paths: Vec<String> = doc["paths"]
-                .as_object()
-                .map(|p| {
-                    p.iter()
-                        .map(|(path, op)| {
-                            let params: Vec<&str> = op["get"]["parameters"]
-                                .as_array()
-                                .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
-                                .unwrap_or_default();
-                            format!(
-                                "GET {path} — {} ({})",
-                                op["get"]["summary"].as_str().unwrap_or(""),
-                                params.join(", ")
-                            )
-                        })
-                        .collect()
+    let body = async |base: &str| Ok(definition(base));
+    let media = "application/vnd.oai.openapi+json;version=3.0";
+    req.answer(None, media, body, html_index).await
+}
+
+/// The definition as an HTML list: each path with its summary and parameters.
+fn html_index(doc: &Value) -> String {
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .map(|p| {
+            p.iter()
+                .map(|(path, op)| {
+                    let params: Vec<&str> = op["get"]["parameters"]
+                        .as_array()
+                        .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                        .unwrap_or_default();
+                    format!(
+                        "GET {path} — {} ({})",
+                        op["get"]["summary"].as_str().unwrap_or(""),
+                        params.join(", ")
+                    )
                 })
-                .unwrap_or_default();
-            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
-        },
-    )
-    .await
+                .collect()
+        })
+        .unwrap_or_default();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
 }
