@@ -14,11 +14,11 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method, StatusCode};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::accounts::{self, Account};
+use crate::db::accounts;
 use crate::http::AppState;
 use crate::{Error, Result};
 
@@ -49,12 +49,24 @@ impl Role {
     }
 }
 
-/// A signed-in caller.
-#[derive(Debug, Clone)]
+/// How the database's text becomes a [`Role`] when a [`Caller`] is read.
+impl TryFrom<String> for Role {
+    type Error = Error;
+
+    fn try_from(s: String) -> Result<Role> {
+        Role::parse(&s).ok_or_else(|| Error::Internal(format!("unknown role `{s}`")))
+    }
+}
+
+/// A signed-in caller, as `db::accounts` reads them.
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Caller {
     pub user_id: i64,
     pub username: String,
+    /// The role in force (stored as text; the database allows only the two).
+    #[sqlx(try_from = "String")]
     pub role: Role,
+    /// Ids of the areas the user may edit.
     pub area_ids: Vec<i64>,
     /// Set for cookie sign-ins: writes must echo it.
     pub csrf_token: Option<String>,
@@ -64,16 +76,6 @@ impl Caller {
     /// Whether the caller may edit in the area with this id.
     pub fn may_edit_area(&self, area_id: i64) -> bool {
         self.role == Role::Admin || self.area_ids.contains(&area_id)
-    }
-
-    fn from_account(a: Account) -> Option<Caller> {
-        Some(Caller {
-            role: Role::parse(&a.role)?,
-            user_id: a.user_id,
-            username: a.username,
-            area_ids: a.area_ids,
-            csrf_token: a.csrf_token,
-        })
     }
 }
 
@@ -128,9 +130,9 @@ pub fn sha256_hex_bytes(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
+/// The value of the cookie `name` among the request's `Cookie` headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -156,22 +158,18 @@ pub async fn identify(parts: &Parts, state: &AppState) -> Result<Option<Caller>>
                     "the Authorization header must be `Bearer <token>`",
                 )
             })?;
-        let account = accounts::by_token(&state.pool, &sha256_hex(token)).await?;
-        return account
-            .and_then(Caller::from_account)
-            .map(Some)
-            .ok_or_else(|| {
-                Error::client(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "the token is unknown, revoked or expired",
-                )
-            });
+        let caller = accounts::by_token(&state.pool, &sha256_hex(token)).await?;
+        return caller.map(Some).ok_or_else(|| {
+            Error::client(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "the token is unknown, revoked or expired",
+            )
+        });
     }
-    if let Some(session) = cookie(parts, SESSION_COOKIE) {
+    if let Some(session) = cookie(&parts.headers, SESSION_COOKIE) {
         // An expired session is simply no session: the page shows the public view.
-        let account = accounts::by_session(&state.pool, &sha256_hex(session)).await?;
-        return Ok(account.and_then(Caller::from_account));
+        return accounts::by_session(&state.pool, &sha256_hex(session)).await;
     }
     Ok(None)
 }
@@ -319,6 +317,13 @@ impl LoginLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_roles_read_and_others_refused() {
+        assert_eq!(Role::try_from("planner".to_owned()).unwrap(), Role::Planner);
+        assert_eq!(Role::try_from("admin".to_owned()).unwrap(), Role::Admin);
+        assert!(Role::try_from("viewer".to_owned()).is_err());
+    }
 
     #[test]
     fn passwords_hash_and_verify() {

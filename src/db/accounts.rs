@@ -3,27 +3,17 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool};
 
+use crate::auth::Caller;
 use crate::Result;
 
-/// A signed-in caller as the database knows them.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Account {
-    pub user_id: i64,
-    pub username: String,
-    /// The role in force: a token's role never exceeds its user's.
-    pub role: String,
-    /// Ids of the areas the user may edit.
-    pub area_ids: Vec<i64>,
-    /// The session's CSRF token, for cookie sign-ins.
-    pub csrf_token: Option<String>,
-}
-
+/// The columns of a [`Caller`]: `{role}` is the role in force (a token's role never exceeds its
+/// user's), `{csrf}` the session's CSRF token for cookie sign-ins.
 const ACCOUNT: &str = "SELECT u.id AS user_id, u.username, {role} AS role,
         coalesce((SELECT array_agg(area_id ORDER BY area_id) FROM user_areas WHERE user_id = u.id), '{}') AS area_ids,
         {csrf} AS csrf_token";
 
 /// The account behind a valid, unrevoked, unexpired API token (by its SHA-256), noting its use.
-pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Account>> {
+pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Caller>> {
     let sql = format!(
         "WITH t AS (
              UPDATE api_tokens SET last_used_at = now()
@@ -34,14 +24,11 @@ pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Accoun
             .replace("{role}", "CASE WHEN u.role = 'planner' THEN 'planner' ELSE t.role END")
             .replace("{csrf}", "NULL::text")
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(token_sha256)
-        .fetch_optional(pool)
-        .await?)
+    caller(pool, &sql, token_sha256).await
 }
 
 /// The account behind a live session (by the SHA-256 of its cookie).
-pub async fn by_session(pool: &PgPool, id_sha256: &str) -> Result<Option<Account>> {
+pub async fn by_session(pool: &PgPool, id_sha256: &str) -> Result<Option<Caller>> {
     let sql = format!(
         "{} FROM users u JOIN sessions s ON s.user_id = u.id
          WHERE s.id_sha256 = $1 AND s.expires_at > now() AND NOT u.disabled",
@@ -49,8 +36,13 @@ pub async fn by_session(pool: &PgPool, id_sha256: &str) -> Result<Option<Account
             .replace("{role}", "u.role")
             .replace("{csrf}", "s.csrf_token")
     );
-    Ok(sqlx::query_as(&sql)
-        .bind(id_sha256)
+    caller(pool, &sql, id_sha256).await
+}
+
+/// The caller an [`ACCOUNT`] query finds for its one parameter, the hash of a secret.
+async fn caller(pool: &PgPool, sql: &str, secret_sha256: &str) -> Result<Option<Caller>> {
+    Ok(sqlx::query_as(sql)
+        .bind(secret_sha256)
         .fetch_optional(pool)
         .await?)
 }

@@ -95,30 +95,20 @@ mod tests {
         assert_eq!((p.planned, p.under_construction, p.built), (10, 5, 2));
 
         use Development::*;
-        assert!(counts_as_new_private_jobs(
-            PlotStatus::Built,
-            NewTown,
-            false
-        ));
-        assert!(!counts_as_new_private_jobs(
-            PlotStatus::Built,
-            Revitalisation,
-            false
-        ));
-        assert!(counts_as_new_private_jobs(
-            PlotStatus::Reserved,
-            Revitalisation,
-            false
-        ));
-        assert!(!counts_as_new_private_jobs(
-            PlotStatus::Reserved,
-            NewTown,
-            true
-        ));
-        assert!(!counts_as_new_private_jobs(
-            PlotStatus::Withdrawn,
-            NewTown,
-            false
-        ));
+        // (status, development, public institution) and whether its jobs count as new.
+        let cases = [
+            (PlotStatus::Built, NewTown, false, true),
+            (PlotStatus::Built, Revitalisation, false, false),
+            (PlotStatus::Reserved, Revitalisation, false, true),
+            (PlotStatus::Reserved, NewTown, true, false),
+            (PlotStatus::Withdrawn, NewTown, false, false),
+        ];
+        for (status, development, public, new) in cases {
+            assert_eq!(
+                counts_as_new_private_jobs(status, development, public),
+                new,
+                "{status:?} {development:?} public={public}"
+            );
+        }
     }
 }

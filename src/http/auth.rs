@@ -98,16 +98,8 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_owned());
-    if let Some(session) = cookie {
-        accounts::delete_session(&state.pool, &auth::sha256_hex(&session)).await?;
+    if let Some(session) = auth::cookie(&headers, SESSION_COOKIE) {
+        accounts::delete_session(&state.pool, &auth::sha256_hex(session)).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(

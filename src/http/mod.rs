@@ -166,19 +166,16 @@ pub fn app(state: AppState) -> Router {
 /// `/`: the map page for browsers, the OGC API landing page for everyone else (and `?f=`).
 async fn root(
     state: axum::extract::State<AppState>,
-    method: Method,
-    uri: axum::extract::OriginalUri,
-    headers: axum::http::HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    req: crate::ogc::OgcRequest,
 ) -> Result<axum::response::Response> {
-    let asked_f = matches!(&query, Ok(Query(pairs)) if pairs.iter().any(|(n, _)| n == "f"));
-    let wants_html = crate::ogc::Format::negotiate(None, &headers)? == crate::ogc::Format::Html;
+    let asked_f = matches!(&req.query, Ok(Query(pairs)) if pairs.iter().any(|(n, _)| n == "f"));
+    let wants_html = crate::ogc::Format::negotiate(None, &req.headers)? == crate::ogc::Format::Html;
     if let (false, true, Some(dir)) = (asked_f, wants_html, &state.web_dir) {
         if let Ok(page) = tokio::fs::read_to_string(dir.join("index.html")).await {
             return Ok(axum::response::Html(page).into_response());
         }
     }
-    crate::ogc::landing(state, method, uri, headers, query).await
+    crate::ogc::landing(state, req).await
 }
 
 /// `OPTIONS` without CORS preflight headers: says which methods the resource allows (`Allow`),

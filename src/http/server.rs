@@ -134,6 +134,24 @@ impl IdleTimeout {
             Poll::Pending => Poll::Pending,
         }
     }
+
+    /// A write's outcome as the caller sees it: bytes written count as activity, and a
+    /// pending write fails once the connection has been idle too long.
+    fn written(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<usize>>,
+    ) -> Poll<io::Result<usize>> {
+        match poll {
+            Poll::Ready(result) => {
+                if matches!(result, Ok(n) if n > 0) {
+                    self.active();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.check(cx).map(|r| r.map(|()| 0)),
+        }
+    }
 }
 
 impl AsyncRead for IdleTimeout {
@@ -161,15 +179,8 @@ impl AsyncWrite for IdleTimeout {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write(cx, buf) {
-            Poll::Ready(result) => {
-                if matches!(result, Ok(n) if n > 0) {
-                    self.active();
-                }
-                Poll::Ready(result)
-            }
-            Poll::Pending => self.check(cx).map(|r| r.map(|()| 0)),
-        }
+        let poll = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.written(cx, poll)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -185,15 +196,8 @@ impl AsyncWrite for IdleTimeout {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match Pin::new(&mut self.inner).poll_write_vectored(cx, bufs) {
-            Poll::Ready(result) => {
-                if matches!(result, Ok(n) if n > 0) {
-                    self.active();
-                }
-                Poll::Ready(result)
-            }
-            Poll::Pending => self.check(cx).map(|r| r.map(|()| 0)),
-        }
+        let poll = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.written(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -3,9 +3,8 @@
 //! as PostGIS produces the rows.
 
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -15,7 +14,9 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::collections::OgcCollection;
 use super::crs::Crs;
-use super::{base_url, data_version, etag, find, html, not_modified, set_cache_headers, Format};
+use super::{
+    base_url, data_version, find, html, not_modified, set_cache_headers, Format, OgcRequest,
+};
 use crate::auth::{Caller, MaybeCaller};
 use crate::filter::{self, Queryable};
 use crate::http::AppState;
@@ -41,8 +42,6 @@ const PARAMETERS: [&str; 13] = [
     "filter-lang",
     "filter-crs",
 ];
-
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
 
 /// A parsed items request.
 #[derive(Debug)]
@@ -85,6 +84,17 @@ fn typed_sql(q: &Queryable) -> String {
         Some(ty) => format!("({})::{ty}", q.sql),
         None => format!("({})", q.sql),
     }
+}
+
+/// The entries of a comma-separated list (blanks around and empty entries dropped), each
+/// read by `entry`.
+fn comma_list<T>(value: &str, entry: impl FnMut(&str) -> Result<T>) -> Result<Vec<T>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(entry)
+        .collect()
 }
 
 fn parse_query(
@@ -154,38 +164,30 @@ fn parse_query(
 
     let properties = get("properties")
         .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    c.property(p).map(|q| q.name.to_owned()).ok_or_else(|| {
-                        bad("properties", format!("`{p}` is not a property of {}", c.id))
-                    })
+            comma_list(v, |p| {
+                c.property(p).map(|q| q.name.to_owned()).ok_or_else(|| {
+                    bad("properties", format!("`{p}` is not a property of {}", c.id))
                 })
-                .collect::<Result<Vec<_>>>()
+            })
         })
         .transpose()?;
 
     let sortby = get("sortby")
         .map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(|key| {
-                    let (name, ascending) = match key.as_bytes()[0] {
-                        b'-' => (&key[1..], false),
-                        b'+' => (&key[1..], true),
-                        _ => (key, true),
-                    };
-                    let q = c.property(name).ok_or_else(|| {
-                        bad(
-                            "sortby",
-                            format!("`{name}` is not a sortable property of {}", c.id),
-                        )
-                    })?;
-                    Ok((q, ascending))
-                })
-                .collect::<Result<Vec<_>>>()
+            comma_list(v, |key| {
+                let (name, ascending) = match key.as_bytes()[0] {
+                    b'-' => (&key[1..], false),
+                    b'+' => (&key[1..], true),
+                    _ => (key, true),
+                };
+                let q = c.property(name).ok_or_else(|| {
+                    bad(
+                        "sortby",
+                        format!("`{name}` is not a sortable property of {}", c.id),
+                    )
+                })?;
+                Ok((q, ascending))
+            })
         })
         .transpose()?
         .unwrap_or_default();
@@ -244,7 +246,7 @@ fn push_where(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
 
 /// Who reads: planners and admins see the internal properties of the live data; the past
 /// (`as_of`) and everyone else see the public ones.
-fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
+pub(super) fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
     match (caller, as_of) {
         (Some(_), None) => Role::Planner,
         _ => Role::Public,
@@ -328,29 +330,28 @@ pub(super) async fn items(
     State(state): State<AppState>,
     Path(id): Path<String>,
     MaybeCaller(caller): MaybeCaller,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let Query(pairs) = query.map_err(|e| bad("query", e.body_text()))?;
-    let q = parse_query(c, &pairs, &headers)?;
-    let base = base_url(&headers);
+    let headers = &req.headers;
+    let Query(pairs) = req.query.map_err(|e| bad("query", e.body_text()))?;
+    let q = parse_query(c, &pairs, headers)?;
+    let base = base_url(headers);
     let role = role_for(&caller, q.as_of);
     let source = sql::source(c, role);
     let internal = match role {
         Role::Planner => super::internal_version(&state.pool).await?,
         Role::Public => 0,
     };
-    let tag = etag(
-        data_version(&state.pool).await?,
-        &method,
-        &uri.to_string(),
+    let version = data_version(&state.pool).await?;
+    let tag = super::etag(
+        version,
+        &req.method,
+        &req.uri,
         q.format,
         &format!("{base} {role:?} {internal}"),
     );
-    if let Some(r) = not_modified(&headers, &tag) {
+    if let Some(r) = not_modified(headers, &tag) {
         return Ok(r);
     }
 
@@ -483,19 +484,17 @@ pub(super) async fn item(
     State(state): State<AppState>,
     Path((id, fid)): Path<(String, String)>,
     MaybeCaller(caller): MaybeCaller,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let pairs = crate::http::params(query, &["f", "crs"])?;
-    let format = Format::negotiate(crate::http::param(&pairs, "f"), &headers)?;
+    let headers = &req.headers;
+    let pairs = crate::http::params(req.query, &["f", "crs"])?;
+    let format = Format::negotiate(crate::http::param(&pairs, "f"), headers)?;
     let crs = crate::http::param(&pairs, "crs")
         .map(|v| parse_crs("crs", v))
         .transpose()?
         .unwrap_or(Crs::Crs84);
-    let base = base_url(&headers);
+    let base = base_url(headers);
     let role = role_for(&caller, None);
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, c, role, crs, None, &base);
@@ -540,15 +539,15 @@ pub(super) async fn item(
             }
             format!("{}{suffix}\"", t.trim_end_matches('"'))
         }
-        None => etag(
+        None => super::etag(
             data_version(&state.pool).await?,
-            &method,
-            &uri.to_string(),
+            &req.method,
+            &req.uri,
             format,
             &base,
         ),
     };
-    if let Some(r) = not_modified(&headers, &tag) {
+    if let Some(r) = not_modified(headers, &tag) {
         return Ok(r);
     }
     let mut feature: Value =
@@ -570,4 +569,26 @@ pub(super) async fn item(
     let mut response = super::answer(format, "application/geo+json", body, &tag);
     content_crs(response.headers_mut(), crs);
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comma_lists_drop_blanks_and_stop_at_the_first_bad_entry() {
+        let upper = |e: &str| Ok(e.to_uppercase());
+        assert_eq!(comma_list(" a, ,b ,", upper).unwrap(), ["A", "B"]);
+        assert!(comma_list(" , ", upper).unwrap().is_empty());
+        let mut read = Vec::new();
+        let failed = comma_list("a,x,b", |e| {
+            read.push(e.to_owned());
+            match e {
+                "x" => Err(bad("sortby", "no x")),
+                _ => Ok(e.len()),
+            }
+        });
+        assert!(failed.is_err());
+        assert_eq!(read, ["a", "x"]);
+    }
 }

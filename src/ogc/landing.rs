@@ -1,114 +1,58 @@
 //! Landing page, conformance, the collections and their queryables.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, Method};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::collections::{OgcCollection, COLLECTIONS};
 use super::crs::Crs;
-use super::{answer, base_url, data_version, etag, find, html, not_modified, Format};
+use super::{find, html, OgcRequest};
 use crate::auth::MaybeCaller;
-use crate::http::{param, params, AppState};
-use crate::schema::{self, Role};
+use crate::http::AppState;
+use crate::schema;
 use crate::Result;
-
-type QueryPairs = Result<Query<Vec<(String, String)>>, QueryRejection>;
-
-/// What every metadata handler needs: the format, the base URL, and whether the client's copy
-/// is still good.
-struct Negotiated {
-    format: Format,
-    base: String,
-    etag: String,
-}
-
-impl Negotiated {
-    /// The answer: `body` as JSON of `json_type`, or the HTML page `html` makes of it.
-    fn respond(
-        &self,
-        json_type: &'static str,
-        body: &Value,
-        html: impl FnOnce(&Value) -> String,
-    ) -> Response {
-        let text = match self.format {
-            Format::Json => body.to_string(),
-            Format::Html => html(body),
-        };
-        answer(self.format, json_type, text, &self.etag)
-    }
-}
-
-async fn negotiate(
-    state: &AppState,
-    method: &Method,
-    uri: &str,
-    headers: &HeaderMap,
-    query: QueryPairs,
-) -> Result<std::result::Result<Negotiated, Response>> {
-    let pairs = params(query, &["f"])?;
-    let format = Format::negotiate(param(&pairs, "f"), headers)?;
-    let base = base_url(headers);
-    let etag = etag(data_version(&state.pool).await?, method, uri, format, &base);
-    Ok(match not_modified(headers, &etag) {
-        Some(r) => Err(r),
-        None => Ok(Negotiated { format, base, etag }),
-    })
-}
 
 fn link(href: String, rel: &str, media: &str, title: &str) -> Value {
     json!({ "href": href, "rel": rel, "type": media, "title": title })
 }
 
 /// `/` for machines: the OGC landing page (browsers asking for HTML get the map page).
-pub(crate) async fn landing(
-    State(state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
-) -> Result<Response> {
-    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
+pub(crate) async fn landing(State(state): State<AppState>, req: OgcRequest) -> Result<Response> {
+    let body = async |b: &str| {
+        Ok(json!({
+            "title": "plotline: Ballerup development areas",
+            "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
+            "links": [
+                link(format!("{b}/?f=json"), "self", "application/json", "This document"),
+                link(format!("{b}/?f=html"), "alternate", "text/html", "The map page"),
+                link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
+                link(format!("{b}/api?f=html"), "service-doc", "text/html", "The API documentation"),
+                link(format!("{b}/conformance"), "conformance", "application/json", "Conformance classes"),
+                link(format!("{b}/collections"), "data", "application/json", "The collections"),
+            ],
+        }))
     };
-    let b = &n.base;
-    let body = json!({
-        "title": "plotline: Ballerup development areas",
-        "description": "Plots, buildings, DGNB certification and transit proximity of Kildedal and Lautrup (Ballerup Kommune), as OGC API – Features.",
-        "links": [
-            link(format!("{b}/?f=json"), "self", "application/json", "This document"),
-            link(format!("{b}/?f=html"), "alternate", "text/html", "The map page"),
-            link(format!("{b}/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "The API definition (OpenAPI 3.0)"),
-            link(format!("{b}/api?f=html"), "service-doc", "text/html", "The API documentation"),
-            link(format!("{b}/conformance"), "conformance", "application/json", "Conformance classes"),
-            link(format!("{b}/collections"), "data", "application/json", "The collections"),
-        ],
-    });
-    Ok(n.respond("application/json", &body, html::landing))
+    req.answer(Some(&state.pool), "application/json", body, html::landing)
+        .await
 }
 
 pub(super) async fn conformance(
     State(state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
-    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
-    };
     let classes: Vec<&str> = super::CONFORMANCE
         .iter()
         .chain(super::CQL2_CLASSES.iter())
         .copied()
         .collect();
     let body = json!({ "conformsTo": classes });
-    Ok(n.respond("application/json", &body, |_| {
-        html::list_page("Conformance", &classes)
-    }))
+    req.answer(
+        Some(&state.pool),
+        "application/json",
+        async |_| Ok(body),
+        |_| html::list_page("Conformance", &classes),
+    )
+    .await
 }
 
 /// A collection's extent: the CRS84 box (absent when empty) and the first and last change.
@@ -160,65 +104,61 @@ async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Val
 
 pub(super) async fn collections(
     State(state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
-    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
+    let body = async |b: &str| {
+        let mut list = Vec::new();
+        for c in COLLECTIONS.iter() {
+            list.push(describe(&state, c, b).await?);
+        }
+        Ok(json!({
+            "links": [
+                link(format!("{b}/collections"), "self", "application/json", "The collections"),
+                link(format!("{b}/collections?f=html"), "alternate", "text/html", "The collections"),
+            ],
+            "collections": list,
+        }))
     };
-    let mut list = Vec::new();
-    for c in COLLECTIONS.iter() {
-        list.push(describe(&state, c, &n.base).await?);
-    }
-    let b = &n.base;
-    let body = json!({
-        "links": [
-            link(format!("{b}/collections"), "self", "application/json", "The collections"),
-            link(format!("{b}/collections?f=html"), "alternate", "text/html", "The collections"),
-        ],
-        "collections": list,
-    });
-    Ok(n.respond("application/json", &body, html::collections))
+    req.answer(
+        Some(&state.pool),
+        "application/json",
+        body,
+        html::collections,
+    )
+    .await
 }
 
 pub(super) async fn collection(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
-    };
-    let body = describe(&state, c, &n.base).await?;
-    Ok(n.respond("application/json", &body, html::collection))
+    let body = async |base: &str| describe(&state, c, base).await;
+    req.answer(
+        Some(&state.pool),
+        "application/json",
+        body,
+        html::collection,
+    )
+    .await
 }
 
 /// JSON Schema of what may be filtered on (Part 3).
 pub(super) async fn queryables(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let n = match negotiate(&state, &method, &uri.to_string(), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
+    let body = async |base: &str| {
+        let own = format!("{base}/collections/{}/queryables", c.id);
+        Ok(schema::json::queryables(c, &own))
     };
-    let body = schema::json::queryables(c, &format!("{}/collections/{}/queryables", n.base, c.id));
-    Ok(n.respond("application/schema+json", &body, |b| {
+    req.answer(Some(&state.pool), "application/schema+json", body, |b| {
         html::queryables(c.title, b)
-    }))
+    })
+    .await
 }
 
 /// JSON Schema of the features (Part 5): every property the caller may read, with its type,
@@ -227,24 +167,17 @@ pub(super) async fn feature_schema(
     State(state): State<AppState>,
     Path(id): Path<String>,
     MaybeCaller(caller): MaybeCaller,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: QueryPairs,
+    req: OgcRequest,
 ) -> Result<Response> {
     let c = find(&id)?;
-    let role = if caller.is_some() {
-        Role::Planner
-    } else {
-        Role::Public
+    let role = super::items::role_for(&caller, None);
+    let body = async |base: &str| {
+        let own = format!("{base}/collections/{}/schema", c.id);
+        Ok(schema::json::feature_schema(c, role, &own))
     };
-    let n = match negotiate(&state, &method, &format!("{uri} {role:?}"), &headers, query).await? {
-        Ok(n) => n,
-        Err(r) => return Ok(r),
-    };
-    let body =
-        schema::json::feature_schema(c, role, &format!("{}/collections/{}/schema", n.base, c.id));
-    Ok(n.respond("application/schema+json", &body, |b| {
-        html::queryables(c.title, b)
-    }))
+    req.varying(role)
+        .answer(Some(&state.pool), "application/schema+json", body, |b| {
+            html::queryables(c.title, b)
+        })
+        .await
 }

@@ -10,10 +10,14 @@ mod landing;
 mod openapi;
 pub mod write;
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{FromRequestParts, OriginalUri, Query};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::http::AppState;
@@ -79,6 +83,70 @@ pub fn allowed_methods(path: &str, editor: bool) -> &'static str {
 
 /// The landing page handler, mounted at `/` by the HTTP layer (HTML goes to the map page).
 pub(crate) use landing::landing;
+
+/// What an OGC answer depends on besides the data: the method, the URI, the headers (format,
+/// base URL, the client's ETag) and the query string (checked by each handler).
+pub(crate) struct OgcRequest {
+    method: Method,
+    uri: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) query: std::result::Result<Query<Vec<(String, String)>>, QueryRejection>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OgcRequest {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let OriginalUri(uri) = OriginalUri::from_request_parts(parts, state).await?;
+        Ok(OgcRequest {
+            method: parts.method.clone(),
+            uri: uri.to_string(),
+            headers: parts.headers.clone(),
+            query: Query::from_request_parts(parts, state).await,
+        })
+    }
+}
+
+impl OgcRequest {
+    /// The same request for an answer that also depends on `what` (its ETag differs by it).
+    pub(crate) fn varying(mut self, what: impl std::fmt::Debug) -> Self {
+        self.uri = format!("{} {what:?}", self.uri);
+        self
+    }
+
+    /// A document whose only parameter is `f`, as JSON of `json_type` or as the HTML page
+    /// `html` makes of it; 304 without building it when the client holds this ETag already.
+    /// `data` is the database whose data the document shows (its ETag follows the data
+    /// version), `None` for a document that changes only with the program.
+    pub(crate) async fn answer(
+        self,
+        data: Option<&PgPool>,
+        json_type: &'static str,
+        body: impl AsyncFnOnce(&str) -> Result<Value>,
+        html: impl FnOnce(&Value) -> String,
+    ) -> Result<Response> {
+        let pairs = crate::http::params(self.query, &["f"])?;
+        let format = Format::negotiate(crate::http::param(&pairs, "f"), &self.headers)?;
+        let base = base_url(&self.headers);
+        let version = match data {
+            Some(pool) => data_version(pool).await?,
+            None => 0,
+        };
+        let tag = etag(version, &self.method, &self.uri, format, &base);
+        if let Some(r) = not_modified(&self.headers, &tag) {
+            return Ok(r);
+        }
+        let body = body(&base).await?;
+        let text = match format {
+            Format::Json => body.to_string(),
+            Format::Html => html(&body),
+        };
+        Ok(answer(format, json_type, text, &tag))
+    }
+}
 
 /// An answer's encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,17 +1,13 @@
 //! `/api`: the OpenAPI 3.0 definition of every path, parameter and answer, made from the same
 //! tables the handlers use (collections, queryables, CRSs), so it cannot drift from them.
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{OriginalUri, Query, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::collections::COLLECTIONS;
 use super::crs::Crs;
 use super::items::LIMIT;
-use super::{answer, base_url, etag, html, not_modified, Format};
-use crate::http::{param, params, AppState};
+use super::{html, OgcRequest};
 use crate::schema;
 use crate::Result;
 
@@ -44,90 +40,82 @@ fn crs_enum() -> Value {
     json!(Crs::ALL.map(Crs::uri))
 }
 
+/// A reference to one of the schemas under `components`.
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
 fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
     json!({ "get": { "summary": summary, "parameters": parameters, "responses": responses } })
+}
+
+/// A GET of a document whose only parameter is `f` (JSON of `media`, or HTML).
+fn get_document(summary: &str, media: &str, schema: Value) -> Value {
+    get(summary, vec![f_param()], ok_html(media, schema))
 }
 
 /// The whole definition.
 pub fn definition(base: &str) -> Value {
     let mut paths = Map::new();
     let json_object = json!({ "type": "object" });
-    paths.insert(
-        "/".into(),
-        get(
+    let metadata = [
+        (
+            "/",
             "Landing page (browsers asking for HTML get the map page)",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/landing" }),
-            ),
+            "application/json",
+            schema_ref("landing"),
         ),
-    );
-    paths.insert(
-        "/conformance".into(),
-        get(
+        (
+            "/conformance",
             "Conformance classes",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/conformance" }),
-            ),
+            "application/json",
+            schema_ref("conformance"),
         ),
-    );
-    paths.insert(
-        "/api".into(),
-        get(
+        (
+            "/api",
             "This API definition",
-            vec![f_param()],
-            ok_html(
-                "application/vnd.oai.openapi+json;version=3.0",
-                json_object.clone(),
-            ),
+            "application/vnd.oai.openapi+json;version=3.0",
+            json_object.clone(),
         ),
-    );
-    paths.insert(
-        "/collections".into(),
-        get(
+        (
+            "/collections",
             "The collections",
-            vec![f_param()],
-            ok_html(
-                "application/json",
-                json!({ "$ref": "#/components/schemas/collections" }),
-            ),
+            "application/json",
+            schema_ref("collections"),
         ),
-    );
+    ];
+    for (path, summary, media, schema) in metadata {
+        paths.insert(path.into(), get_document(summary, media, schema));
+    }
     for c in COLLECTIONS.iter() {
         let id = c.id;
-        paths.insert(
-            format!("/collections/{id}"),
-            get(
-                &format!("{}: metadata and extent", c.title),
-                vec![f_param()],
-                ok_html(
-                    "application/json",
-                    json!({ "$ref": "#/components/schemas/collection" }),
-                ),
+        let title = c.title;
+        let documents = [
+            (
+                "",
+                "metadata and extent",
+                "application/json",
+                schema_ref("collection"),
             ),
-        );
-        paths.insert(
-            format!("/collections/{id}/schema"),
-            get(
-                &format!(
-                    "{}: the schema of the features (properties, types, units, labels)",
-                    c.title
-                ),
-                vec![f_param()],
-                ok_html("application/schema+json", json_object.clone()),
+            (
+                "/schema",
+                "the schema of the features (properties, types, units, labels)",
+                "application/schema+json",
+                json_object.clone(),
             ),
-        );
-        paths.insert(
-            format!("/collections/{id}/queryables"),
-            get(
-                &format!("{}: properties that may be filtered on", c.title),
-                vec![f_param()],
-                ok_html("application/schema+json", json_object.clone()),
+            (
+                "/queryables",
+                "properties that may be filtered on",
+                "application/schema+json",
+                json_object.clone(),
             ),
-        );
+        ];
+        for (sub, what, media, schema) in documents {
+            paths.insert(
+                format!("/collections/{id}{sub}"),
+                get_document(&format!("{title}: {what}"), media, schema),
+            );
+        }
         let mut parameters = vec![
             f_param(),
             json!({ "name": "limit", "in": "query", "required": false, "description": format!("Page size, default {}; values above {} are clamped to it", LIMIT.0, LIMIT.1),
@@ -156,10 +144,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: features", c.title),
                 parameters,
-                ok_html(
-                    "application/geo+json",
-                    json!({ "$ref": "#/components/schemas/featureCollection" }),
-                ),
+                ok_html("application/geo+json", schema_ref("featureCollection")),
             ),
         );
         paths.insert(
@@ -171,7 +156,7 @@ pub fn definition(base: &str) -> Value {
                     json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } }),
                     json!({ "name": "crs", "in": "query", "required": false, "schema": { "type": "string", "enum": crs_enum() } }),
                 ],
-                ok_html("application/geo+json", json!({ "$ref": "#/components/schemas/feature" })),
+                ok_html("application/geo+json", schema_ref("feature")),
             ),
         );
     }
@@ -183,16 +168,13 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{title} as GeoJSON"),
                 vec![bbox_param.clone()],
-                ok(
-                    "application/geo+json",
-                    json!({ "$ref": "#/components/schemas/featureCollection" }),
-                ),
+                ok("application/geo+json", schema_ref("featureCollection")),
             ),
         );
         paths.insert(
             format!("{path}/{{id}}"),
             get(&format!("One of the {}", title.to_lowercase()), vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })],
-                ok("application/geo+json", json!({ "$ref": "#/components/schemas/feature" }))),
+                ok("application/geo+json", schema_ref("feature"))),
         );
     }
     let slug =
@@ -343,51 +325,33 @@ pub fn definition(base: &str) -> Value {
     })
 }
 
-pub(super) async fn document(
-    State(_state): State<AppState>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response> {
-    let pairs = params(query, &["f"])?;
-    let format = Format::negotiate(param(&pairs, "f"), &headers)?;
-    let base = base_url(&headers);
+pub(super) async fn document(req: OgcRequest) -> Result<Response> {
     // The definition changes only with the program, not with the data.
-    let tag = etag(0, &method, &uri.to_string(), format, &base);
-    if let Some(r) = not_modified(&headers, &tag) {
-        return Ok(r);
-    }
-    let doc = definition(&base);
-    let body = match format {
-        Format::Json => doc.to_string(),
-        Format::Html => {
-            let paths: Vec<String> = doc["paths"]
-                .as_object()
-                .map(|p| {
-                    p.iter()
-                        .map(|(path, op)| {
-                            let params: Vec<&str> = op["get"]["parameters"]
-                                .as_array()
-                                .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
-                                .unwrap_or_default();
-                            format!(
-                                "GET {path} — {} ({})",
-                                op["get"]["summary"].as_str().unwrap_or(""),
-                                params.join(", ")
-                            )
-                        })
-                        .collect()
+    let body = async |base: &str| Ok(definition(base));
+    let media = "application/vnd.oai.openapi+json;version=3.0";
+    req.answer(None, media, body, html_index).await
+}
+
+/// The definition as an HTML list: each path with its summary and parameters.
+fn html_index(doc: &Value) -> String {
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .map(|p| {
+            p.iter()
+                .map(|(path, op)| {
+                    let params: Vec<&str> = op["get"]["parameters"]
+                        .as_array()
+                        .map(|ps| ps.iter().filter_map(|p| p["name"].as_str()).collect())
+                        .unwrap_or_default();
+                    format!(
+                        "GET {path} — {} ({})",
+                        op["get"]["summary"].as_str().unwrap_or(""),
+                        params.join(", ")
+                    )
                 })
-                .unwrap_or_default();
-            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
-        }
-    };
-    Ok(answer(
-        format,
-        "application/vnd.oai.openapi+json;version=3.0",
-        body,
-        &tag,
-    ))
+                .collect()
+        })
+        .unwrap_or_default();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    html::list_page("API definition (OpenAPI 3.0 as JSON at /api?f=json)", &refs)
 }

@@ -636,6 +636,63 @@ async fn etags_revalidate_and_change_with_the_data(pool: PgPool) {
     assert_ne!(after.headers["etag"], before);
 }
 
+/// Every metadata document goes through one answer path: it revalidates to 304 with an empty
+/// body; `/api` keeps its ETag when the data change (it follows the program), the collection's
+/// documents do not; the Part 5 schema, which differs by role, has an ETag per role.
+#[sqlx::test]
+async fn metadata_documents_revalidate_by_data_and_role(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let documents = [
+        "/?f=json",
+        "/api",
+        "/collections/plots",
+        "/collections/plots/queryables",
+        "/collections/plots/schema",
+    ];
+    let mut etags = Vec::new();
+    for uri in documents {
+        let first = get(&app, uri).await;
+        assert_eq!(first.status, StatusCode::OK, "{uri}: {}", first.text);
+        let etag = first.headers["etag"].to_str().unwrap().to_owned();
+        let again = get_if_none_match(&app, uri, &etag).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert!(again.text.is_empty(), "{uri}");
+        etags.push(etag);
+    }
+    sqlx::query("INSERT INTO stations (name, geom) VALUES ('Aarhus H', ST_SetSRID(ST_MakePoint(575000, 6222000), 25832))")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for (uri, etag) in documents.iter().zip(&etags) {
+        let after = get_if_none_match(&app, uri, etag).await;
+        let expected = if *uri == "/api" {
+            StatusCode::NOT_MODIFIED
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(after.status, expected, "{uri} after a change to the data");
+    }
+
+    let token = crate::planners::planner(&pool, "anna", &["kildedal"], None).await;
+    let public = get(&app, "/collections/plots/schema").await;
+    let tag = public.headers["etag"].to_str().unwrap();
+    let authorization = format!("Bearer {token}");
+    let as_planner = crate::planners::send(
+        &app,
+        "GET",
+        "/collections/plots/schema",
+        &[("if-none-match", tag), ("authorization", &authorization)],
+        None,
+    )
+    .await;
+    assert_eq!(
+        as_planner.status,
+        StatusCode::OK,
+        "a planner's schema is not the public one's"
+    );
+    assert_ne!(as_planner.headers["etag"], public.headers["etag"]);
+}
+
 #[sqlx::test]
 async fn html_options_compression_and_relations(pool: PgPool) {
     let app = seeded(&pool).await;
