@@ -1,7 +1,7 @@
 //! Accounts, API tokens and sessions.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{AssertSqlSafe, PgExecutor, PgPool, SqlSafeStr};
 
 use crate::auth::Caller;
 use crate::Result;
@@ -14,7 +14,8 @@ const ACCOUNT: &str = "SELECT u.id AS user_id, u.username, {role} AS role,
 
 /// The account behind a valid, unrevoked, unexpired API token (by its SHA-256), noting its use.
 pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Caller>> {
-    let sql = format!(
+    // Fixed text only; the token's hash is bound.
+    let sql = AssertSqlSafe(format!(
         "WITH t AS (
              UPDATE api_tokens SET last_used_at = now()
              WHERE token_sha256 = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
@@ -23,24 +24,29 @@ pub async fn by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Caller
         ACCOUNT
             .replace("{role}", "CASE WHEN u.role = 'planner' THEN 'planner' ELSE t.role END")
             .replace("{csrf}", "NULL::text")
-    );
-    caller(pool, &sql, token_sha256).await
+    ));
+    caller(pool, sql, token_sha256).await
 }
 
 /// The account behind a live session (by the SHA-256 of its cookie).
 pub async fn by_session(pool: &PgPool, id_sha256: &str) -> Result<Option<Caller>> {
-    let sql = format!(
+    // Fixed text only; the session's hash is bound.
+    let sql = AssertSqlSafe(format!(
         "{} FROM users u JOIN sessions s ON s.user_id = u.id
          WHERE s.id_sha256 = $1 AND s.expires_at > now() AND NOT u.disabled",
         ACCOUNT
             .replace("{role}", "u.role")
             .replace("{csrf}", "s.csrf_token")
-    );
-    caller(pool, &sql, id_sha256).await
+    ));
+    caller(pool, sql, id_sha256).await
 }
 
 /// The caller an [`ACCOUNT`] query finds for its one parameter, the hash of a secret.
-async fn caller(pool: &PgPool, sql: &str, secret_sha256: &str) -> Result<Option<Caller>> {
+async fn caller(
+    pool: &PgPool,
+    sql: impl SqlSafeStr,
+    secret_sha256: &str,
+) -> Result<Option<Caller>> {
     Ok(sqlx::query_as(sql)
         .bind(secret_sha256)
         .fetch_optional(pool)

@@ -2,7 +2,7 @@
 //! descriptions (`schema::sql`). PostGIS writes each feature's JSON, with the geometry
 //! transformed to WGS84 (RFC 7946), so no geometry is parsed on the way out.
 
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::schema::{sql, Collection, IdKind, Role};
 use crate::Result;
@@ -45,8 +45,9 @@ pub async fn get(pool: &PgPool, c: &Collection, id: &str) -> Result<Option<Strin
         (IdKind::Integer, None) => "alt_id",
         _ => "fid",
     };
-    let sql = format!("{} WHERE k.{key} = $1", feature_select(c));
-    let query = sqlx::query_scalar(&sql);
+    // Names from the description and a fixed key column; the id is bound.
+    let sql = AssertSqlSafe(format!("{} WHERE k.{key} = $1", feature_select(c)));
+    let query = sqlx::query_scalar(sql);
     let query = match by_number {
         Some(n) => query.bind(n),
         None => query.bind(id),

@@ -3,7 +3,7 @@
 
 use axum::http::StatusCode;
 use serde_json::{json, Map, Value};
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::{fields, Outline, Target};
 use crate::schema::{self, Role};
@@ -38,7 +38,8 @@ pub(super) async fn read_feature(
             )
         }
     };
-    Ok(sqlx::query_scalar(&sql)
+    // Names from the description; the id is bound.
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?)
@@ -103,10 +104,10 @@ pub(super) async fn id_of_reference(
     target: Target,
     reference: &str,
 ) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(&format!(
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT id FROM {} WHERE reference = $1",
         target.table()
-    ))
+    )))
     .bind(reference)
     .fetch_optional(conn)
     .await?)
@@ -114,10 +115,10 @@ pub(super) async fn id_of_reference(
 
 /// Locks a feature's row for the rest of the transaction; 404 when it does not exist.
 pub(super) async fn lock(conn: &mut PgConnection, target: Target, id: i64) -> Result<()> {
-    let found: Option<i64> = sqlx::query_scalar(&format!(
+    let found: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT id FROM {} WHERE id = $1 FOR UPDATE",
         target.table()
-    ))
+    )))
     .bind(id)
     .fetch_optional(conn)
     .await?;
@@ -225,11 +226,11 @@ pub(super) async fn stored_outline(
     target: Target,
     id: i64,
 ) -> Result<Vec<u8>> {
-    Ok(sqlx::query_scalar(&format!(
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT ST_AsEWKB({}) FROM {} WHERE id = $1",
         target.geometry_column(),
         target.table()
-    ))
+    )))
     .bind(id)
     .fetch_one(conn)
     .await?)
@@ -341,9 +342,12 @@ pub(super) async fn buildings_on(conn: &mut PgConnection, plot_id: i64) -> Resul
 
 /// Deletes a feature (its history stays).
 pub(super) async fn delete(conn: &mut PgConnection, target: Target, id: i64) -> Result<()> {
-    sqlx::query(&format!("DELETE FROM {} WHERE id = $1", target.table()))
-        .bind(id)
-        .execute(conn)
-        .await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "DELETE FROM {} WHERE id = $1",
+        target.table()
+    )))
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(())
 }

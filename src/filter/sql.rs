@@ -168,7 +168,7 @@ pub struct Sql(Vec<Piece>);
 
 impl Sql {
     /// Appends ` AND <condition>` for each condition (nothing when there are none).
-    pub fn push_to(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+    pub fn push_to(&self, qb: &mut QueryBuilder<Postgres>) {
         for piece in &self.0 {
             match piece.clone() {
                 Piece::Sql(s) => qb.push(s),
@@ -198,7 +198,7 @@ impl Sql {
             Piece::Bind(b) => Some(format!("{b:?}")),
             Piece::Sql(_) => None,
         });
-        (qb.sql().to_owned(), binds.collect())
+        (qb.into_string(), binds.collect())
     }
 }
 

@@ -17,7 +17,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::postgres::PgListener;
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use tokio::sync::watch;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -169,9 +169,10 @@ async fn page(pool: &PgPool, since: &Since, limit: i64, internal: bool) -> Resul
         Since::Id(id) => ("{id} > $1", Some(*id), None),
         Since::Time(t) => ("h.changed_at >= $2", None, Some(*t)),
     };
+    // Fixed text and a fixed id column; since and limit are bound.
     let sql = format!("{ENTRY} WHERE {cond} AND {{id}} IS NOT NULL ORDER BY h.id LIMIT $3")
         .replace("{id}", id_column(internal));
-    Ok(sqlx::query_scalar(&sql)
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(id)
         .bind(time)
         .bind(limit)
@@ -226,10 +227,10 @@ async fn stream(
     let start = match since {
         Since::Id(id) => id,
         Since::Time(t) => {
-            sqlx::query_scalar(&format!(
+            sqlx::query_scalar(AssertSqlSafe(format!(
                 "SELECT coalesce(max({}), 0) FROM history h WHERE changed_at < $1",
                 id_column(caller.is_some())
-            ))
+            )))
             .bind(t)
             .fetch_one(&state.pool)
             .await?
@@ -319,10 +320,11 @@ async fn history(
     // By id, or by reference (also of a deleted feature, through its history).
     let id: Option<i64> = match fid.parse::<i64>() {
         Ok(n) => Some(n),
-        Err(_) => sqlx::query_scalar(&format!(
+        // A fixed table name; the reference is bound.
+        Err(_) => sqlx::query_scalar(AssertSqlSafe(format!(
             "SELECT coalesce((SELECT id FROM {table} WHERE reference = $1),
                              (SELECT entity_id FROM history WHERE entity = $2 AND coalesce(new_row, old_row) ->> 'reference' = $1 ORDER BY id DESC LIMIT 1))"
-        ))
+        )))
         .bind(&fid)
         .bind(entities[0])
         .fetch_one(&state.pool)
@@ -331,10 +333,10 @@ async fn history(
     let entries: Vec<Value> = match id {
         None => Vec::new(),
         Some(id) => {
-            sqlx::query_scalar(
-                &format!("{ENTRY} WHERE h.entity = ANY($1) AND h.entity_id = $2 ORDER BY h.id")
+            sqlx::query_scalar(AssertSqlSafe(
+                format!("{ENTRY} WHERE h.entity = ANY($1) AND h.entity_id = $2 ORDER BY h.id")
                     .replace("{id}", id_column(caller.is_some())),
-            )
+            ))
             .bind(entities)
             .bind(id)
             .fetch_all(&state.pool)

@@ -239,7 +239,7 @@ fn parse_query(
 }
 
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
-fn push_where(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
+fn push_where(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" WHERE true");
     q.filter.push_to(qb);
 }
@@ -256,7 +256,7 @@ pub(super) fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) ->
 /// `SELECT <feature as GeoJSON text>` of a source row `k`: properties (all the role may read,
 /// or the selected), and links between plots and their buildings.
 fn push_select(
-    qb: &mut QueryBuilder<'_, Postgres>,
+    qb: &mut QueryBuilder<Postgres>,
     c: &OgcCollection,
     role: Role,
     crs: Crs,
@@ -291,7 +291,7 @@ fn push_select(
 
 /// A query on the collection's source for this role, as it stands now or as it stood at
 /// `as_of` (the history tables read through common table expressions).
-fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<'static, Postgres> {
+fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new("");
     if let Some(t) = as_of {
         sql::push_as_of(&mut qb, t);
@@ -299,7 +299,7 @@ fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<'static, Postgres> {
     qb
 }
 
-fn push_order(qb: &mut QueryBuilder<'_, Postgres>, q: &ItemsQuery) {
+fn push_order(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" ORDER BY ");
     for (prop, ascending) in &q.sortby {
         qb.push(typed_sql(prop)).push(if *ascending {

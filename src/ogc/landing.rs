@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{json, Value};
+use sqlx::AssertSqlSafe;
 
 use super::collections::{OgcCollection, COLLECTIONS};
 use super::crs::Crs;
@@ -68,11 +69,12 @@ type Extent = (
 /// The metadata of one collection, with its extent measured by PostGIS.
 async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Value> {
     let (table, geom) = (c.table.name, c.table.geometry);
-    let (xmin, ymin, xmax, ymax, first, last): Extent = sqlx::query_as(&format!(
+    // Table and column names from the description.
+    let (xmin, ymin, xmax, ymax, first, last): Extent = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
          FROM (SELECT ST_Extent(ST_Transform({geom}, 4326)) AS e, min(updated_at) AS t0, max(updated_at) AS t1
                FROM {table}) AS x"
-    ))
+    )))
     .fetch_one(&state.pool)
     .await?;
     let id = c.id;

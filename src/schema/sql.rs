@@ -80,7 +80,7 @@ pub fn source(c: &Collection, role: Role) -> &'static str {
 pub const HISTORY_TABLES: [&str; 3] = ["plots", "buildings", "dgnb_records"];
 
 /// Starts a query with `WITH plots AS (…), …`: the history tables as they stood at `time`.
-pub fn push_as_of(qb: &mut QueryBuilder<'_, Postgres>, time: DateTime<Utc>) {
+pub fn push_as_of(qb: &mut QueryBuilder<Postgres>, time: DateTime<Utc>) {
     qb.push("WITH ");
     for (i, t) in HISTORY_TABLES.iter().enumerate() {
         if i > 0 {

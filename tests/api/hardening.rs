@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::helpers::{assert_error, get, seeded};
 
@@ -776,12 +776,13 @@ async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
         ),
         ("plots", "KD-03", "max_height_m", serde_json::json!(-4)),
     ] {
-        let id: i64 =
-            sqlx::query_scalar(&format!("SELECT id FROM {collection} WHERE reference = $1"))
-                .bind(reference)
-                .fetch_one(&pool)
-                .await
-                .unwrap();
+        let id: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM {collection} WHERE reference = $1"
+        )))
+        .bind(reference)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         let uri = format!("/collections/{collection}/items/{id}");
         let tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
             .await

@@ -9,7 +9,7 @@ use gdal::vector::{
 use gdal::DriverManager;
 use plotline::db::import::Layer;
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::helpers::{geodata, get, seeded};
 
@@ -26,7 +26,7 @@ async fn counts(pool: &PgPool) -> Vec<i64> {
         "cycle_superhighways",
     ] {
         out.push(
-            sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
                 .fetch_one(pool)
                 .await
                 .unwrap(),

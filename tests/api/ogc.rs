@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 use tower::ServiceExt;
 
 use crate::helpers::{assert_error, get, get_if_none_match, request, seeded, Answer};
@@ -25,9 +25,9 @@ fn references(answer: &Answer) -> Vec<String> {
 }
 
 async fn sql_references(pool: &PgPool, condition: &str) -> Vec<String> {
-    sqlx::query_scalar(&format!(
+    sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT reference FROM plots p WHERE {condition} ORDER BY id"
-    ))
+    )))
     .fetch_all(pool)
     .await
     .unwrap()
@@ -783,7 +783,7 @@ async fn gdal_reads_every_collection(pool: PgPool) {
             ("brt_stops", "brt_stops"),
             ("cycle_superhighways", "cycle_superhighways"),
         ] {
-            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+            let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
                 .fetch_one(&pool)
                 .await
                 .unwrap();
@@ -900,10 +900,11 @@ async fn filter_columns_hold_the_published_properties_exactly(pool: PgPool) {
     for c in plotline::ogc::collections::COLLECTIONS.iter() {
         let source = sql::source(c, Role::Public);
         let properties = sql::properties_json(c, Role::Public, None);
-        let rows: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {source} k"))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let rows: i64 =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT count(*) FROM {source} k")))
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert!(rows >= 2, "{}: {rows} rows", c.id);
         for q in &c.queryables {
             if q.kind == QueryableKind::Geometry {
@@ -913,26 +914,27 @@ async fn filter_columns_hold_the_published_properties_exactly(pool: PgPool) {
             let cast = q.kind.sql_type().unwrap_or("text");
             if q.kind == QueryableKind::String {
                 // Filters compare string properties with text (=, LIKE, IN).
-                let types: Vec<String> = sqlx::query_scalar(&format!(
+                let types: Vec<String> = sqlx::query_scalar(AssertSqlSafe(format!(
                     "SELECT DISTINCT pg_typeof(k.{col})::text FROM {source} k",
                     col = q.sql
-                ))
+                )))
                 .fetch_all(&pool)
                 .await
                 .unwrap();
                 assert_eq!(types, ["text"], "{}.{}", c.id, q.name);
             }
-            let differ: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(&format!(
-                "SELECT k.fid::text, (k.{col})::text, ({properties})->>'{name}'
+            let differ: Vec<(String, Option<String>, Option<String>)> =
+                sqlx::query_as(AssertSqlSafe(format!(
+                    "SELECT k.fid::text, (k.{col})::text, ({properties})->>'{name}'
                  FROM {source} k
                  WHERE (k.{col})::{cast} IS DISTINCT FROM (({properties})->>'{name}')::{cast}
                  LIMIT 5",
-                col = q.sql,
-                name = q.name,
-            ))
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+                    col = q.sql,
+                    name = q.name,
+                )))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
             assert!(differ.is_empty(), "{}.{}: {differ:?}", c.id, q.name);
         }
     }

@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::helpers::{get, seeded};
 use crate::planners::{planner, send};
@@ -58,9 +58,9 @@ fn value_for(kind: &Kind) -> BoxedStrategy<Value> {
 
 /// Everything a refused write must leave as it was.
 async fn state_of(pool: &PgPool, table: &str, id: i64) -> (String, i64, i64) {
-    let row: String = sqlx::query_scalar(&format!(
+    let row: String = sqlx::query_scalar(AssertSqlSafe(format!(
         "SELECT to_jsonb(t)::text FROM {table} t WHERE id = $1"
-    ))
+    )))
     .bind(id)
     .fetch_one(pool)
     .await
@@ -100,11 +100,13 @@ async fn random_writes_refuse_cleanly_or_leave_everything_readable(pool: PgPool)
         ("plots", "plots", "KD-03"),
         ("buildings", "buildings", "KD-03-A"),
     ] {
-        let id: i64 = sqlx::query_scalar(&format!("SELECT id FROM {table} WHERE reference = $1"))
-            .bind(reference)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let id: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT id FROM {table} WHERE reference = $1"
+        )))
+        .bind(reference)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
         let description = plotline::schema::find(collection).unwrap();
         let writable: Vec<_> = description
             .writable()
