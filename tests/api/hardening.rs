@@ -218,6 +218,7 @@ async fn slow_headers_and_idle_sockets_are_cut_off(pool: PgPool) {
         header_read: Duration::from_secs(1),
         idle: Duration::from_secs(2),
         drain: Duration::from_secs(5),
+        ..Default::default()
     };
     let (address, _stop, _server) = served(&pool, limits).await;
 
@@ -817,5 +818,26 @@ async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
         "/areas/kildedal/timeline",
     ] {
         assert_eq!(get(&app, path).await.status, StatusCode::OK, "{path}");
+    }
+}
+
+#[sqlx::test]
+async fn cql2_times_follow_the_same_years(pool: PgPool) {
+    let app = seeded(&pool).await;
+    for filter in [
+        "updated_at%20%3E%20TIMESTAMP('0001-01-01T00:00:00Z')",
+        "dgnb_issued_on%20%3D%20DATE('0000-01-01')",
+    ] {
+        let collection = if filter.starts_with("dgnb") {
+            "buildings"
+        } else {
+            "plots"
+        };
+        let answer = get(
+            &app,
+            &format!("/collections/{collection}/items?filter={filter}"),
+        )
+        .await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "1900");
     }
 }
