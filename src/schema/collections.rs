@@ -398,6 +398,7 @@ fn plots() -> Collection {
             ("Negotiation notes", "Forhandlingsnoter"),
             "i.negotiation_notes",
         )
+        .long()
         .planner()
         .optional(),
         prop(
@@ -443,7 +444,8 @@ fn buildings() -> Collection {
             .unit(Unit::SquareMetre)
             .optional()
     };
-    let mut properties = vec![
+    let mut properties =
+        vec![
         prop("reference", Text, ("Reference", "Reference"), "b.reference").required(),
         prop("name", Text, ("Name", "Navn"), "b.name").optional(),
         prop(
@@ -564,6 +566,7 @@ fn buildings() -> Collection {
             "d.valid_until",
         )
         .optional(),
+        prop("dgnb_auditor", Text, ("DGNB auditor", "DGNB-auditor"), "d.auditor").optional(),
         prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "b.accuracy").optional(),
         prop(
             "updated_at",
