@@ -5,9 +5,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::collections::{OgcCollection, COLLECTIONS};
-use super::crs::Crs;
 use super::{find, html, OgcRequest};
 use crate::auth::MaybeCaller;
+use crate::geo::Crs;
 use crate::http::AppState;
 use crate::schema;
 use crate::Result;

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::collections;
-use super::crs::Crs;
 use crate::auth::Editor;
 use crate::edit::{self, Change, Edit, Outcome, Target};
+use crate::geo::Crs;
 use crate::http::AppState;
 use crate::{Error, Result};
 
