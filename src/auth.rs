@@ -255,62 +255,94 @@ impl LoginLimiter {
         ]
     }
 
-    /// `Err(seconds to wait)` when this client may not try (this name) now; else how long to
-    /// wait before answering should this attempt fail.
-    pub fn check(&self, name: &str, client: &str) -> std::result::Result<Duration, u64> {
+    /// Whether this client may try this name now, counting the attempt at once (so attempts
+    /// sent in parallel count before any of them is answered): `Err(seconds to wait)`, or how
+    /// long to wait before answering should it fail. [`LoginLimiter::succeed`] takes back a
+    /// right one.
+    pub fn attempt(&self, name: &str, client: &str) -> std::result::Result<Duration, u64> {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let [by_client, by_name_client, by_name] = Self::keys(name, client);
-        let mut recent = |key: &str| -> Vec<Instant> {
-            match map.get_mut(key) {
-                Some(times) => {
-                    times.retain(|t| now.duration_since(*t) < self.window);
-                    times.clone()
-                }
-                None => Vec::new(),
-            }
+        let keys = Self::keys(name, client);
+        let mut recent = |key: &str| -> usize {
+            map.get_mut(key).map_or(0, |times| {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                times.len()
+            })
         };
+        let counts = [recent(&keys[0]), recent(&keys[1]), recent(&keys[2])];
         let mut wait = 0;
-        for (times, limit) in [
-            (recent(&by_client), self.per_client),
-            (recent(&by_name_client), self.per_name_client),
+        for (key, count, limit) in [
+            (&keys[0], counts[0], self.per_client),
+            (&keys[1], counts[1], self.per_name_client),
         ] {
-            if times.len() >= limit {
-                let oldest = times[times.len() - limit];
+            if count >= limit {
+                let oldest = map[key][count - limit];
                 wait = wait.max((self.window - now.duration_since(oldest)).as_secs() + 1);
             }
         }
         if wait > 0 {
             return Err(wait);
         }
-        let over = recent(&by_name).len().saturating_sub(self.per_name_client);
-        let delay = match over {
-            0 => Duration::ZERO,
-            n => Duration::from_secs(1u64 << (n - 1).min(16)).min(self.max_delay),
+        // 1 s once a name has `per_name_client` recent failures, doubling with each more.
+        let delay = match counts[2].checked_sub(self.per_name_client) {
+            None => Duration::ZERO,
+            Some(n) => Duration::from_secs(1u64 << n.min(16)).min(self.max_delay),
         };
+        if map.len() + 3 > LIMITER_KEYS {
+            Self::make_room(&mut map, now, self.window);
+        }
+        for key in keys {
+            map.entry(key).or_default().push(now);
+        }
         Ok(delay)
     }
 
-    /// Records a failed attempt.
-    pub fn fail(&self, name: &str, client: &str) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > LIMITER_KEYS {
-            map.retain(|_, times| {
-                times
-                    .last()
-                    .is_some_and(|t| now.duration_since(*t) < self.window)
-            });
-        }
-        for key in Self::keys(name, client) {
-            map.entry(key).or_default().push(now);
+    /// Drops expired keys, then the longest-quiet ones, until a tenth of the room is free.
+    fn make_room(map: &mut HashMap<String, Vec<Instant>>, now: Instant, window: Duration) {
+        map.retain(|_, times| {
+            times
+                .last()
+                .is_some_and(|t| now.duration_since(*t) < window)
+        });
+        if map.len() + LIMITER_KEYS / 10 > LIMITER_KEYS {
+            let mut quiet: Vec<(Instant, String)> = map
+                .iter()
+                .map(|(k, times)| (times.last().copied().unwrap_or(now), k.clone()))
+                .collect();
+            quiet.sort();
+            for (_, key) in quiet
+                .into_iter()
+                .take(map.len() + LIMITER_KEYS / 10 - LIMITER_KEYS)
+            {
+                map.remove(&key);
+            }
         }
     }
 
-    /// Forgets this client's failures for a name after it signed in.
+    /// A right password: this attempt did not fail, and this client's failures at the name
+    /// are forgotten.
     pub fn succeed(&self, name: &str, client: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::keys(name, client)[1]);
+        let [by_client, by_name_client, by_name] = Self::keys(name, client);
+        map.remove(&by_name_client);
+        for key in [by_client, by_name] {
+            if let Some(times) = map.get_mut(&key) {
+                times.pop();
+            }
+        }
+    }
+}
+
+/// The key a client is counted under: its address, or for IPv6 its /64 (one host may hold
+/// every address of a /64).
+pub fn client_key(address: Option<std::net::IpAddr>) -> String {
+    match address {
+        Some(std::net::IpAddr::V6(a)) => {
+            let s = a.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(a) => a.to_string(),
+        None => "unknown".to_owned(),
     }
 }
 
@@ -349,25 +381,41 @@ mod tests {
     fn the_limiter_refuses_the_guessing_client_not_the_owner() {
         let limiter = LoginLimiter::default();
         for _ in 0..5 {
-            assert!(limiter.check("anna", "10.0.0.66").is_ok());
-            limiter.fail("anna", "10.0.0.66");
+            assert!(limiter.attempt("anna", "10.0.0.66").is_ok());
         }
-        let wait = limiter.check("anna", "10.0.0.66").unwrap_err();
+        let wait = limiter.attempt("anna", "10.0.0.66").unwrap_err();
         assert!(wait > 0 && wait <= 15 * 60 + 1);
-        // The owner elsewhere may try, and is not slowed unless that attempt fails.
-        assert!(limiter.check("anna", "10.0.0.7").is_ok());
-        limiter.fail("anna", "10.0.0.8");
+        // The owner elsewhere may try; after five failures at the name, a wrong password is
+        // answered 1 s later, and each further failure doubles that.
         assert_eq!(
-            limiter.check("anna", "10.0.0.7"),
+            limiter.attempt("anna", "10.0.0.7"),
             Ok(Duration::from_secs(1))
         );
+        limiter.succeed("anna", "10.0.0.7");
+        assert_eq!(
+            limiter.attempt("anna", "10.0.0.8"),
+            Ok(Duration::from_secs(1))
+        );
+        assert_eq!(
+            limiter.attempt("anna", "10.0.0.9"),
+            Ok(Duration::from_secs(2))
+        );
         limiter.succeed("anna", "10.0.0.66");
-        assert!(limiter.check("anna", "10.0.0.66").is_ok());
+        assert!(limiter.attempt("anna", "10.0.0.66").is_ok());
         // One client trying many names is refused after its own limit.
         for i in 0..20 {
-            limiter.fail(&format!("user{i}"), "10.0.0.99");
+            let _ = limiter.attempt(&format!("user{i}"), "10.0.0.99");
         }
-        assert!(limiter.check("someone", "10.0.0.99").is_err());
-        assert!(limiter.check("someone", "10.0.0.98").is_ok());
+        assert!(limiter.attempt("someone", "10.0.0.99").is_err());
+        assert!(limiter.attempt("someone", "10.0.0.98").is_ok());
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64() {
+        let a = client_key(Some("2001:db8:1:2:aaaa::1".parse().unwrap()));
+        let b = client_key(Some("2001:db8:1:2:bbbb::9".parse().unwrap()));
+        assert_eq!(a, b);
+        assert_eq!(a, "2001:db8:1:2::/64");
+        assert_eq!(client_key(Some("192.0.2.7".parse().unwrap())), "192.0.2.7");
     }
 }

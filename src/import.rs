@@ -22,8 +22,8 @@ use sqlx::PgPool;
 use crate::db::import::{self as db, Layer, Upserted};
 use crate::domain::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
 use crate::edit::{self, fields, Imported, Outline, Target, Unknown};
+use crate::geo::Crs;
 use crate::geo::STORAGE_SRID;
-use crate::ogc::crs::Crs;
 use crate::{Error, Result};
 
 /// File endings read as sources.

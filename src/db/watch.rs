@@ -24,7 +24,8 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 pub const SUSPECT_AFTER: Duration = Duration::from_millis(50);
 /// At most one such check per this (slow requests are common; extra connections are not).
 const CHECK_EVERY: Duration = Duration::from_secs(1);
-/// A database that does not accept a connection within this is taken as unreachable.
+/// How long the check waits for a connection (one that is refused or fails marks the database
+/// down; one that is only slow does not).
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The database's reachability, shared by every request of one instance.
@@ -100,7 +101,9 @@ impl DatabaseWatch {
                     true
                 }
                 Ok(Err(e)) => !crate::Error::Database(e).database_unavailable(),
-                Err(_) => false,
+                // Slow to accept is an overloaded database, not a gone one: cutting every
+                // request then would turn load into an outage.
+                Err(_) => true,
             };
             if !reachable {
                 watch.mark_down(&pool);

@@ -14,6 +14,10 @@ pub const BRT_STOP_RADIUS_M: f64 = 400.0;
 /// Floor area, homes and jobs within this distance of a cycle superhighway count as served (m).
 pub const CYCLE_SUPERHIGHWAY_RADIUS_M: f64 = 250.0;
 
+/// How every distance to transit a plot or building carries is measured.
+pub const OUTLINE_DISTANCE_METHOD: &str =
+    "straight line from the nearest point of the outline, EPSG:25832";
+
 /// Status of a planned or running BRT line; every distance to BRT says which it measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -85,6 +85,9 @@ fn check_value(p: &Property, value: &Value) -> Result<()> {
             if s.trim().is_empty() && p.write == Write::Required {
                 return Err(wrong("must not be empty".into()));
             }
+            if s.chars().count() > p.max_chars {
+                return Err(wrong(format!("at most {} characters", p.max_chars)));
+            }
         }
         Kind::Uuid => {
             let s = value

@@ -7,7 +7,7 @@ use geo::CoordsIter;
 use serde_json::{json, Value};
 
 use crate::domain::plausibility::{self, Implausible, Space};
-use crate::ogc::crs::Crs;
+use crate::geo::Crs;
 use crate::{Error, Result};
 
 /// The most positions one outline may have (all its rings together). The Ballerup outlines

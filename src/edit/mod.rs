@@ -22,7 +22,7 @@ use crate::auth::Caller;
 use crate::db::history::set_change_context;
 use crate::domain::dgnb::{self, DgnbLevel, DgnbRecord};
 use crate::domain::PlotStatus;
-use crate::ogc::crs::Crs;
+use crate::geo::Crs;
 use crate::{Error, Result};
 pub use fields::Unknown;
 pub use geometry::{Outline, MAX_RINGS, MAX_VERTICES};

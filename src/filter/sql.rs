@@ -335,12 +335,21 @@ fn date(e: &Expr) -> Result<NaiveDate, String> {
     let Expr::Literal(s) = e else {
         return Err(format!("DATE needs a quoted string, found {}", describe(e)));
     };
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         format!(
             "invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')",
             clip(s)
         )
-    })
+    })?;
+    if !super::YEARS.contains(&chrono::Datelike::year(&date)) {
+        return Err(format!(
+            "invalid date '{}': years from {} to {}",
+            clip(s),
+            super::YEARS.start(),
+            super::YEARS.end()
+        ));
+    }
+    Ok(date)
 }
 
 fn timestamp(e: &Expr) -> Result<DateTime<Utc>, String> {
@@ -350,9 +359,14 @@ fn timestamp(e: &Expr) -> Result<DateTime<Utc>, String> {
             describe(e)
         ));
     };
-    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-        format!("invalid timestamp '{}': expected RFC 3339, as in TIMESTAMP('2024-01-31T12:00:00Z')", clip(s))
-    })
+    if DateTime::parse_from_rfc3339(s).is_err() {
+        return Err(format!(
+            "invalid timestamp '{}': expected RFC 3339, as in TIMESTAMP('2024-01-31T12:00:00Z')",
+            clip(s)
+        ));
+    }
+    // The one parser of every time a client gives (its years).
+    super::parse_time(s, false).map_err(|m| format!("invalid timestamp: {m}"))
 }
 
 struct Translator<'a> {

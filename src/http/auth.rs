@@ -46,10 +46,19 @@ async fn login(
             "send {\"username\": …, \"password\": …}",
         ));
     }
+    // User names are at most 64 characters (migration 0010); anything longer is no account.
+    if username.chars().count() > 64 || password.len() > 1024 {
+        return Err(Error::unprocessable(
+            "username",
+            "a user name has at most 64 characters and a password at most 1024 bytes",
+        ));
+    }
     // The peer's address; `X-Forwarded-For` only from a configured proxy.
-    let client = super::server::client_address(&parts, &state.trusted_proxies)
-        .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-    let delay_if_wrong = match state.login_limiter.check(&username, &client) {
+    let client = auth::client_key(super::server::client_address(
+        &parts,
+        &state.trusted_proxies,
+    ));
+    let delay_if_wrong = match state.login_limiter.attempt(&username, &client) {
         Ok(delay) => delay,
         Err(wait) => {
             return Err(Error::client(
@@ -66,7 +75,6 @@ async fn login(
     let ok = auth::verify_password(password, hash.as_deref().unwrap_or(&auth::DUMMY_HASH))
         && hash.is_some();
     let Some((user_id, _)) = found.filter(|_| ok) else {
-        state.login_limiter.fail(&username, &client);
         tokio::time::sleep(delay_if_wrong).await;
         return Err(Error::client(
             StatusCode::UNAUTHORIZED,

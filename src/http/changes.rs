@@ -169,8 +169,9 @@ async fn page(pool: &PgPool, since: &Since, limit: i64, internal: bool) -> Resul
         Since::Id(id) => ("{id} > $1", Some(*id), None),
         Since::Time(t) => ("h.changed_at >= $2", None, Some(*t)),
     };
+    // Ordered by the numbering the cursor uses, so a page boundary never skips or repeats.
     // Fixed text and a fixed id column; since and limit are bound.
-    let sql = format!("{ENTRY} WHERE {cond} AND {{id}} IS NOT NULL ORDER BY h.id LIMIT $3")
+    let sql = format!("{ENTRY} WHERE {cond} AND {{id}} IS NOT NULL ORDER BY {{id}} LIMIT $3")
         .replace("{id}", id_column(internal));
     Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(id)
@@ -238,6 +239,15 @@ async fn stream(
     };
     let mut changed = state.changes.subscribe(&state.pool).await?;
     let mut closing = state.changes.closing.subscribe();
+    if *closing.borrow() {
+        // Opened while the server drains: come back to the next one.
+        return Err(Error::client(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "the server is restarting; reconnect",
+        )
+        .with_details(json!({ "retry_after_s": 1 })));
+    }
     let internal = caller.is_some();
     let pool = state.pool.clone();
     let (sender, receiver) =

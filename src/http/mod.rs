@@ -134,11 +134,13 @@ pub fn app(state: AppState) -> Router {
             layer_state.clone(),
             options,
         ))
-        .layer(CompressionLayer::new())
+        // Inside compression: the edge reads and rewrites plain-text error bodies, which must
+        // not be compressed yet.
         .layer(axum::middleware::from_fn_with_state(
             layer_state.clone(),
             edge::inbound,
         ))
+        .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             layer_state,
             metrics::record,
@@ -216,6 +218,10 @@ async fn database_guard(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let unavailable = || Error::Database(sqlx::Error::PoolClosed).into_response();
+    // The metrics answer from memory, and say that the database is down.
+    if request.uri().path() == "/metrics" {
+        return next.run(request).await;
+    }
     if state.database.is_down() {
         return unavailable();
     }

@@ -30,6 +30,8 @@ pub struct Limits {
     pub idle: Duration,
     /// How long shutdown waits for requests in flight.
     pub drain: Duration,
+    /// Open connections at most; past it, new ones wait in the listen backlog.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -38,6 +40,7 @@ impl Default for Limits {
             header_read: Duration::from_secs(10),
             idle: Duration::from_secs(60),
             drain: Duration::from_secs(10),
+            max_connections: 4096,
         }
     }
 }
@@ -57,12 +60,19 @@ pub async fn serve(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(limits.idle / 2));
+    // No HTTP/2 keep-alive pings: they would count as activity and keep an idle connection
+    // open for ever; the idle timeout finds dead peers instead.
+    builder.http2().timer(TokioTimer::new());
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -91,6 +101,7 @@ pub async fn serve(
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, %peer, "connection ended");
             }
+            drop(slot);
         });
     }
     drop(listener);

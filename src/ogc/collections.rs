@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::sync::LazyLock;
 
-use super::cql2::{Queryable, QueryableKind};
+use crate::filter::{Queryable, QueryableKind};
 use crate::schema::{self, Kind};
 
 /// A collection with its queryables, made from its description.

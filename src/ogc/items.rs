@@ -13,12 +13,12 @@ use sqlx::{Postgres, QueryBuilder};
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::collections::OgcCollection;
-use super::crs::Crs;
 use super::{
     base_url, data_version, find, html, not_modified, set_cache_headers, Format, OgcRequest,
 };
 use crate::auth::{Caller, MaybeCaller};
 use crate::filter::{self, Queryable};
+use crate::geo::Crs;
 use crate::http::AppState;
 use crate::schema::{sql, IdKind, Role};
 use crate::{Error, Result};

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use sqlx::AssertSqlSafe;
 
 use super::collections::{OgcCollection, COLLECTIONS};
-use super::crs::Crs;
 use super::{find, html, OgcRequest};
 use crate::auth::MaybeCaller;
+use crate::geo::Crs;
 use crate::http::AppState;
 use crate::schema;
 use crate::Result;

@@ -2,8 +2,6 @@
 //! Part 3 (Queryables, CQL2 text and JSON filtering) over the published collections.
 
 pub mod collections;
-pub mod cql2;
-pub mod crs;
 mod html;
 mod items;
 mod landing;

@@ -5,9 +5,9 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::collections::COLLECTIONS;
-use super::crs::Crs;
 use super::items::LIMIT;
 use super::{html, OgcRequest};
+use crate::geo::Crs;
 use crate::schema;
 use crate::Result;
 

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::collections;
-use super::crs::Crs;
 use crate::auth::Editor;
 use crate::edit::{self, Change, Edit, Outcome, Target};
+use crate::geo::Crs;
 use crate::http::AppState;
 use crate::{Error, Result};
 
@@ -54,9 +54,13 @@ fn content_crs(headers: &HeaderMap) -> Result<Crs> {
     }
 }
 
-/// Why: the `X-Change-Reason` header, or the body's top-level `reason`.
-fn reason(headers: &HeaderMap, body: &Value) -> Option<String> {
-    headers
+/// The longest reason a change may give, in characters.
+pub const REASON_MAX_CHARS: usize = 1_000;
+
+/// Why: the `X-Change-Reason` header, or the body's top-level `reason`; 422 past
+/// [`REASON_MAX_CHARS`].
+fn reason(headers: &HeaderMap, body: &Value) -> Result<Option<String>> {
+    let reason = headers
         .get("x-change-reason")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
@@ -66,7 +70,17 @@ fn reason(headers: &HeaderMap, body: &Value) -> Option<String> {
                 .map(str::to_owned)
         })
         .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > REASON_MAX_CHARS)
+    {
+        return Err(crate::Error::unprocessable(
+            "reason",
+            format!("a reason may be at most {REASON_MAX_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
 }
 
 fn feature_body(body: &Bytes) -> Result<Value> {
@@ -152,7 +166,7 @@ pub(super) async fn create(
         target,
         crs: content_crs(&headers)?,
         if_match: None,
-        reason: reason(&headers, &feature),
+        reason: reason(&headers, &feature)?,
         change: Change::Create { feature },
     };
     run(&state, &headers, edit).await
@@ -173,7 +187,7 @@ pub(super) async fn put(
         target,
         crs: content_crs(&headers)?,
         if_match: if_match(&headers),
-        reason: reason(&headers, &feature),
+        reason: reason(&headers, &feature)?,
         change: Change::Replace {
             id: edit::feature_id(&state.pool, target, &fid).await?,
             feature,
@@ -197,7 +211,7 @@ pub(super) async fn patch(
         target,
         crs: content_crs(&headers)?,
         if_match: if_match(&headers),
-        reason: reason(&headers, &patch),
+        reason: reason(&headers, &patch)?,
         change: Change::Patch {
             id: edit::feature_id(&state.pool, target, &fid).await?,
             patch,
@@ -219,7 +233,7 @@ pub(super) async fn delete(
         target,
         crs: Crs::Crs84,
         if_match: if_match(&headers),
-        reason: reason(&headers, &Value::Null),
+        reason: reason(&headers, &Value::Null)?,
         change: Change::Delete {
             id: edit::feature_id(&state.pool, target, &fid).await?,
         },

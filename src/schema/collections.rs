@@ -10,11 +10,8 @@ use std::sync::LazyLock;
 use super::Kind::{Boolean, Date, Integer, List, Number, Text, Timestamp, Uuid};
 use super::{prop, Collection, IdKind, Kind, Property, Table, Unit};
 use crate::domain::transit::BrtStatus;
-use crate::domain::transit::STATION_NEAR_RADIUS_M;
+use crate::domain::transit::{OUTLINE_DISTANCE_METHOD, STATION_NEAR_RADIUS_M};
 use crate::domain::{ConstructionStatus, DgnbLevel, DgnbPhase, DgnbScheme, LandUse, PlotStatus};
-
-/// What every distance to transit says about how it was measured.
-pub const DISTANCE_METHOD: &str = "straight line from the nearest point of the outline, EPSG:25832";
 
 /// The largest floor area of one use in one building (m²): ten times Ballerup's largest.
 const FLOOR_AREA_MAX_M2: f64 = 500_000.0;
@@ -140,7 +137,7 @@ fn transit(t: &str) -> Vec<Property> {
             "distance_method",
             Text,
             ("How distances are measured", "Afstandsmål"),
-            format!("'{DISTANCE_METHOD}'::text"),
+            format!("'{OUTLINE_DISTANCE_METHOD}'::text"),
         ),
     ]
 }
@@ -401,6 +398,7 @@ fn plots() -> Collection {
             ("Negotiation notes", "Forhandlingsnoter"),
             "i.negotiation_notes",
         )
+        .long()
         .planner()
         .optional(),
         prop(
@@ -446,7 +444,8 @@ fn buildings() -> Collection {
             .unit(Unit::SquareMetre)
             .optional()
     };
-    let mut properties = vec![
+    let mut properties =
+        vec![
         prop("reference", Text, ("Reference", "Reference"), "b.reference").required(),
         prop("name", Text, ("Name", "Navn"), "b.name").optional(),
         prop(
@@ -567,6 +566,7 @@ fn buildings() -> Collection {
             "d.valid_until",
         )
         .optional(),
+        prop("dgnb_auditor", Text, ("DGNB auditor", "DGNB-auditor"), "d.auditor").optional(),
         prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "b.accuracy").optional(),
         prop(
             "updated_at",

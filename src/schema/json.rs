@@ -24,6 +24,9 @@ pub fn value_schema(p: &Property) -> Value {
             s.insert("minimum".into(), json!(min));
             s.insert("maximum".into(), json!(max));
         }
+        Kind::Text if p.writable() => {
+            s.insert("maxLength".into(), json!(p.max_chars));
+        }
         _ => {}
     }
     Value::Object(s)

@@ -151,6 +151,8 @@ pub struct Property {
     pub write: Write,
     /// The SQL expression that reads it, over the collection's `from` (aliases included).
     pub sql: Cow<'static, str>,
+    /// The most characters a text value may have.
+    pub max_chars: usize,
 }
 
 impl Property {
@@ -195,6 +197,12 @@ impl Property {
         self.write = Write::Required;
         self
     }
+
+    /// A text that may be long (notes, descriptions).
+    fn long(mut self) -> Self {
+        self.max_chars = LONG_TEXT_CHARS;
+        self
+    }
 }
 
 /// A read-only property: `prop(name, kind, (english, danish), sql)`, then `.unit()`, `.range()`,
@@ -214,8 +222,14 @@ fn prop(
         access: Access::Public,
         write: Write::ReadOnly,
         sql: sql.into(),
+        max_chars: TEXT_CHARS,
     }
 }
+
+/// The most characters of a text property: names, references, codes.
+pub const TEXT_CHARS: usize = 200;
+/// The most characters of a long text property: notes, descriptions.
+pub const LONG_TEXT_CHARS: usize = 10_000;
 
 /// The table a collection is stored in, and its key columns.
 #[derive(Debug, Clone, Copy)]

@@ -218,6 +218,7 @@ async fn slow_headers_and_idle_sockets_are_cut_off(pool: PgPool) {
         header_read: Duration::from_secs(1),
         idle: Duration::from_secs(2),
         drain: Duration::from_secs(5),
+        ..Default::default()
     };
     let (address, _stop, _server) = served(&pool, limits).await;
 
@@ -819,4 +820,94 @@ async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
     ] {
         assert_eq!(get(&app, path).await.status, StatusCode::OK, "{path}");
     }
+}
+
+#[sqlx::test]
+async fn cql2_times_follow_the_same_years(pool: PgPool) {
+    let app = seeded(&pool).await;
+    for filter in [
+        "updated_at%20%3E%20TIMESTAMP('0001-01-01T00:00:00Z')",
+        "dgnb_issued_on%20%3D%20DATE('0000-01-01')",
+    ] {
+        let collection = if filter.starts_with("dgnb") {
+            "buildings"
+        } else {
+            "plots"
+        };
+        let answer = get(
+            &app,
+            &format!("/collections/{collection}/items?filter={filter}"),
+        )
+        .await;
+        assert_error(&answer, StatusCode::BAD_REQUEST, "1900");
+    }
+}
+
+#[sqlx::test]
+async fn text_and_reasons_have_a_length_limit(pool: PgPool) {
+    use crate::planners::{planner, send};
+    let app = seeded(&pool).await;
+    let auth = format!(
+        "Bearer {}",
+        planner(&pool, "anna", &["kildedal"], None).await
+    );
+    let id: i64 = sqlx::query_scalar("SELECT id FROM plots WHERE reference = 'KD-03'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let uri = format!("/collections/plots/items/{id}");
+    let tag = || async {
+        send(&app, "GET", &uri, &[("authorization", &auth)], None)
+            .await
+            .headers["etag"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let long = "x".repeat(plotline::schema::TEXT_CHARS + 1);
+    let t = tag().await;
+    let answer = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[("authorization", &auth), ("if-match", &t)],
+        Some(serde_json::json!({ "properties": { "lokalplan": long } })),
+    )
+    .await;
+    assert_error(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at most 200 characters",
+    );
+    // Notes may be long, up to their own limit.
+    let notes = "n".repeat(5_000);
+    let answer = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[("authorization", &auth), ("if-match", &t)],
+        Some(serde_json::json!({ "properties": { "negotiation_notes": notes } })),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "{}",
+        &answer.text[..200.min(answer.text.len())]
+    );
+    let reason = "r".repeat(1_001);
+    let t = tag().await;
+    let answer = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[("authorization", &auth), ("if-match", &t)],
+        Some(serde_json::json!({ "reason": reason, "properties": { "planned_homes": 3 } })),
+    )
+    .await;
+    assert_error(
+        &answer,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "at most 1000 characters",
+    );
 }

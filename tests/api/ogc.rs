@@ -882,7 +882,7 @@ async fn gdal_reads_every_collection(pool: PgPool) {
 /// show (a uuid compared as uuid, a number rounded twice…).
 #[sqlx::test]
 async fn filter_columns_hold_the_published_properties_exactly(pool: PgPool) {
-    use plotline::ogc::cql2::QueryableKind;
+    use plotline::filter::QueryableKind;
     use plotline::schema::{sql, Role};
     let _app = seeded(&pool).await;
     // Edge cases beside the data set: a plot without buildings, a building without DGNB record.

@@ -58,8 +58,13 @@ fn value_for(kind: &Kind) -> BoxedStrategy<Value> {
 
 /// Everything a refused write must leave as it was.
 async fn state_of(pool: &PgPool, table: &str, id: i64) -> (String, i64, i64) {
+    // With its internal fields or DGNB record, and the internal version.
     let row: String = sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT to_jsonb(t)::text FROM {table} t WHERE id = $1"
+        "SELECT jsonb_build_array(to_jsonb(t),
+                    (SELECT to_jsonb(i) FROM plot_internal i WHERE '{table}' = 'plots' AND i.plot_id = t.id),
+                    (SELECT to_jsonb(d) FROM dgnb_records d WHERE '{table}' = 'buildings' AND d.building_id = t.id),
+                    (SELECT version FROM internal_version))::text
+         FROM {table} t WHERE id = $1"
     )))
     .bind(id)
     .fetch_one(pool)

@@ -164,14 +164,19 @@ async fn the_web_schema_fixtures_are_the_planner_schemas(pool: PgPool) {
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("web/tests/fixtures/{collection}-schema.json"));
+        let mut served = answer.json;
+        if std::env::var_os("PLOTLINE_UPDATE_FIXTURES").is_some() {
+            let mut text = serde_json::to_string_pretty(&served).unwrap();
+            text.push('\n');
+            std::fs::write(&path, text).unwrap();
+        }
         let mut fixture: Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        let mut served = answer.json;
         fixture["$id"] = Value::Null;
         served["$id"] = Value::Null;
         assert_eq!(
             fixture, served,
-            "{collection}: regenerate the fixture from a planner's GET /collections/{collection}/schema"
+            "{collection}: regenerate the fixture with PLOTLINE_UPDATE_FIXTURES=1 cargo test --test api rules::the_web_schema"
         );
     }
 }

@@ -1,8 +1,7 @@
 -- Inserts ($3 NULL) or updates building $3 from $1 (validated properties, jsonb) and $2
 -- (footprint, EWKB in EPSG:25832), with its DGNB record. Returns the building's id. The one
 -- save of a building: the OGC API writes and the importer both come here. A building whose
--- DGNB fields are all empty (phase none, no target) has no record; the auditor, which no
--- feature view shows, is kept unless $1 names it.
+-- DGNB fields are all empty (phase none, no target) has no record.
 WITH r AS (
     SELECT * FROM jsonb_to_record($1) AS r (
         reference text, plot text, name text, bbr_id uuid, storeys integer,
@@ -34,9 +33,21 @@ WITH r AS (
         construction_status = coalesce(r.construction_status, 'projected'), accuracy = r.accuracy
     FROM r JOIN plots p ON p.reference = r.plot
     WHERE $3::bigint IS NOT NULL AND b.id = $3
+      -- A building whose columns would not change is left alone: an unchanged save moves
+      -- nothing public (no data version, no history).
+      AND (b.reference, b.plot_id, b.name, b.footprint, b.bbr_id, b.storeys,
+           b.floor_area_residential_m2, b.floor_area_office_m2, b.floor_area_laboratory_m2,
+           b.floor_area_retail_m2, b.floor_area_other_m2, b.construction_status, b.accuracy)
+          IS DISTINCT FROM
+          (r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
+           coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
+           coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.accuracy)
     RETURNING b.id
 ), saved AS (
-    SELECT id FROM ins UNION ALL SELECT id FROM upd
+    -- The building $3 is locked by the caller (edit::update) or was just looked up by its
+    -- reference (the importer), so it exists when its row is left alone.
+    SELECT id FROM ins UNION ALL SELECT id FROM buildings WHERE $3::bigint IS NOT NULL AND id = $3
 ), has_record AS (
     SELECT saved.id, (coalesce(r.dgnb_phase, 'none') <> 'none' OR r.dgnb_target_level IS NOT NULL) AS yes
     FROM saved, r
@@ -52,7 +63,14 @@ WITH r AS (
         target_level = EXCLUDED.target_level, achieved_level = EXCLUDED.achieved_level,
         total_score_pct = EXCLUDED.total_score_pct, certificate_id = EXCLUDED.certificate_id,
         issued_on = EXCLUDED.issued_on, valid_until = EXCLUDED.valid_until,
-        auditor = CASE WHEN $1::jsonb ? 'dgnb_auditor' THEN EXCLUDED.auditor ELSE dgnb_records.auditor END
+        auditor = EXCLUDED.auditor
+    WHERE (dgnb_records.scheme, dgnb_records.manual_version, dgnb_records.phase, dgnb_records.target_level,
+           dgnb_records.achieved_level, dgnb_records.total_score_pct, dgnb_records.certificate_id,
+           dgnb_records.issued_on, dgnb_records.valid_until, dgnb_records.auditor)
+          IS DISTINCT FROM
+          (EXCLUDED.scheme, EXCLUDED.manual_version, EXCLUDED.phase, EXCLUDED.target_level,
+           EXCLUDED.achieved_level, EXCLUDED.total_score_pct, EXCLUDED.certificate_id,
+           EXCLUDED.issued_on, EXCLUDED.valid_until, EXCLUDED.auditor)
 ), delete_record AS (
     DELETE FROM dgnb_records d USING has_record h WHERE d.building_id = h.id AND NOT h.yes
 )

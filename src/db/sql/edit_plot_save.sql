@@ -36,7 +36,9 @@ WITH r AS (
            coalesce(r.planned_jobs, 0), r.accuracy)
     RETURNING p.id
 ), saved AS (
-    SELECT id FROM ins UNION ALL SELECT $3::bigint WHERE $3::bigint IS NOT NULL
+    -- The plot $3 is locked by the caller (edit::update) or was just looked up by its reference
+    -- (the importer), so it exists when its row is left alone.
+    SELECT id FROM ins UNION ALL SELECT id FROM plots WHERE $3::bigint IS NOT NULL AND id = $3
 ), internal AS (
     INSERT INTO plot_internal (plot_id, negotiation_notes, counterparty, asking_price_dkk)
     SELECT saved.id, r.negotiation_notes, r.counterparty, r.asking_price_dkk FROM saved, r

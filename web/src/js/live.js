@@ -38,8 +38,11 @@ export function affectedFeatures(entry) {
  * Returns { reconnect(), close() }.
  */
 export function subscribeChanges({ since, onChange, onState = () => {} }) {
-  const sinceMicros = since ? timeMicros(since) : NaN;
+  let sinceMicros = since ? timeMicros(since) : NaN;
+  let lastTime = since;
   let source = null;
+  // Ids are numbered per reader (the public numbering leaves out internal changes), so they
+  // are kept only while the same reader stays connected; a new reader resumes by time.
   let lastId = null;
   let delay = 1000;
   let timer = null;
@@ -48,7 +51,7 @@ export function subscribeChanges({ since, onChange, onState = () => {} }) {
   function open() {
     clearTimeout(timer);
     if (closed) return;
-    const query = lastId !== null ? `?since=${lastId}` : since ? `?since=${encodeURIComponent(since)}` : '';
+    const query = lastId !== null ? `?since=${lastId}` : lastTime ? `?since=${encodeURIComponent(lastTime)}` : '';
     source = new EventSource(new URL(`changes/stream${query}`, document.baseURI));
     source.addEventListener('open', () => {
       delay = 1000;
@@ -67,6 +70,7 @@ export function subscribeChanges({ since, onChange, onState = () => {} }) {
         lastId = id;
       }
       if (Number.isFinite(sinceMicros) && timeMicros(entry.changed_at) <= sinceMicros) return;
+      lastTime = entry.changed_at;
       onChange(entry);
     });
     source.addEventListener('error', () => {
@@ -82,9 +86,12 @@ export function subscribeChanges({ since, onChange, onState = () => {} }) {
 
   open();
   return {
-    /** Reconnect now (after signing in or out: planners also see internal changes). */
+    /** Reconnect now (after signing in or out: planners also see internal changes, numbered
+     * their own way), resuming after the last change seen, by its time. */
     reconnect() {
       source?.close();
+      lastId = null;
+      sinceMicros = lastTime ? timeMicros(lastTime) : NaN;
       open();
     },
     close() {
