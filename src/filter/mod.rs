@@ -9,11 +9,11 @@
 
 mod sql;
 
-use chrono::Datelike;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use cql2::Expr;
 
 use crate::geo::{Bbox, Crs};
+pub use crate::schema::{Queryable, QueryableKind};
 pub use sql::Sql;
 
 /// How deeply a filter may nest (parentheses, `NOT`, `AND`/`OR`), to keep the stack safe.
@@ -21,43 +21,6 @@ pub const MAX_DEPTH: usize = 64;
 
 /// How many values one filter may bind (PostgreSQL allows 65535 parameters per statement).
 pub const MAX_BINDS: usize = 10_000;
-
-/// A property that may be filtered and sorted on: its name in the API, its type, and the SQL
-/// expression that reads it (an allow-listed, trusted fragment such as `"status"` or `geom`).
-#[derive(Debug, Clone, Copy)]
-pub struct Queryable {
-    pub name: &'static str,
-    pub kind: QueryableKind,
-    pub sql: &'static str,
-}
-
-/// The type of a [`Queryable`]. For all kinds but `String` and `Geometry`, the SQL fragment is
-/// cast (`::float8`, `::bigint`, `::boolean`, `::date`, `::timestamptz`), so it may yield text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueryableKind {
-    String,
-    Number,
-    Integer,
-    Boolean,
-    Date,
-    Timestamp,
-    Geometry,
-}
-
-impl QueryableKind {
-    /// The SQL type a property of this kind is read as (its fragment may yield text); `None`
-    /// for strings and geometry, which are read as they are.
-    pub fn sql_type(self) -> Option<&'static str> {
-        match self {
-            QueryableKind::String | QueryableKind::Geometry => None,
-            QueryableKind::Number => Some("float8"),
-            QueryableKind::Integer => Some("bigint"),
-            QueryableKind::Boolean => Some("boolean"),
-            QueryableKind::Date => Some("date"),
-            QueryableKind::Timestamp => Some("timestamptz"),
-        }
-    }
-}
 
 /// A bad filter: the request parameter it came from and what is wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

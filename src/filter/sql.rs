@@ -331,42 +331,35 @@ fn describe(e: &Expr) -> String {
     }
 }
 
-fn date(e: &Expr) -> Result<NaiveDate, String> {
-    let Expr::Literal(s) = e else {
-        return Err(format!("DATE needs a quoted string, found {}", describe(e)));
-    };
-    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        format!(
-            "invalid date '{}': expected YYYY-MM-DD, as in DATE('2024-01-31')",
-            clip(s)
-        )
-    })?;
-    if !super::YEARS.contains(&chrono::Datelike::year(&date)) {
-        return Err(format!(
-            "invalid date '{}': years from {} to {}",
-            clip(s),
-            super::YEARS.start(),
-            super::YEARS.end()
-        ));
-    }
-    Ok(date)
-}
-
-fn timestamp(e: &Expr) -> Result<DateTime<Utc>, String> {
+/// A DATE or TIMESTAMP literal, read by the one parser of every time a client gives (its
+/// years too); `form` is the shape the literal must have, `example` shows it.
+fn time_literal(e: &Expr, what: &str, example: &str) -> Result<DateTime<Utc>, String> {
     let Expr::Literal(s) = e else {
         return Err(format!(
-            "TIMESTAMP needs a quoted string, found {}",
+            "{what} needs a quoted string, found {}",
             describe(e)
         ));
     };
-    if DateTime::parse_from_rfc3339(s).is_err() {
+    let shaped = match what {
+        "DATE" => NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        _ => DateTime::parse_from_rfc3339(s).is_ok(),
+    };
+    if !shaped {
         return Err(format!(
-            "invalid timestamp '{}': expected RFC 3339, as in TIMESTAMP('2024-01-31T12:00:00Z')",
+            "invalid {} '{}': as in {what}('{example}')",
+            what.to_lowercase(),
             clip(s)
         ));
     }
-    // The one parser of every time a client gives (its years).
-    super::parse_time(s, false).map_err(|m| format!("invalid timestamp: {m}"))
+    super::parse_time(s, false).map_err(|m| format!("invalid {}: {m}", what.to_lowercase()))
+}
+
+fn date(e: &Expr) -> Result<NaiveDate, String> {
+    time_literal(e, "DATE", "2024-01-31").map(|t| t.date_naive())
+}
+
+fn timestamp(e: &Expr) -> Result<DateTime<Utc>, String> {
+    time_literal(e, "TIMESTAMP", "2024-01-31T12:00:00Z")
 }
 
 struct Translator<'a> {

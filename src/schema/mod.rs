@@ -104,6 +104,43 @@ impl Kind {
     }
 }
 
+/// How a property is filtered and sorted on (the allow-list of `crate::filter`): its name in the API, its type, and the SQL
+/// expression that reads it (an allow-listed, trusted fragment such as `"status"` or `geom`).
+#[derive(Debug, Clone, Copy)]
+pub struct Queryable {
+    pub name: &'static str,
+    pub kind: QueryableKind,
+    pub sql: &'static str,
+}
+
+/// The type of a [`Queryable`]. For all kinds but `String` and `Geometry`, the SQL fragment is
+/// cast (`::float8`, `::bigint`, `::boolean`, `::date`, `::timestamptz`), so it may yield text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryableKind {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    Date,
+    Timestamp,
+    Geometry,
+}
+
+impl QueryableKind {
+    /// The SQL type a property of this kind is read as (its fragment may yield text); `None`
+    /// for strings and geometry, which are read as they are.
+    pub fn sql_type(self) -> Option<&'static str> {
+        match self {
+            QueryableKind::String | QueryableKind::Geometry => None,
+            QueryableKind::Number => Some("float8"),
+            QueryableKind::Integer => Some("bigint"),
+            QueryableKind::Boolean => Some("boolean"),
+            QueryableKind::Date => Some("date"),
+            QueryableKind::Timestamp => Some("timestamptz"),
+        }
+    }
+}
+
 /// Who may read a property.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Access {
