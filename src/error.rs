@@ -138,13 +138,19 @@ impl Error {
         }
     }
 
+    /// Whether the database refused a new connection because it has as many as it takes
+    /// (too_many_connections): busy, not gone.
+    pub fn database_busy(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("53300"))
+    }
+
     /// Whether the statement was cancelled by the statement timeout.
     pub fn timed_out(&self) -> bool {
         matches!(self, Error::Database(sqlx::Error::Database(d)) if d.code().as_deref() == Some("57014"))
     }
 
     fn status(&self) -> StatusCode {
-        if self.database_unavailable() || self.timed_out() {
+        if self.database_unavailable() || self.timed_out() || self.database_busy() {
             return StatusCode::SERVICE_UNAVAILABLE;
         }
         match self {
@@ -164,6 +170,9 @@ impl Error {
         }
         if self.timed_out() {
             return "timeout";
+        }
+        if self.database_busy() {
+            return "database_busy";
         }
         match self {
             Error::Client { code, .. } => code,
@@ -201,6 +210,12 @@ impl IntoResponse for Error {
                 // The watch logs the outage once; each answer during it only at debug level.
                 tracing::debug!(error = %self, "database unavailable");
                 body["message"] = json!(DATABASE_UNAVAILABLE);
+                body["retry_after_s"] = json!(DATABASE_RETRY_AFTER_S);
+            }
+            _ if self.database_busy() => {
+                tracing::warn!(error = %self, "database busy");
+                body["message"] =
+                    json!("the database has no connection to spare; try again in a moment");
                 body["retry_after_s"] = json!(DATABASE_RETRY_AFTER_S);
             }
             _ if self.timed_out() => {

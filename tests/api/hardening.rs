@@ -369,7 +369,7 @@ async fn sign_in_limits_key_on_the_peer_and_spare_the_owner(pool: PgPool) {
     // Behind the trusted proxy, the client it names is the key.
     for _ in 0..5 {
         let wrong = request(&app, login("10.9.9.9:80", "guess", Some("198.51.100.99"))).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{}", wrong.text);
     }
     let proxied_attacker =
         request(&app, login("10.9.9.9:80", "guess", Some("198.51.100.99"))).await;
