@@ -19,6 +19,13 @@ pub use sql::Sql;
 /// How deeply a filter may nest (parentheses, `NOT`, `AND`/`OR`), to keep the stack safe.
 pub const MAX_DEPTH: usize = 64;
 
+/// The most steps the CQL2-Text parser may take for one filter. Its grammar backtracks (each
+/// `(` may open a condition or a value), so a filter broken off inside a few dozen parentheses
+/// would keep the parser, and a server thread, busy for hours; refused at this bound it costs
+/// about 0.2 s. A valid filter takes at most about 70 steps a byte, so this admits any filter
+/// up to 140 KB (an `IN` list of `MAX_BINDS` values takes 1.4 million).
+pub const MAX_PARSER_CALLS: usize = 10_000_000;
+
 /// How many values one filter may bind (PostgreSQL allows 65535 parameters per statement).
 pub const MAX_BINDS: usize = 10_000;
 

@@ -8,7 +8,9 @@ use cql2::Expr;
 use serde_json::Value as Json;
 use sqlx::{Postgres, QueryBuilder};
 
-use super::{Condition, FilterError, Queryable, QueryableKind, MAX_BINDS, MAX_DEPTH};
+use super::{
+    Condition, FilterError, Queryable, QueryableKind, MAX_BINDS, MAX_DEPTH, MAX_PARSER_CALLS,
+};
 use crate::geo::{Bbox, Crs, Shape, STORAGE_SRID};
 
 fn too_deep() -> String {
@@ -21,6 +23,13 @@ fn clip(s: &str) -> Cow<'_, str> {
         Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
         None => Cow::Borrowed(s),
     }
+}
+
+/// Bounds every CQL2-Text parse to [`MAX_PARSER_CALLS`] steps (a setting of the `pest` parser
+/// for the whole process; plotline parses nothing else with it).
+fn bound_parser_work() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| pest::set_call_limit(std::num::NonZeroUsize::new(MAX_PARSER_CALLS)));
 }
 
 /// Parses CQL2-Text. Nesting is measured before the (recursive) parser runs; syntax errors
@@ -67,8 +76,12 @@ pub(super) fn parse_text(text: &str) -> Result<Expr, String> {
     if max > MAX_DEPTH {
         return Err(too_deep());
     }
+    bound_parser_work();
     cql2::parse_text(text).map_err(|e| {
         let shown = e.to_string();
+        if shown.contains("call limit reached") {
+            return format!("the filter is too complex to read (the parser gave up after {MAX_PARSER_CALLS} steps): check its parentheses");
+        }
         // pest writes ` --> line:column` (1-based, in characters) and `= expected …`.
         let at = shown
             .split_once("--> ")
