@@ -50,57 +50,28 @@ $$;
 CREATE TRIGGER history_public_seq BEFORE INSERT ON history
     FOR EACH ROW EXECUTE FUNCTION history_public_seq();
 
--- (bump_data_version_inserted / _deleted read the one transition table their trigger has.)
-CREATE FUNCTION bump_data_version_inserted() RETURNS trigger
+-- One function for the INSERT, UPDATE and DELETE triggers below. Each of them has one transition
+-- table (changed_new, or changed_old on DELETE); plpgsql parses a statement only when it runs
+-- it, so the branch that names the other table is never parsed.
+CREATE FUNCTION bump_data_version_if_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM changed_new) THEN
-        UPDATE data_version SET version = version + 1;
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE FUNCTION bump_data_version_deleted() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM changed_old) THEN
-        UPDATE data_version SET version = version + 1;
-    END IF;
-    RETURN NULL;
-END
-$$;
-
--- 3. The data version moves only when a statement changed rows (a statement trigger fires even
---    when it changed none): the triggers see the statement's rows as transition tables. Writes
---    leave rows that would not change out of their UPDATE.
-DO $$
 DECLARE
-    t text;
+    changed boolean;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['areas', 'plots', 'buildings', 'dgnb_records', 'stations', 'brt_lines',
-                             'brt_stops', 'cycle_superhighways', 'goals']
-    LOOP
-        EXECUTE format('DROP TRIGGER %I ON %I', t || '_data_version', t);
-        -- One trigger per event: a trigger with transition tables fires on one event only.
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_new
-                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_inserted()', t || '_data_version_insert', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_new
-                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_inserted()', t || '_data_version_update', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_old
-                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_deleted()', t || '_data_version_delete', t);
-        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
-                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()', t || '_data_version_truncate', t);
-    END LOOP;
+    IF TG_OP = 'DELETE' THEN
+        changed := EXISTS (SELECT 1 FROM changed_old);
+    ELSE
+        changed := EXISTS (SELECT 1 FROM changed_new);
+    END IF;
+    IF changed THEN
+        UPDATE data_version SET version = version + 1;
+    END IF;
+    RETURN NULL;
 END
 $$;
 
--- 4. The internal fields have their own version: public ETags follow `data_version` only.
+-- 3. The internal fields have their own version: public ETags follow `data_version` only.
 DROP TRIGGER plot_internal_data_version ON plot_internal;
-CREATE TABLE internal_version (
-    id      boolean PRIMARY KEY DEFAULT true CHECK (id),
-    version bigint NOT NULL
-);
-INSERT INTO internal_version (version) VALUES (1);
 CREATE FUNCTION bump_internal_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -108,7 +79,35 @@ BEGIN
     RETURN NULL;
 END
 $$;
+-- A one-row counter like data_version (its key, check and default come along).
+CREATE TABLE internal_version (LIKE data_version INCLUDING ALL);
+INSERT INTO internal_version (version) VALUES (1);
 CREATE TRIGGER plot_internal_internal_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON plot_internal
     FOR EACH STATEMENT EXECUTE FUNCTION bump_internal_version();
 -- (Planners' ETags may move on a statement that changed nothing internal: that costs them a
 -- revalidation, and tells the public nothing.)
+
+-- 4. The data version moves only when a statement changed rows (a statement trigger fires even
+--    when it changed none): the triggers see the statement's rows as transition tables. Writes
+--    leave rows that would not change out of their UPDATE. The tables are those that have the
+--    trigger 0008 gave them (`<table>_data_version`; plot_internal's went in step 3).
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOR t IN SELECT c.relname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
+             WHERE g.tgname = c.relname || '_data_version' AND NOT g.tgisinternal
+    LOOP
+        EXECUTE format('DROP TRIGGER %I ON %I', t || '_data_version', t);
+        -- One trigger per event: a trigger with transition tables fires on one event only.
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_if_changed()', t || '_data_version_insert', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_new
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_if_changed()', t || '_data_version_update', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_old
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version_if_changed()', t || '_data_version_delete', t);
+        EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %I
+                        FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version()', t || '_data_version_truncate', t);
+    END LOOP;
+END
+$$;

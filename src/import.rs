@@ -8,7 +8,7 @@
 //!
 //! Plots and buildings are saved through the editing use case (`crate::edit::import_feature`):
 //! the same validation, geometry checks, rules and SQL as the OGC API's writes. The other
-//! layers have an upsert each in `db::import`.
+//! layers share one upsert in `db::import`, built from a small table per layer.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

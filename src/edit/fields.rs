@@ -74,6 +74,18 @@ pub fn validate(
     Ok(out)
 }
 
+/// Refuses a number outside `min..=max`, saying the range in the error's details.
+fn check_range<T>(n: T, min: T, max: T, wrong: impl Fn(String) -> Error) -> Result<()>
+where
+    T: Copy + PartialOrd + std::fmt::Display + serde::Serialize,
+{
+    if (min..=max).contains(&n) {
+        return Ok(());
+    }
+    Err(wrong(format!("{n} is outside {min}..{max}"))
+        .with_details(json!({ "minimum": min, "maximum": max })))
+}
+
 fn check_value(p: &Property, value: &Value) -> Result<()> {
     let name = p.name;
     let wrong = |what: String| Error::unprocessable(name, format!("`{name}`: {what}"));
@@ -102,19 +114,13 @@ fn check_value(p: &Property, value: &Value) -> Result<()> {
             let n = value
                 .as_f64()
                 .ok_or_else(|| wrong(format!("expected a number, got {value}")))?;
-            if !(min..=max).contains(&n) {
-                return Err(wrong(format!("{n} is outside {min}..{max}"))
-                    .with_details(json!({ "minimum": min, "maximum": max })));
-            }
+            check_range(n, min, max, wrong)?;
         }
         &Kind::Integer { min, max } => {
             let n = value
                 .as_i64()
                 .ok_or_else(|| wrong(format!("expected a whole number, got {value}")))?;
-            if !(min..=max).contains(&n) {
-                return Err(wrong(format!("{n} is outside {min}..{max}"))
-                    .with_details(json!({ "minimum": min, "maximum": max })));
-            }
+            check_range(n, min, max, wrong)?;
         }
         Kind::Enum(values) => {
             if !value.as_str().is_some_and(|s| values.contains(&s)) {

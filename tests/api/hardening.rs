@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
 
-use crate::helpers::{assert_error, get, seeded};
+use crate::helpers::{assert_error, get, load, seeded};
 
 #[sqlx::test]
 async fn a_database_outage_answers_503_at_once_with_retry_after(pool: PgPool) {
@@ -910,4 +910,61 @@ async fn text_and_reasons_have_a_length_limit(pool: PgPool) {
         StatusCode::UNPROCESSABLE_ENTITY,
         "at most 1000 characters",
     );
+}
+
+/// The versions behind the public and the planners' ETags: (data_version, internal_version).
+async fn versions(pool: &PgPool) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT version FROM data_version), (SELECT version FROM internal_version)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test]
+async fn the_data_version_moves_when_a_statement_changed_rows_and_only_then(pool: PgPool) {
+    let run = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let before = versions(&pool).await;
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            let after = versions(&pool).await;
+            (after.0 - before.0, after.1 - before.1)
+        }
+    };
+    let station = "INSERT INTO stations (name, geom) \
+                   VALUES ('Test St.', ST_SetSRID(ST_MakePoint(720000, 6180000), 25832))";
+    // Insert, update and delete each move it once; statements that change no row do not.
+    assert_eq!(run(station).await, (1, 0));
+    assert_eq!(
+        run("UPDATE stations SET line = 'C' WHERE name = 'Test St.'").await,
+        (1, 0)
+    );
+    assert_eq!(
+        run("UPDATE stations SET line = 'C' WHERE false").await,
+        (0, 0)
+    );
+    assert_eq!(run("DELETE FROM stations WHERE false").await, (0, 0));
+    assert_eq!(
+        run("DELETE FROM stations WHERE name = 'Test St.'").await,
+        (1, 0)
+    );
+    assert_eq!(run(station).await, (1, 0));
+    // A truncate (here cascading to the tables that refer to stations) moves it too.
+    assert!(run("TRUNCATE stations CASCADE").await.0 >= 1);
+
+    // The planners' internal fields move their own version only.
+    load(&pool).await;
+    let internal = "UPDATE plot_internal SET counterparty = 'x' \
+                    WHERE plot_id = (SELECT min(plot_id) FROM plot_internal)";
+    let _ =
+        run("INSERT INTO plot_internal (plot_id) SELECT min(id) FROM plots ON CONFLICT DO NOTHING")
+            .await;
+    assert_eq!(run(internal).await, (0, 1));
+    // The internal version is a one-row counter, as data_version is.
+    let second = sqlx::query("INSERT INTO internal_version (version) VALUES (1)")
+        .execute(&pool)
+        .await;
+    assert!(second.is_err(), "a second row is refused");
 }

@@ -11,7 +11,7 @@ use plotline::db::import::Layer;
 use serde_json::{json, Value};
 use sqlx::{AssertSqlSafe, PgPool};
 
-use crate::helpers::{geodata, get, seeded};
+use crate::helpers::{geodata, get, load, seeded};
 
 async fn counts(pool: &PgPool) -> Vec<i64> {
     let mut out = Vec::new();
@@ -269,4 +269,68 @@ async fn the_importer_saves_through_the_edit_path(pool: PgPool) {
     .unwrap();
     assert_eq!(homes, 236);
     assert_eq!(notes.as_deref(), Some("second meeting in May"));
+}
+
+#[sqlx::test]
+async fn a_stop_that_names_no_brt_line_is_refused(pool: PgPool) {
+    load(&pool).await;
+    let before = counts(&pool).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stop = json!({
+        "type": "Feature",
+        "properties": { "name": "Nowhere", "line": "BRT-NONE", "accuracy": "approximate" },
+        "geometry": { "type": "Point", "coordinates": [12.39, 55.73] },
+    });
+    write_geojson(dir.path(), "brt_stops", vec![stop]);
+    let err = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("its line `\"BRT-NONE\"` names no BRT line"),
+        "{err}"
+    );
+    assert_eq!(counts(&pool).await, before);
+}
+
+#[sqlx::test]
+async fn an_area_without_its_optional_properties_gets_their_defaults(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let area = |description: Value| {
+        json!({
+            "type": "Feature",
+            "properties": { "slug": "test-area", "name": "Test", "description": description },
+            "geometry": { "type": "Polygon", "coordinates": [[
+                [12.30, 55.70], [12.31, 55.70], [12.31, 55.71], [12.30, 55.71], [12.30, 55.70]
+            ]] },
+        })
+    };
+    write_geojson(dir.path(), "areas", vec![area(json!("first"))]);
+    let report = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap();
+    assert_eq!((report[0].inserted, report[0].updated), (1, 0));
+    // Imported again with the description null: updated, and the description's default.
+    write_geojson(dir.path(), "areas", vec![area(Value::Null)]);
+    let report = plotline::import::import(&pool, &[dir.path().to_owned()])
+        .await
+        .unwrap();
+    assert_eq!((report[0].inserted, report[0].updated), (0, 1));
+    let row: (String, String, String, Option<String>, String) = sqlx::query_as(
+        "SELECT description, area_certification, development, target_dgnb_level, \
+         GeometryType(boundary) FROM areas WHERE slug = 'test-area'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            String::new(),
+            "none".to_owned(),
+            "new_town".to_owned(),
+            None,
+            "MULTIPOLYGON".to_owned()
+        )
+    );
 }
