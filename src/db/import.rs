@@ -236,7 +236,8 @@ pub async fn upsert(
             layer.name()
         ))
     })?;
-    let inserted: Option<bool> = sqlx::query_scalar(&stored.upsert_sql())
+    // Names from the fixed per-layer table; every value bound.
+    let inserted: Option<bool> = sqlx::query_scalar(sqlx::AssertSqlSafe(stored.upsert_sql()))
         .bind(stored.with_defaults(properties))
         .bind(wkb_25832)
         .fetch_optional(conn)

@@ -59,8 +59,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/collections/{id}/items/{fid}",
             get(items::item)
-                .put(write::put)
-                .patch(write::patch)
+                .put(|s, p, e, h, b| write::update(s, p, e, h, b, false))
+                .patch(|s, p, e, h, b| write::update(s, p, e, h, b, true))
                 .delete(write::delete),
         )
 }

@@ -172,49 +172,33 @@ pub(super) async fn create(
     run(&state, &headers, edit).await
 }
 
-/// `PUT /collections/{id}/items/{featureId}`.
-pub(super) async fn put(
+/// `PUT /collections/{id}/items/{featureId}` (the whole feature, `merge` false) or `PATCH`
+/// (a JSON merge patch of it).
+pub(super) async fn update(
     State(state): State<AppState>,
     Path((collection, fid)): Path<(String, String)>,
     Editor(caller): Editor,
     headers: HeaderMap,
     body: Bytes,
+    merge: bool,
 ) -> Result<Response> {
     let target = target(&collection)?;
-    let feature = feature_body(&body)?;
-    let edit = Edit {
-        caller: &caller,
-        target,
-        crs: content_crs(&headers)?,
-        if_match: if_match(&headers),
-        reason: reason(&headers, &feature)?,
-        change: Change::Replace {
-            id: edit::feature_id(&state.pool, target, &fid).await?,
-            feature,
-        },
+    let sent = if merge {
+        patch_body(&body)?
+    } else {
+        feature_body(&body)?
     };
-    run(&state, &headers, edit).await
-}
-
-/// `PATCH /collections/{id}/items/{featureId}` with a JSON merge patch of the Feature.
-pub(super) async fn patch(
-    State(state): State<AppState>,
-    Path((collection, fid)): Path<(String, String)>,
-    Editor(caller): Editor,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response> {
-    let target = target(&collection)?;
-    let patch = patch_body(&body)?;
+    let id = edit::feature_id(&state.pool, target, &fid).await?;
     let edit = Edit {
         caller: &caller,
         target,
         crs: content_crs(&headers)?,
         if_match: if_match(&headers),
-        reason: reason(&headers, &patch)?,
-        change: Change::Patch {
-            id: edit::feature_id(&state.pool, target, &fid).await?,
-            patch,
+        reason: reason(&headers, &sent)?,
+        change: if merge {
+            Change::Patch { id, patch: sent }
+        } else {
+            Change::Replace { id, feature: sent }
         },
     };
     run(&state, &headers, edit).await
