@@ -617,16 +617,10 @@ async fn times_outside_the_supported_years_are_a_400(pool: PgPool) {
 
 #[sqlx::test]
 async fn an_internal_edit_leaves_no_trace_in_public_answers(pool: PgPool) {
-    use crate::planners::{planner, send};
+    use crate::planners::send;
     let app = seeded(&pool).await;
-    let auth = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
-    let id: i64 = sqlx::query_scalar("SELECT id FROM plots WHERE reference = 'KD-03'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let auth = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
+    let id: i64 = crate::planners::plot_id(&pool, "KD-03").await;
     let uri = format!("/collections/plots/items/{id}");
     let public_view = || async {
         let item = get(&app, &uri).await;
@@ -653,12 +647,7 @@ async fn an_internal_edit_leaves_no_trace_in_public_answers(pool: PgPool) {
         .collect();
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "{ids:?}");
 
-    let planner_tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
-        .await
-        .headers["etag"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let planner_tag = crate::planners::etag_as(&app, &uri, &auth).await;
     let edit = send(
         &app,
         "PATCH",
@@ -715,12 +704,9 @@ async fn an_internal_edit_leaves_no_trace_in_public_answers(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_body_over_the_limit_is_a_json_413(pool: PgPool) {
-    use crate::planners::{planner, send};
+    use crate::planners::send;
     let app = seeded(&pool).await;
-    let auth = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
+    let auth = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
     // An outline of 150,000 vertices: over the body limit before any check of its own.
     let ring: Vec<[f64; 2]> = (0..150_000)
         .map(|i| {
@@ -744,12 +730,9 @@ async fn a_body_over_the_limit_is_a_json_413(pool: PgPool) {
 
 #[sqlx::test]
 async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
-    use crate::planners::{planner, send};
+    use crate::planners::send;
     let app = seeded(&pool).await;
-    let auth = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
+    let auth = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
     for (collection, reference, field, value) in [
         (
             "buildings",
@@ -785,12 +768,7 @@ async fn absurd_numbers_are_a_422_naming_the_field_and_its_range(pool: PgPool) {
         .await
         .unwrap();
         let uri = format!("/collections/{collection}/items/{id}");
-        let tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
-            .await
-            .headers["etag"]
-            .to_str()
-            .unwrap()
-            .to_owned();
+        let tag = crate::planners::etag_as(&app, &uri, &auth).await;
         let answer = send(
             &app,
             "PATCH",
@@ -845,25 +823,12 @@ async fn cql2_times_follow_the_same_years(pool: PgPool) {
 
 #[sqlx::test]
 async fn text_and_reasons_have_a_length_limit(pool: PgPool) {
-    use crate::planners::{planner, send};
+    use crate::planners::send;
     let app = seeded(&pool).await;
-    let auth = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
-    let id: i64 = sqlx::query_scalar("SELECT id FROM plots WHERE reference = 'KD-03'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let auth = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
+    let id: i64 = crate::planners::plot_id(&pool, "KD-03").await;
     let uri = format!("/collections/plots/items/{id}");
-    let tag = || async {
-        send(&app, "GET", &uri, &[("authorization", &auth)], None)
-            .await
-            .headers["etag"]
-            .to_str()
-            .unwrap()
-            .to_owned()
-    };
+    let tag = || async { crate::planners::etag_as(&app, &uri, &auth).await };
     let long = "x".repeat(plotline::schema::TEXT_CHARS + 1);
     let t = tag().await;
     let answer = send(

@@ -59,16 +59,31 @@ pub async fn send(
     request(app, req.body(body).unwrap()).await
 }
 
-fn bearer(token: &str) -> String {
+pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-async fn plot_id(pool: &PgPool, reference: &str) -> i64 {
+pub async fn plot_id(pool: &PgPool, reference: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM plots WHERE reference = $1")
         .bind(reference)
         .fetch_one(pool)
         .await
         .unwrap()
+}
+
+/// `Authorization: Bearer …` of a new planner of the given areas.
+pub async fn planner_auth(pool: &PgPool, username: &str, areas: &[&str]) -> String {
+    bearer(&planner(pool, username, areas, None).await)
+}
+
+/// The ETag of a feature as a signed-in caller reads it (the tag If-Match checks).
+pub async fn etag_as(app: &Router, uri: &str, auth: &str) -> String {
+    send(app, "GET", uri, &[("authorization", auth)], None)
+        .await
+        .headers["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The ETag of a plot as a client reads it.

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use sqlx::{AssertSqlSafe, PgPool};
 
 use crate::helpers::{get, seeded};
-use crate::planners::{planner, send};
+use crate::planners::send;
 use plotline::schema::{Kind, Role};
 
 /// A value for a property: mostly of its kind and in its range, sometimes not.
@@ -95,10 +95,7 @@ const READABLE: [&str; 8] = [
 #[sqlx::test]
 async fn random_writes_refuse_cleanly_or_leave_everything_readable(pool: PgPool) {
     let app = seeded(&pool).await;
-    let auth = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
+    let auth = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
     let mut runner = TestRunner::deterministic();
     let (mut accepted, mut refused) = (0, 0);
     for (collection, table, reference) in [
@@ -143,12 +140,7 @@ async fn random_writes_refuse_cleanly_or_leave_everything_readable(pool: PgPool)
                 }
                 body["geometry"] = geometry;
             }
-            let tag = send(&app, "GET", &uri, &[("authorization", &auth)], None)
-                .await
-                .headers["etag"]
-                .to_str()
-                .unwrap()
-                .to_owned();
+            let tag = crate::planners::etag_as(&app, &uri, &auth).await;
             let before = state_of(&pool, table, id).await;
             let answer = send(
                 &app,

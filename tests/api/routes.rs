@@ -10,7 +10,7 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::helpers::{get, seeded};
-use crate::planners::{planner, send};
+use crate::planners::send;
 use plotline::http::routes::{table, Who};
 
 /// The path literals of every `.route(` in `src/`.
@@ -81,18 +81,9 @@ async fn every_documented_operation_is_in_the_table(pool: PgPool) {
 #[sqlx::test]
 async fn every_write_route_checks_who_calls(pool: PgPool) {
     let app = seeded(&pool).await;
-    let kildedal = format!(
-        "Bearer {}",
-        planner(&pool, "anna", &["kildedal"], None).await
-    );
-    let lautrup = format!(
-        "Bearer {}",
-        planner(&pool, "lars", &["lautrup"], None).await
-    );
-    let kd03: i64 = sqlx::query_scalar("SELECT id FROM plots WHERE reference = 'KD-03'")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let kildedal = crate::planners::planner_auth(&pool, "anna", &["kildedal"]).await;
+    let lautrup = crate::planners::planner_auth(&pool, "lars", &["lautrup"]).await;
+    let kd03: i64 = crate::planners::plot_id(&pool, "KD-03").await;
     let concrete = |path: &str| {
         let uri = path
             .replace("{id}", "plots")
