@@ -180,6 +180,11 @@ enum Piece {
 pub struct Sql(Vec<Piece>);
 
 impl Sql {
+    /// Whether there is no condition: every feature matches.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// Appends ` AND <condition>` for each condition (nothing when there are none).
     pub fn push_to(&self, qb: &mut QueryBuilder<Postgres>) {
         for piece in &self.0 {

@@ -66,15 +66,27 @@ type Extent = (
     Option<chrono::DateTime<chrono::Utc>>,
 );
 
-/// The metadata of one collection, with its extent measured by PostGIS.
+/// The number of features in the collection's table, as migration 0015's triggers keep it.
+pub(super) async fn feature_count(conn: &mut sqlx::PgConnection, c: &OgcCollection) -> Result<i64> {
+    let count: Option<i64> =
+        sqlx::query_scalar("SELECT feature_count FROM collection_extents WHERE relation = $1")
+            .bind(c.table.name)
+            .fetch_optional(conn)
+            .await?;
+    Ok(count.unwrap_or(0))
+}
+
+/// The metadata of one collection: its box as migration 0015's triggers keep it, and its first
+/// and last change from the `updated_at` index.
 async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Value> {
-    let (table, geom) = (c.table.name, c.table.geometry);
-    // Table and column names from the description.
+    // The table name from the description.
     let (xmin, ymin, xmax, ymax, first, last): Extent = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), t0, t1
-         FROM (SELECT ST_Extent(ST_Transform({geom}, 4326)) AS e, min(updated_at) AS t0, max(updated_at) AS t1
-               FROM {table}) AS x"
+        "SELECT e.west, e.south, e.east, e.north,
+                (SELECT min(updated_at) FROM {0}), (SELECT max(updated_at) FROM {0})
+         FROM (SELECT 1) AS one LEFT JOIN collection_extents e ON e.relation = $1",
+        c.table.name
     )))
+    .bind(c.table.name)
     .fetch_one(&state.pool)
     .await?;
     let id = c.id;

@@ -1,8 +1,10 @@
 //! The seven published collections, each described once (see the module docs of `schema`).
 //!
-//! Every property's SQL reads the collection's table through its alias. A value computed from
-//! other tables is a scalar subquery, which PostgreSQL evaluates only when a query reads it, so
-//! filters and sorting read only what they need. Ranges are what is realistic for Ballerup, not
+//! Every property's SQL reads the collection's table through its alias, or a table joined on a
+//! unique key (`joins`): PostgreSQL drops such a LEFT JOIN when a query reads none of its columns,
+//! so filters and sorting read only what they need, and a page joins each table once instead of
+//! running a subquery per row. A plot's figures from its buildings are stored (`plot_rollups`,
+//! migration 0015), not summed per row. Ranges are what is realistic for Ballerup, not
 //! what a type can hold: a value outside them is a typing error, and would break sums.
 
 use std::sync::LazyLock;
@@ -69,18 +71,26 @@ fn provenance(t: &str, source: bool) -> Vec<Property> {
     out
 }
 
+/// The joins that [`transit`] reads: the nearest station, BRT stop and line, and cycle
+/// superhighway of table alias `t`, each on its primary key.
+fn transit_joins(t: &str) -> String {
+    format!(
+        "LEFT JOIN stations {t}_station ON {t}_station.id = {t}.nearest_station_id \
+         LEFT JOIN brt_stops {t}_stop ON {t}_stop.id = {t}.nearest_brt_stop_id \
+         LEFT JOIN brt_lines {t}_line ON {t}_line.id = {t}_stop.line_id \
+         LEFT JOIN cycle_superhighways {t}_cycle ON {t}_cycle.id = {t}.nearest_cycle_superhighway_id"
+    )
+}
+
 /// The distances to transit that plots and buildings store (migration 0004), rounded to cm.
 fn transit(t: &str) -> Vec<Property> {
-    let line = |column: &str| {
-        format!("(SELECT l.{column} FROM brt_stops s JOIN brt_lines l ON l.id = s.line_id WHERE s.id = {t}.nearest_brt_stop_id)")
-    };
     let metres = |column: &str| format!("round({t}.{column}::numeric, 2)");
     vec![
         prop(
             "nearest_station",
             Text,
             ("Nearest S-train station", "Nærmeste S-togsstation"),
-            format!("(SELECT s.name FROM stations s WHERE s.id = {t}.nearest_station_id)"),
+            format!("{t}_station.name"),
         ),
         prop(
             "nearest_station_distance_m",
@@ -99,7 +109,7 @@ fn transit(t: &str) -> Vec<Property> {
             "nearest_brt_stop",
             Text,
             ("Nearest BRT stop", "Nærmeste BRT-stop"),
-            format!("(SELECT s.name FROM brt_stops s WHERE s.id = {t}.nearest_brt_stop_id)"),
+            format!("{t}_stop.name"),
         ),
         prop(
             "nearest_brt_stop_distance_m",
@@ -112,19 +122,19 @@ fn transit(t: &str) -> Vec<Property> {
             "nearest_brt_line",
             Text,
             ("BRT line", "BRT-linje"),
-            line("code"),
+            format!("{t}_line.code"),
         ),
         prop(
             "nearest_brt_line_status",
             brt_statuses(),
             ("BRT line status", "BRT-linjens status"),
-            line("status"),
+            format!("{t}_line.status"),
         ),
         prop(
             "nearest_cycle_superhighway",
             Text,
             ("Nearest cycle superhighway", "Nærmeste supercykelsti"),
-            format!("(SELECT c.route FROM cycle_superhighways c WHERE c.id = {t}.nearest_cycle_superhighway_id)"),
+            format!("{t}_cycle.route"),
         ),
         prop(
             "nearest_cycle_superhighway_distance_m",
@@ -216,7 +226,7 @@ fn areas() -> Collection {
             alt_id: None,
             key: "slug",
         },
-        joins: "",
+        joins: String::new(),
         history: false,
         editable: false,
         properties,
@@ -224,31 +234,16 @@ fn areas() -> Collection {
 }
 
 fn plots() -> Collection {
-    // The plot's buildings, and those with an achieved DGNB level.
-    let buildings = "FROM buildings x WHERE x.plot_id = p.id";
-    let dgnb =
-        "FROM buildings x JOIN dgnb_records d ON d.building_id = x.id WHERE x.plot_id = p.id";
-    let floor_area = format!("(SELECT coalesce(sum(x.floor_area_m2), 0) {buildings})");
-    let level_count =
-        |level: &str| format!("(SELECT count(*) {dgnb} AND d.achieved_level = '{level}')");
-    let best = DgnbLevel::ALL
-        .iter()
-        .rev()
-        .map(|l| {
-            format!(
-                "WHEN bool_or(d.achieved_level = '{0}') THEN '{0}'",
-                l.as_str()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    // The plot's figures from its buildings, stored in `plot_rollups` (no row: no buildings).
+    let floor_area = "coalesce(f.floor_area_m2, 0)";
+    let level_count = |level: &str| format!("coalesce(f.{level}_buildings, 0)");
     let mut properties = vec![
         prop("reference", Text, ("Reference", "Reference"), "p.reference").required(),
         prop(
             "area",
             Text,
             ("Area", "Område"),
-            "(SELECT a.slug FROM areas a WHERE a.id = p.area_id)",
+            "p_area.slug",
         )
         .required(),
         prop(
@@ -338,13 +333,13 @@ fn plots() -> Collection {
             "building_ids",
             List,
             ("Buildings", "Bygninger"),
-            format!("(SELECT coalesce(jsonb_agg(x.id ORDER BY x.id), '[]'::jsonb) {buildings})"),
+            "coalesce(f.building_ids, '[]'::jsonb)",
         ),
         prop(
             "building_count",
             integer(),
             ("Buildings", "Bygninger"),
-            format!("(SELECT count(*) {buildings})"),
+            "coalesce(f.building_count, 0)",
         ),
         prop(
             "floor_area_m2",
@@ -365,7 +360,7 @@ fn plots() -> Collection {
             "best_dgnb_level",
             levels(),
             ("Best DGNB level", "Bedste DGNB-niveau"),
-            format!("(SELECT CASE {best} END {dgnb})"),
+            "f.best_dgnb_level",
         ),
         prop(
             "silver_buildings",
@@ -430,7 +425,12 @@ fn plots() -> Collection {
         geometry_type: "Polygon",
         id_kind: IdKind::Integer,
         table: Table { name: "plots", alias: "p", geometry: "boundary", alt_id: Some("reference"), key: "id" },
-        joins: "LEFT JOIN plot_internal i ON i.plot_id = p.id",
+        joins: format!(
+            "LEFT JOIN plot_internal i ON i.plot_id = p.id \
+             LEFT JOIN areas p_area ON p_area.id = p.area_id \
+             LEFT JOIN plot_rollups f ON f.plot_id = p.id {}",
+            transit_joins("p")
+        ),
         history: true,
         editable: true,
         properties,
@@ -452,7 +452,7 @@ fn buildings() -> Collection {
             "plot",
             Text,
             ("Plot", "Grund"),
-            "(SELECT p.reference FROM plots p WHERE p.id = b.plot_id)",
+            "b_plot.reference",
         )
         .required(),
         prop("plot_id", integer(), ("Plot id", "Grund-id"), "b.plot_id"),
@@ -460,7 +460,7 @@ fn buildings() -> Collection {
             "area",
             Text,
             ("Area", "Område"),
-            "(SELECT a.slug FROM plots p JOIN areas a ON a.id = p.area_id WHERE p.id = b.plot_id)",
+            "b_area.slug",
         ),
         // A string property: compared and matched as text.
         prop("bbr_id", Uuid, ("BBR id", "BBR-id"), "b.bbr_id::text").optional(),
@@ -587,7 +587,12 @@ fn buildings() -> Collection {
         table: Table { name: "buildings", alias: "b", geometry: "footprint", alt_id: Some("reference"), key: "id" },
         // One record per building at most (its primary key), so the join is dropped when no
         // DGNB column is read.
-        joins: "LEFT JOIN dgnb_records d ON d.building_id = b.id",
+        joins: format!(
+            "LEFT JOIN dgnb_records d ON d.building_id = b.id \
+             LEFT JOIN plots b_plot ON b_plot.id = b.plot_id \
+             LEFT JOIN areas b_area ON b_area.id = b_plot.area_id {}",
+            transit_joins("b")
+        ),
         history: true,
         editable: true,
         properties,
@@ -621,7 +626,7 @@ fn stations() -> Collection {
             alt_id: Some("name"),
             key: "id",
         },
-        joins: "",
+        joins: String::new(),
         history: false,
         editable: false,
         properties,
@@ -669,7 +674,7 @@ fn brt_lines() -> Collection {
             alt_id: Some("code"),
             key: "id",
         },
-        joins: "",
+        joins: String::new(),
         history: false,
         editable: false,
         properties,
@@ -711,7 +716,7 @@ fn brt_stops() -> Collection {
             alt_id: None,
             key: "id",
         },
-        joins: "",
+        joins: String::new(),
         history: false,
         editable: false,
         properties,
@@ -741,7 +746,7 @@ fn cycle_superhighways() -> Collection {
             alt_id: Some("route"),
             key: "id",
         },
-        joins: "",
+        joins: String::new(),
         history: false,
         editable: false,
         properties,

@@ -299,7 +299,7 @@ pub struct Collection {
     pub id_kind: IdKind,
     pub table: Table,
     /// Further joins after the table (each must be removable when unused: LEFT JOIN on a key).
-    pub joins: &'static str,
+    pub joins: String,
     /// Whether its history is kept, so that it can be read `as_of` a past time.
     pub history: bool,
     /// Whether planners edit it (OGC API – Features Part 4).
