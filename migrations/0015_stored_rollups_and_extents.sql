@@ -131,10 +131,10 @@ SELECT * FROM plot_rollups_of(ARRAY(
     SELECT ROW(x.plot_id, x.id, x.floor_area_m2, d.achieved_level)::plot_rollup_input
     FROM buildings x LEFT JOIN dgnb_records d ON d.building_id = x.id));
 
--- 2. Each published table's feature count and CRS84 extent (west, south, east, north in degrees), kept by
---    statement triggers: an insert counts its rows and widens the box; an update or delete
---    narrows nothing unless it moves or removes a geometry on the box's edge, when the box is
---    measured again. The first and last change come from the updated_at indexes.
+-- 2. Each published table's feature count and CRS84 extent (west, south, east, north, in
+--    degrees), kept by statement triggers: an insert counts its rows and widens the box; an
+--    update or delete narrows nothing unless it moves or removes a geometry on the box's edge,
+--    when the box is measured again. The first and last change come from the updated_at indexes.
 CREATE TABLE collection_extents (
     relation      text PRIMARY KEY,
     feature_count bigint NOT NULL,
@@ -144,22 +144,23 @@ CREATE TABLE collection_extents (
     north         double precision
 );
 
--- Measures a table whole: its count and extent.
+-- Measures a table's box (CRS84) anew.
 CREATE FUNCTION collection_extent_measure(relation text, geom text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format(
-        'INSERT INTO collection_extents
-         SELECT %1$L, m.n, ST_XMin(m.e), ST_YMin(m.e), ST_XMax(m.e), ST_YMax(m.e)
-         FROM (SELECT count(*) AS n, ST_Extent(ST_Transform(%2$I, 4326)) AS e FROM %1$I) AS m
-         ON CONFLICT (relation) DO UPDATE
-         SET feature_count = EXCLUDED.feature_count, west = EXCLUDED.west, south = EXCLUDED.south,
-             east = EXCLUDED.east, north = EXCLUDED.north', relation, geom);
+        'UPDATE collection_extents
+         SET west = ST_XMin(m.e), south = ST_YMin(m.e), east = ST_XMax(m.e), north = ST_YMax(m.e)
+         FROM (SELECT ST_Extent(ST_Transform(%2$I, 4326)) AS e FROM %1$I) AS m
+         WHERE relation = %1$L', relation, geom);
 END
 $$;
 
--- The statement's rows that left the table or moved (`old_rows`) and that came or moved
--- (`new_rows`), as CRS84 boxes; updates that keep the geometry count in neither.
+-- After a statement: rows that came widen the box and add to the count, rows that went
+-- subtract. An update that keeps the geometry changes nothing; a row that went or moved from
+-- within 1e-6° (about 10 cm) of the box's edge may have held it there, and the box is measured
+-- again. The count only ever adds and subtracts the statement's own rows, so an upsert, which
+-- fires both the INSERT and the UPDATE trigger, counts each row once.
 CREATE FUNCTION collection_extent_after_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -173,10 +174,6 @@ DECLARE
 BEGIN
     -- One writer at a time changes a table's row (as with data_version).
     SELECT * INTO c FROM collection_extents WHERE relation = TG_TABLE_NAME FOR UPDATE;
-    IF c.relation IS NULL THEN
-        PERFORM collection_extent_measure(TG_TABLE_NAME, geom);
-        RETURN NULL;
-    END IF;
     IF TG_OP = 'UPDATE' THEN
         moved := format(' WHERE EXISTS (SELECT 1 FROM changed_new n JOIN changed_old o ON o.id = n.id
                                        WHERE t.id = n.id AND ST_AsEWKB(n.%1$I) IS DISTINCT FROM ST_AsEWKB(o.%1$I))',
@@ -184,8 +181,9 @@ BEGIN
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         EXECUTE format(
-            'SELECT count(*), coalesce(bool_or(ST_XMin(e) <= $1 OR ST_YMin(e) <= $2
-                                               OR ST_XMax(e) >= $3 OR ST_YMax(e) >= $4), false)
+            'SELECT count(*), coalesce(bool_or(ST_XMin(e) <= $1 + 1e-6 OR ST_YMin(e) <= $2 + 1e-6
+                                               OR ST_XMax(e) >= $3 - 1e-6 OR ST_YMax(e) >= $4 - 1e-6),
+                                       false)
              FROM (SELECT Box2D(ST_Transform(t.%I, 4326)) AS e FROM changed_old t %s) AS o',
             geom, moved)
             INTO removed, on_edge USING c.west, c.south, c.east, c.north;
@@ -194,10 +192,6 @@ BEGIN
         EXECUTE format('SELECT count(*), ST_Extent(ST_Transform(t.%I, 4326)) FROM changed_new t %s',
                        geom, moved)
             INTO added, widened;
-    END IF;
-    IF on_edge OR c.west IS NULL THEN
-        PERFORM collection_extent_measure(TG_TABLE_NAME, geom);
-        RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' THEN
         added := 0;
@@ -210,6 +204,9 @@ BEGIN
         east = greatest(east, ST_XMax(widened)),
         north = greatest(north, ST_YMax(widened))
     WHERE relation = TG_TABLE_NAME;
+    IF on_edge THEN
+        PERFORM collection_extent_measure(TG_TABLE_NAME, geom);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -223,6 +220,8 @@ BEGIN
                                      ['brt_lines', 'geom'], ['brt_stops', 'geom'],
                                      ['cycle_superhighways', 'geom']]
     LOOP
+        EXECUTE format('INSERT INTO collection_extents (relation, feature_count)
+                        SELECT %1$L, count(*) FROM %1$I', t[1]);
         PERFORM collection_extent_measure(t[1], t[2]);
         EXECUTE format('CREATE TRIGGER %1$I AFTER INSERT ON %2$I
                         REFERENCING NEW TABLE AS changed_new

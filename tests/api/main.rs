@@ -17,3 +17,4 @@ mod proximity;
 mod routes;
 mod rules;
 mod schema;
+mod stored;
