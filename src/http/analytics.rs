@@ -14,6 +14,7 @@ use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use super::gate::SingleFlight;
 use super::{param, params, AppState};
 use crate::db::analytics::{self, AreaFactsAnswer};
 use crate::domain::goals::Progress;
@@ -63,9 +64,13 @@ const CACHE_ENTRIES: usize = 256;
 /// The current summary of each area and list length (up to the default length), with the
 /// data version it was computed at. A request still asks the database, but while the version is unchanged the database only
 /// confirms it, and the summary is not computed again. Summaries of past dates are not kept.
+///
+/// A changed summary is computed once however many ask for it at the same time: the others
+/// wait for that computation (at most `gate::WAIT`) and then find it kept.
 #[derive(Default)]
 pub struct SummaryCache {
     entries: Mutex<HashMap<SummaryKey, Kept>>,
+    flights: SingleFlight,
 }
 
 /// An area's slug and the list length.
@@ -98,6 +103,16 @@ async fn facts_summary(
     // Only summaries with the default lists or shorter are kept: a few hundred of them are a
     // few megabytes, whatever list lengths clients ask for.
     let keep = as_of.is_none() && list_limit <= LIST_LIMIT.0;
+    let _turn = match keep {
+        true => Some(
+            state
+                .summaries
+                .flights
+                .turn(&format!("{slug}\n{list_limit}"))
+                .await?,
+        ),
+        false => None,
+    };
     let cached = keep
         .then(|| state.summaries.get(slug, list_limit))
         .flatten();
@@ -116,6 +131,7 @@ async fn facts_summary(
             id: slug.to_owned(),
         }),
         AreaFactsAnswer::Facts { version, facts } => {
+            state.metrics.summary_computed();
             let summary = Arc::new(summarise(&facts, as_of.unwrap_or_else(Utc::now)));
             if as_of.is_some() {
                 return Ok((summary, None));
@@ -164,6 +180,10 @@ async fn summary(
                 format!("`{other}` is not a format here: use json or csv"),
             ))
         }
+    };
+    let _history = match as_of {
+        Some(_) => Some(state.history.turn().await?),
+        None => None,
     };
     let (summary, version) = facts_summary(&state, &slug, as_of, list_limit).await?;
     // The current summary changes only with the data; `as_of` in the body says when it was
@@ -370,6 +390,7 @@ async fn timeline(
     if dates.last() != Some(&to) {
         dates.push(to);
     }
+    let _history = state.history.turn().await?;
     // A point is rebuilt only when something changed since the one before.
     let changed = analytics::change_days(&state.pool, end_of_day(from), end_of_day(to)).await?;
     let mut points: Vec<TimelinePoint> = Vec::with_capacity(dates.len());

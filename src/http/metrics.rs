@@ -51,6 +51,14 @@ pub struct Metrics {
     database_down: Gauge,
     statement_timeouts: Counter,
     database_unavailable: Counter,
+    summary_computations: Counter,
+}
+
+impl Metrics {
+    /// Counts one computation of an area's facts (a summary not served from the kept one).
+    pub fn summary_computed(&self) {
+        self.summary_computations.inc();
+    }
 }
 
 impl Default for Metrics {
@@ -66,6 +74,12 @@ impl Default for Metrics {
         let database_down = Gauge::default();
         let statement_timeouts = Counter::default();
         let database_unavailable = Counter::default();
+        let summary_computations = Counter::default();
+        registry.register(
+            "summary_computations",
+            "Area summaries computed from the database (not served from the kept one)",
+            summary_computations.clone(),
+        );
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -106,6 +120,7 @@ impl Default for Metrics {
             database_down,
             statement_timeouts,
             database_unavailable,
+            summary_computations,
         }
     }
 }

@@ -6,6 +6,7 @@ mod changes;
 mod documents;
 pub mod edge;
 mod features;
+pub mod gate;
 mod health;
 pub mod metrics;
 pub mod routes;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub summaries: std::sync::Arc<SummaryCache>,
     /// The one LISTEN connection the change streams share.
     pub changes: std::sync::Arc<ChangeFeed>,
+    /// Turns at reconstructing the past (`as_of`, the timeline): a few at a time.
+    pub history: std::sync::Arc<gate::HistoryGate>,
     /// Whether the database is reachable (503 at once while it is not).
     pub database: std::sync::Arc<crate::db::DatabaseWatch>,
     /// The base URL links and `Location` are written with; `None` takes the request's Host.
@@ -76,6 +79,7 @@ impl AppState {
             secure_cookies: false,
             summaries: Default::default(),
             changes: Default::default(),
+            history: Default::default(),
             database: Default::default(),
             public_url: None,
             trusted_proxies: Vec::new(),

@@ -254,14 +254,15 @@ pub(super) fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) ->
 }
 
 /// `SELECT <feature as GeoJSON text>` of a source row `k`: properties (all the role may read,
-/// or the selected), and links between plots and their buildings.
+/// or the selected), and with `links` those between plots and their buildings (a feature's own
+/// answer has them; the features of a page do not, so that a page costs no more than its rows).
 fn push_select(
     qb: &mut QueryBuilder<Postgres>,
     c: &OgcCollection,
     role: Role,
     crs: Crs,
     properties: Option<&Vec<String>>,
-    base: &str,
+    links: Option<&str>,
 ) {
     let selected: Option<Vec<&str>> = properties.map(|p| p.iter().map(String::as_str).collect());
     qb.push("SELECT json_build_object('type', 'Feature', 'id', k.fid, 'geometry', ");
@@ -272,6 +273,10 @@ fn push_select(
     ));
     qb.push(", 'properties', ");
     qb.push(sql::properties_json(c, role, selected.as_deref()));
+    let Some(base) = links else {
+        qb.push(")::text");
+        return;
+    };
     let base = format!("{base}/collections/");
     match c.id {
         "plots" => {
@@ -355,6 +360,11 @@ pub(super) async fn items(
         return Ok(r);
     }
 
+    // The past is rebuilt from the whole history: a few such reads at a time.
+    let history_turn = match q.as_of {
+        Some(_) => Some(state.history.turn().await?),
+        None => None,
+    };
     // Count and page from one snapshot, so that numberMatched agrees with the page.
     let mut tx = state.pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -404,11 +414,15 @@ pub(super) async fn items(
     }
     links.push(json!({ "href": format!("{base}/collections/{}", c.id), "rel": "collection", "type": "application/json" }));
 
-    // The page's ids in order, then their features: the properties are built for the page's
-    // rows only.
+    // The page's ids first, then their features: the properties are built for the page's rows
+    // only, not for the rows an offset skips. The ids are an uncorrelated subquery (computed
+    // once), so `fid = ANY(…)` reaches the table's primary key whatever the joins; the page is
+    // sorted again by the same keys.
     let mut data = query_on(q.as_of);
-    push_select(&mut data, c, role, q.crs, q.properties.as_ref(), &base);
-    data.push(" FROM unnest(ARRAY(SELECT k.fid FROM ")
+    push_select(&mut data, c, role, q.crs, q.properties.as_ref(), None);
+    data.push(" FROM ")
+        .push(source)
+        .push(" AS k WHERE k.fid = ANY (ARRAY(SELECT k.fid FROM ")
         .push(source)
         .push(" AS k");
     push_where(&mut data, &q);
@@ -417,9 +431,8 @@ pub(super) async fn items(
         .push_bind(q.limit)
         .push(" OFFSET ")
         .push_bind(q.offset);
-    data.push(")) WITH ORDINALITY AS page (page_fid, n) JOIN ")
-        .push(source)
-        .push(" AS k ON k.fid = page.page_fid ORDER BY page.n");
+    data.push("))");
+    push_order(&mut data, &q);
 
     let head = json!({
         "type": "FeatureCollection",
@@ -444,6 +457,8 @@ pub(super) async fn items(
         head.push_str(r#","features":["#);
         let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
         tokio::spawn(async move {
+            // Held until the page is written.
+            let _history = history_turn;
             if sender.send(Ok(Bytes::from(head))).await.is_err() {
                 return;
             }
@@ -502,7 +517,7 @@ pub(super) async fn item(
     let base = base_url(headers);
     let role = role_for(&caller, None);
     let mut qb = QueryBuilder::new("");
-    push_select(&mut qb, c, role, crs, None, &base);
+    push_select(&mut qb, c, role, crs, None, Some(&base));
     qb.push(" FROM ").push(sql::source(c, role)).push(" AS k");
     match (c.id_kind, fid.parse::<i64>()) {
         (IdKind::Integer, Ok(n)) => qb.push(" WHERE k.fid = ").push_bind(n),

@@ -17,7 +17,8 @@ use super::{Collection, Role, COLLECTIONS};
 /// Digits kept in WGS84 output: 7 decimals of a degree is about 1 cm.
 pub const WGS84_DECIMALS: i32 = 7;
 
-/// `jsonb_build_object` takes at most 100 arguments: properties are built in chunks of this many.
+/// `json_build_object` takes at most 100 arguments: 50 properties fit in one object; more are
+/// built as `jsonb` objects of this many and joined.
 const PAIRS_PER_OBJECT: usize = 40;
 
 /// The generated SQL of one collection.
@@ -105,23 +106,25 @@ pub fn geometry_json(srid: i32, lat_lon: bool, decimals: i32) -> String {
     format!("ST_AsGeoJSON({transformed}, {decimals})::json")
 }
 
-/// The `properties` object of a source row `k`: the role's properties, or only `selected`
-/// (names already checked against the description).
+/// The `properties` object of a source row `k` (json, or jsonb beyond 50 properties): the
+/// role's properties, or only `selected` (names already checked against the description).
 pub fn properties_json(c: &Collection, role: Role, selected: Option<&[&str]>) -> String {
     let names: Vec<&str> = c
         .readable(role)
         .map(|p| p.name)
         .filter(|n| selected.is_none_or(|s| s.contains(n)))
         .collect();
-    if names.is_empty() {
-        return "'{}'::jsonb".to_owned();
+    let pairs = |chunk: &[&str]| -> String {
+        let pairs: Vec<String> = chunk.iter().map(|n| format!("'{n}', k.\"{n}\"")).collect();
+        pairs.join(", ")
+    };
+    if names.len() <= 50 {
+        // json keeps the order and is cheaper to build than jsonb.
+        return format!("json_build_object({})", pairs(&names));
     }
     let objects: Vec<String> = names
         .chunks(PAIRS_PER_OBJECT)
-        .map(|chunk| {
-            let pairs: Vec<String> = chunk.iter().map(|n| format!("'{n}', k.\"{n}\"")).collect();
-            format!("jsonb_build_object({})", pairs.join(", "))
-        })
+        .map(|chunk| format!("jsonb_build_object({})", pairs(chunk)))
         .collect();
     format!("({})", objects.join(" || "))
 }
@@ -147,7 +150,7 @@ pub fn feature_by_id(c: &Collection, role: Role) -> String {
 /// `SELECT <properties as jsonb>` of the feature whose id is bound as `$1`.
 pub fn properties_by_id(c: &Collection, role: Role) -> String {
     format!(
-        "SELECT {} FROM {} AS k WHERE k.fid = $1",
+        "SELECT ({})::jsonb FROM {} AS k WHERE k.fid = $1",
         properties_json(c, role, None),
         source(c, role)
     )
@@ -174,14 +177,14 @@ mod tests {
     fn properties_are_built_in_chunks_under_the_argument_limit() {
         for c in COLLECTIONS.iter() {
             let sql = properties_json(c, Role::Planner, None);
-            for object in sql.split("jsonb_build_object(").skip(1) {
+            for object in sql.split("json_build_object(").skip(1) {
                 assert!(object.matches(", k.\"").count() <= 50, "{}", c.id);
             }
         }
         let plots = find("plots").unwrap();
         assert_eq!(
             properties_json(plots, Role::Public, Some(&["status"])),
-            "(jsonb_build_object('status', k.\"status\"))"
+            "json_build_object('status', k.\"status\")"
         );
     }
 }

@@ -6,9 +6,24 @@ use sqlx::PgPool;
 
 use crate::helpers::{get, seeded};
 
-/// Plots whose stored rollup differs from a recount of their buildings, described.
+/// Plots whose stored rollup differs from a recount of their buildings, and areas whose kept
+/// counts differ from a recount, described.
 async fn rollups_off(pool: &PgPool) -> Vec<String> {
-    sqlx::query_scalar(
+    let mut off: Vec<String> = sqlx::query_scalar(
+        "SELECT format('area %s: kept %s plots and %s buildings, counted %s and %s',
+                       a.slug, r.plot_count, r.building_count, c.plots, c.buildings)
+         FROM areas a
+         LEFT JOIN area_rollups r ON r.area_id = a.id
+         CROSS JOIN LATERAL (
+             SELECT (SELECT count(*) FROM plots p WHERE p.area_id = a.id) AS plots,
+                    (SELECT count(*) FROM buildings b JOIN plots p ON p.id = b.plot_id
+                     WHERE p.area_id = a.id) AS buildings) AS c
+         WHERE coalesce(r.plot_count, 0) <> c.plots OR coalesce(r.building_count, 0) <> c.buildings",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let plots: Vec<String> = sqlx::query_scalar(
         "WITH recount AS (
              SELECT p.id,
                     count(b.id)::int AS n,
@@ -33,7 +48,9 @@ async fn rollups_off(pool: &PgPool) -> Vec<String> {
     )
     .fetch_all(pool)
     .await
-    .unwrap()
+    .unwrap();
+    off.extend(plots);
+    off
 }
 
 async fn run(pool: &PgPool, sql: &str) {
@@ -46,7 +63,11 @@ async fn run(pool: &PgPool, sql: &str) {
 #[sqlx::test]
 async fn stored_plot_figures_follow_every_kind_of_change(pool: PgPool) {
     let app = seeded(&pool).await;
-    assert_eq!(rollups_off(&pool).await, Vec::<String>::new(), "after import");
+    assert_eq!(
+        rollups_off(&pool).await,
+        Vec::<String>::new(),
+        "after import"
+    );
 
     // Two plots of Kildedal: one with buildings, one without.
     let (with, without): (i64, i64) = sqlx::query_as(
@@ -77,19 +98,33 @@ async fn stored_plot_figures_follow_every_kind_of_change(pool: PgPool) {
         ),
         "DELETE FROM dgnb_records WHERE building_id = (SELECT id FROM buildings WHERE reference = 'T-1')"
             .to_owned(),
+        // A plot and its buildings move to the other area, and back.
+        format!(
+            "UPDATE plots SET area_id = (SELECT max(id) FROM areas WHERE id <> plots.area_id) WHERE id = {with}"
+        ),
+        format!(
+            "UPDATE plots SET area_id = (SELECT min(id) FROM areas WHERE id <> plots.area_id) WHERE id = {with}"
+        ),
         "DELETE FROM buildings WHERE reference = 'T-1'".to_owned(),
     ];
     for step in &steps {
         run(&pool, step).await;
-        assert_eq!(rollups_off(&pool).await, Vec::<String>::new(), "after {step}");
+        assert_eq!(
+            rollups_off(&pool).await,
+            Vec::<String>::new(),
+            "after {step}"
+        );
     }
 
     // What a page publishes is the stored figure: the recount of one plot, through the API.
-    run(&pool, &format!(
-        "INSERT INTO buildings (reference, plot_id, name, footprint, floor_area_residential_m2)
+    run(
+        &pool,
+        &format!(
+            "INSERT INTO buildings (reference, plot_id, name, footprint, floor_area_residential_m2)
          SELECT 'T-2', id, 'Test', ST_Buffer(ST_PointOnSurface(boundary), 2, 'quad_segs=1'), 500
          FROM plots WHERE id = {without}"
-    ))
+        ),
+    )
     .await;
     let page = get(&app, &format!("/collections/plots/items/{without}")).await;
     let p = &page.json["properties"];
@@ -97,7 +132,19 @@ async fn stored_plot_figures_follow_every_kind_of_change(pool: PgPool) {
     assert_eq!(p["floor_area_m2"].as_f64(), Some(500.0), "{p}");
     let area_m2 = p["plot_area_m2"].as_f64().unwrap();
     let ratio = p["plot_ratio_pct"].as_f64().unwrap();
-    assert!((ratio - 500.0 * 100.0 / area_m2).abs() < 0.06, "{ratio} {area_m2}");
+    assert!(
+        (ratio - 500.0 * 100.0 / area_m2).abs() < 0.06,
+        "{ratio} {area_m2}"
+    );
+
+    // A plot without buildings goes.
+    run(&pool, "DELETE FROM buildings WHERE reference = 'T-2'").await;
+    run(&pool, &format!("DELETE FROM plots WHERE id = {without}")).await;
+    assert_eq!(
+        rollups_off(&pool).await,
+        Vec::<String>::new(),
+        "after a plot went"
+    );
 }
 
 /// Two transactions that add a building to the same plot at the same time: the one that
@@ -172,7 +219,11 @@ async fn extents_off(pool: &PgPool) -> Vec<String> {
 #[sqlx::test]
 async fn counts_and_extents_follow_inserts_moves_and_deletes(pool: PgPool) {
     let app = seeded(&pool).await;
-    assert_eq!(extents_off(&pool).await, Vec::<String>::new(), "after import");
+    assert_eq!(
+        extents_off(&pool).await,
+        Vec::<String>::new(),
+        "after import"
+    );
     let steps = [
         // A station far east widens the box; moved further, back, then gone.
         "INSERT INTO stations (name, line, geom) VALUES ('Far', 'test', ST_SetSRID(ST_MakePoint(760000, 6190000), 25832))",
@@ -185,7 +236,11 @@ async fn counts_and_extents_follow_inserts_moves_and_deletes(pool: PgPool) {
     ];
     for step in steps {
         sqlx::query(step).execute(&pool).await.unwrap();
-        assert_eq!(extents_off(&pool).await, Vec::<String>::new(), "after {step}");
+        assert_eq!(
+            extents_off(&pool).await,
+            Vec::<String>::new(),
+            "after {step}"
+        );
     }
 
     // /collections and numberMatched answer what was measured.
