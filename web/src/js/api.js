@@ -97,10 +97,10 @@ export async function getHistory(collection, id) {
   return Array.isArray(body.history) ? body.history : [];
 }
 
-/** A feature as the public GeoJSON collections serve it (what the map and list hold). */
+/** One plot or building by id or reference (OGC API – Features); null when there is none. */
 export async function getPublic(collection, id) {
   try {
-    return await (await request(`${collection}/${encodeURIComponent(id)}`)).json();
+    return await (await request(`collections/${collection}/items/${encodeURIComponent(id)}`)).json();
   } catch (e) {
     if (e.status === 404) return null;
     throw e;

@@ -196,3 +196,90 @@ export function timeMicros(value) {
   const seconds = Date.parse(`${m[1]}${m[3]}`);
   return seconds * 1000 + Number((m[2] || '').padEnd(6, '0').slice(0, 6));
 }
+
+// ---- the same filters for the server and for the map -----------------------------------------
+// The list asks the server (CQL2 text on /collections/plots/items), the map filters the
+// features of its vector tiles (MapLibre expressions on the tile properties); both are made
+// here from one set of filters, so that they agree.
+
+const CERTIFIED_PHASES = ['certificate', 'in_use'];
+
+/** A CQL2 text string literal. */
+export const cqlText = (v) => `'${String(v).replace(/'/g, "''")}'`;
+
+/** CQL2 text for a building of DGNB class `cls` (see dgnbClass), on building properties. */
+export function dgnbClassCql(cls) {
+  const certified = `dgnb_phase IN (${CERTIFIED_PHASES.map(cqlText).join(', ')})`;
+  if (cls === 'pre_certificate') return "dgnb_phase = 'pre_certificate'";
+  if (cls === 'none') {
+    return `(dgnb_phase IS NULL OR dgnb_phase <> 'pre_certificate') AND NOT (${certified} AND dgnb_achieved_level IS NOT NULL)`;
+  }
+  return `${certified} AND dgnb_achieved_level = ${cqlText(cls)}`;
+}
+
+/** A building's DGNB class as a MapLibre expression on its tile properties (see dgnbClass). */
+export const DGNB_CLASS_EXPRESSION = ['case',
+  ['all', ['in', ['coalesce', ['get', 'dgnb_phase'], ''], ['literal', CERTIFIED_PHASES]], ['has', 'dgnb_achieved_level']],
+  ['get', 'dgnb_achieved_level'],
+  ['==', ['get', 'dgnb_phase'], 'pre_certificate'], 'pre_certificate',
+  'none'];
+
+/**
+ * The plot filters as CQL2 text (null: no filter). A DGNB class is a property of buildings:
+ * `plotRefs` are the references of the plots that hold such a building, when known.
+ */
+export function plotsCql(f, { plotRefs = null } = {}) {
+  const parts = [];
+  if (f.area) parts.push(`area = ${cqlText(f.area)}`);
+  if (f.status) parts.push(`status = ${cqlText(f.status)}`);
+  if (f.use) parts.push(`land_use = ${cqlText(f.use)}`);
+  if (f.near !== null && f.near !== undefined) parts.push(`nearest_station_distance_m <= ${Number(f.near)}`);
+  if (f.dgnb) parts.push(plotRefs ? refsCql(plotRefs) : dgnbPlotCql(f.dgnb));
+  return parts.length ? parts.join(' AND ') : null;
+}
+
+const refsCql = (refs) => (refs.length ? `reference IN (${refs.map(cqlText).join(', ')})` : 'reference IS NULL');
+
+/**
+ * Plots that hold a building of DGNB class `cls`, from the plot's own counts (used when too
+ * many buildings match to list their plots): a certified level by its count of buildings that
+ * achieved it, the other classes by having buildings at all.
+ */
+function dgnbPlotCql(cls) {
+  return ['silver', 'gold', 'platinum'].includes(cls) ? `${cls}_buildings > 0` : 'building_count > 0';
+}
+
+/** The plot filters as a MapLibre filter on plot tile properties (null: none). */
+export function plotsExpression(f, { plotRefs = null } = {}) {
+  const parts = [];
+  if (f.area) parts.push(['==', ['get', 'area'], f.area]);
+  if (f.status) parts.push(['==', ['get', 'status'], f.status]);
+  if (f.use) parts.push(['==', ['get', 'land_use'], f.use]);
+  if (f.near !== null && f.near !== undefined) {
+    parts.push(['all', ['has', 'nearest_station_distance_m'], ['<=', ['to-number', ['get', 'nearest_station_distance_m']], Number(f.near)]]);
+  }
+  if (f.dgnb) {
+    parts.push(plotRefs ? ['in', ['get', 'reference'], ['literal', plotRefs]]
+      : ['silver', 'gold', 'platinum'].includes(f.dgnb) ? ['==', ['get', 'best_dgnb_level'], f.dgnb]
+        : ['>', ['to-number', ['get', 'building_count'], 0], 0]);
+  }
+  return parts.length ? ['all', ...parts] : null;
+}
+
+/**
+ * The building filters as a MapLibre filter on building tile properties: the area and the DGNB
+ * class are the building's own; the plot's status, land use and distance are not in a
+ * building's tile, so they apply through `plotRefs` (the kept plots' references) when known.
+ */
+export function buildingsExpression(f, { plotRefs = null } = {}) {
+  const parts = [];
+  if (f.area) parts.push(['==', ['get', 'area'], f.area]);
+  if (f.dgnb) parts.push(['==', DGNB_CLASS_EXPRESSION, f.dgnb]);
+  if (plotRefs) parts.push(['in', ['get', 'plot'], ['literal', plotRefs]]);
+  return parts.length ? ['all', ...parts] : null;
+}
+
+/** Whether the filters say anything about a plot beyond its area and its buildings' DGNB class. */
+export function plotAttributeFilters(f) {
+  return Boolean(f.status || f.use || (f.near !== null && f.near !== undefined));
+}

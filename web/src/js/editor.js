@@ -21,8 +21,8 @@ const sameEtag = (a, b) => Boolean(a && b) && a.replace(/^W\//, '').replace(/"/g
 export class Planner {
   /**
    * `auth` (auth.js), `schemas` (schema.js), `areaOf(slug)` an area's properties (or null),
-   * `onSaved(collection, feature)` after a save or reload (the public data follows), `getMap()`
-   * the MapView (or null), `announce(text)` for screen readers.
+   * `onSaved(collection, feature)` after a save or reload (the public data follows; a promise it
+   * returns is awaited), `getMap()` the MapView (or null), `announce(text)` for screen readers.
    */
   constructor({ auth, schemas, areaOf = () => null, onSaved, getMap, announce, onOutline = () => {} }) {
     this.auth = auth;
@@ -143,7 +143,9 @@ export class Planner {
       s.load = 'ready';
       // A fresh start after loading, saving or reloading: nothing of an earlier draft is re-applied.
       s.draft = { ...this.draftFrom(feature), reason: '' };
-      this.onSaved(s.collection, feature);
+      // The map, the list and the panel show the feature as it is now before the form says so.
+      await Promise.resolve(this.onSaved(s.collection, feature)).catch((e) => console.warn('after saving:', e));
+      if (this.state !== s) return;
     } catch (e) {
       if (this.state !== s) return;
       s.load = 'error';
@@ -521,8 +523,12 @@ export class Planner {
       s.saving = false;
       this.stopOutline();
       const changed = [...Object.keys(properties).map((k) => this.fieldLabel(s.collection, k)), ...(geometry ? [t('edit.outline')] : [])];
-      s.message = { kind: 'ok', text: t('edit.saved', { what: this.what(s), fields: listText(changed) }) };
+      const saved = { kind: 'ok', text: t('edit.saved', { what: this.what(s), fields: listText(changed) }) };
+      // "Saved" once the page shows the saved version everywhere (the form, the list, the map).
       await this.load({ keepMessage: true });
+      if (this.state !== s) return;
+      s.message = saved;
+      this.renderEdit();
       this.announce(s.message.text);
       this.loadHistory({ force: true });
     } catch (e) {

@@ -1,18 +1,23 @@
-// The map page: loads the data, builds the map, the filters, the list and the panel, and keeps
-// them and the URL in step; signed-in planners edit in the panel, and changes arrive live.
+// The map page: builds the map, the filters, the list and the panel, and keeps them and the URL
+// in step; signed-in planners edit in the panel, and changes arrive live. It works the same on
+// 56 plots and on a million: plots and buildings are drawn from vector tiles, the list is a page
+// the server filters, sorts and counts, and a selected feature is fetched by its reference; only
+// the few areas and transit features are loaded whole.
 // Exposes `window.plotlineMap` (the MapLibre map) and `window.plotline` for the browser tests.
 import * as api from './api.js';
 import { Auth } from './auth.js';
 import {
-  DGNB_CLASSES, applyFilters, bboxOf, dgnbClass, emptyFilters, filtersActive, timeMicros,
+  DGNB_CLASSES, bboxOf, buildingsExpression, cqlText, dgnbClassCql, emptyFilters, filtersActive, plotAttributeFilters,
+  plotsCql, plotsExpression, timeMicros,
 } from './domain.js';
 import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { affectedFeatures, subscribeChanges } from './live.js';
-import { createMap } from './mapview.js';
+import { TILED, createMap } from './mapview.js';
 import { Panel } from './panel.js';
 import { PlotList } from './plotlist.js';
+import { FeatureStore } from './store.js';
 import { enumValues, radiusM, ruleFigures, setRules } from './rules.js';
 import { Schemas } from './schema.js';
 import { basemapFromQuery, formatHash, parseHash } from './urlstate.js';
@@ -21,6 +26,10 @@ const $ = (sel) => document.querySelector(sel);
 const LANG_KEY = 'plotline.lang';
 // The development areas and their stations, until the data says better.
 const DEFAULT_BOUNDS = [[12.272, 55.719], [12.418, 55.759]];
+/** The first view shows all plots, unless that would be more than about this many: then their middle. */
+const MAX_START_PLOTS = 1500;
+/** The most plot references a filter lists (the plots that hold buildings of a DGNB class). */
+const MAX_LISTED_REFS = 1000;
 
 const timings = { start: performance.now() };
 window.plotline = { timings };
@@ -38,10 +47,12 @@ let storedLang = null;
 try { storedLang = localStorage.getItem(LANG_KEY); } catch { /* storage may be off */ }
 setLanguage(initial.lang || preferredLanguage(storedLang, navigator.languages || [navigator.language]));
 
-let data = null; // { areas, plots, buildings, stations, brt, brtStops, cycle }
-let index = null; // lookups by reference / slug
+let data = null; // the small collections, whole: { areas, stations, brt, brtStops, cycle }
 let mapView = null;
-let filtered = { plots: [], buildings: [] };
+/** Plots and buildings fetched one at a time (the selection, a plot's buildings). */
+const store = new FeatureStore({ clean: (collection, f) => publicFeature(collection, f) });
+/** How many plots have each status and land use, and buildings each DGNB class (filter counts). */
+const counts = { status: new Map(), use: new Map(), dgnb: new Map(), total: null };
 
 const fetchJson = (path) => fetch(new URL(path, document.baseURI), { headers: { Accept: 'application/geo+json, application/json' } });
 
@@ -51,28 +62,71 @@ async function loadCollection(path) {
   return res.json();
 }
 
+/** The collections that stay small whatever the number of plots: areas and transit. */
 async function loadData() {
-  const [areas, plots, buildings, stations, brt, brtStops, cycle] = await Promise.all([
-    'areas', 'plots', 'buildings', 'transit/stations', 'transit/brt', 'transit/brt-stops', 'transit/cycle-superhighways',
+  const [areas, stations, brt, brtStops, cycle] = await Promise.all([
+    'areas', 'transit/stations', 'transit/brt', 'transit/brt-stops', 'transit/cycle-superhighways',
   ].map(loadCollection));
-  return { areas, plots, buildings, stations, brt, brtStops, cycle };
+  return { areas, stations, brt, brtStops, cycle };
 }
 
-function buildIndex(d) {
-  const byKey = (fc, key) => new Map(fc.features.map((f) => [f.properties[key], f]));
-  const buildingsByPlot = new Map();
-  for (const b of d.buildings.features) {
-    const k = b.properties.plot;
-    if (!buildingsByPlot.has(k)) buildingsByPlot.set(k, []);
-    buildingsByPlot.get(k).push(b);
+/** GET /collections/{collection}/items with these parameters (a CQL2 text `filter`). */
+async function items(collection, { filter = null, ...params } = {}) {
+  const query = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== null && v !== undefined) query.set(k, Array.isArray(v) ? v.join(',') : String(v));
   }
-  for (const list of buildingsByPlot.values()) list.sort((a, b) => a.properties.reference.localeCompare(b.properties.reference));
-  return {
-    areas: byKey(d.areas, 'slug'),
-    plots: byKey(d.plots, 'reference'),
-    buildings: byKey(d.buildings, 'reference'),
-    buildingsByPlot,
+  if (filter) {
+    query.set('filter', filter);
+    query.set('filter-lang', 'cql2-text');
+  }
+  return (await api.request(`collections/${collection}/items?${query}`)).json();
+}
+
+/** How many features of a collection match a CQL2 filter (numberMatched of a one-feature page). */
+async function countMatched(collection, filter) {
+  return (await items(collection, { filter, limit: 1, properties: ['reference'] })).numberMatched;
+}
+
+/** The counts beside the filters' choices, a few at a time. */
+async function loadCounts() {
+  const jobs = [
+    ...enumValues('plot_status').map((v) => ['status', v, 'plots', `status = ${cqlText(v)}`]),
+    ...enumValues('land_use').map((v) => ['use', v, 'plots', `land_use = ${cqlText(v)}`]),
+    ...DGNB_CLASSES.map((v) => ['dgnb', v, 'buildings', dgnbClassCql(v)]),
+  ];
+  const next = async () => {
+    for (let job = jobs.shift(); job; job = jobs.shift()) {
+      const [kind, value, collection, filter] = job;
+      try {
+        counts[kind].set(value, await countMatched(collection, filter));
+      } catch (e) {
+        console.warn('count:', e.message);
+      }
+    }
   };
+  await Promise.all([next(), next(), next(), next()]);
+  fillSelects();
+}
+
+let countsTimer = null;
+/** Count again a little later (after changes, which come in bursts). */
+function recount() {
+  clearTimeout(countsTimer);
+  countsTimer = setTimeout(() => loadCounts(), 1000);
+}
+
+/** The newest change of any plot or building: the change stream starts after it. */
+async function newestChange() {
+  const newest = await Promise.all(['plots', 'buildings'].map(async (c) => {
+    try {
+      return (await items(c, { limit: 1, sortby: '-updated_at', properties: ['updated_at'] })).features[0]?.properties.updated_at ?? null;
+    } catch (e) {
+      console.warn('newest change:', e.message);
+      return null;
+    }
+  }));
+  return newest.filter(Boolean).sort((a, b) => timeMicros(b) - timeMicros(a))[0] ?? null;
 }
 
 // ---- the URL ---------------------------------------------------------------------------------
@@ -116,10 +170,8 @@ function option(value, text) {
 }
 
 function fillSelects() {
-  const plots = data ? data.plots.features.map((f) => f.properties) : [];
-  const count = (key, value) => plots.filter((p) => p[key] === value).length;
-  const withCount = (text, n) => (data ? `${text} (${n})` : text);
-  const areas = data ? data.areas.features.map((f) => [f.properties.slug, f.properties.name]) : [];
+  const withCount = (text, n) => (n === undefined || n === null ? text : `${text} (${n})`);
+  const areas = data ? data.areas.features.map((f) => [f.properties.slug, f.properties.name, f.properties.plot_count]) : [];
   const fill = (select, entries) => {
     const current = state.filters[select.name] || '';
     select.replaceChildren(option('', t('filters.any')), ...entries.map(([v, text]) => option(v, text)));
@@ -127,11 +179,10 @@ function fillSelects() {
     if (current && !entries.some(([v]) => v === current)) select.append(option(current, current));
     select.value = current;
   };
-  fill(form.elements.area, areas.map(([slug, name]) => [slug, withCount(name, count('area', slug))]));
-  fill(form.elements.status, enumValues('plot_status').map((s) => [s, withCount(label('status', s), count('status', s))]));
-  fill(form.elements.use, enumValues('land_use').map((u) => [u, withCount(label('land_use', u), count('land_use', u))]));
-  const classes = data ? data.buildings.features.map((f) => dgnbClass(f.properties)) : [];
-  fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, withCount(label('dgnb_class', c), classes.filter((x) => x === c).length)]));
+  fill(form.elements.area, areas.map(([slug, name, n]) => [slug, withCount(name, n)]));
+  fill(form.elements.status, enumValues('plot_status').map((s) => [s, withCount(label('status', s), counts.status.get(s))]));
+  fill(form.elements.use, enumValues('land_use').map((u) => [u, withCount(label('land_use', u), counts.use.get(u))]));
+  fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, withCount(label('dgnb_class', c), counts.dgnb.get(c))]));
 }
 
 function writeFilterForm() {
@@ -160,7 +211,7 @@ form.addEventListener('change', (e) => {
     const before = state.filters.area;
     state.filters = readFilterForm();
     // Choosing an area shows it.
-    const area = state.filters.area && state.filters.area !== before && index?.areas.get(state.filters.area);
+    const area = state.filters.area && state.filters.area !== before && store.areas.get(state.filters.area);
     if (area && mapView) mapView.fitTo(bboxOf(area), { insets: overlayInsets(), maxZoom: 16 });
   }
   applyState();
@@ -186,13 +237,17 @@ $('#area-figures').addEventListener('click', () => {
 
 // ---- applying state to the map, the list and the legend --------------------------------------
 
-const list = new PlotList($('#plot-list'), { onSelect: (sel, opts) => select(sel, opts) });
+const list = new PlotList($('#plot-list'), {
+  onSelect: (sel, opts) => select(sel, opts),
+  pager: $('.pager'),
+  fetchPage: (params) => items('plots', params),
+});
 const auth = new Auth();
 const schemas = new Schemas(api.getSchema);
 const planner = new Planner({
   auth,
   schemas,
-  areaOf: (slug) => index?.areas.get(slug)?.properties ?? null,
+  areaOf: (slug) => store.areas.get(slug)?.properties ?? null,
   onSaved: (collection, feature) => applyFeatureChanges([{ collection, id: feature.id, feature }]),
   getMap: () => mapView,
   announce: (text) => { $('#announcer').textContent = text; },
@@ -250,36 +305,75 @@ async function loadRules() {
   $('#near-suggestions').replaceChildren(...(station ? [station / 2, station, station * 2] : []).map((m) => option(String(m), '')));
 }
 
-function applyState() {
-  if (data) {
-    filtered = applyFilters(data.plots.features, data.buildings.features, state.filters);
-    list.setPlots(filtered.plots, data.plots.features.length);
-    if (mapView) {
-      mapView.setVisibleFeatures(
-        new Set(filtered.plots.map((f) => f.properties.reference)),
-        new Set(filtered.buildings.map((f) => f.properties.reference)),
-      );
-    }
+/** The plots that hold a building of a DGNB class (references), or null when there are too many to list. */
+const dgnbPlots = new Map();
+async function plotsWithDgnb(cls) {
+  if (!dgnbPlots.has(cls)) {
+    dgnbPlots.set(cls, items('buildings', { filter: dgnbClassCql(cls), limit: MAX_LISTED_REFS, properties: ['plot'] }).then(
+      (page) => (page.numberMatched <= page.features.length ? [...new Set(page.features.map((f) => f.properties.plot))].sort() : null),
+      (e) => {
+        dgnbPlots.delete(cls);
+        console.warn('DGNB filter:', e.message);
+        return null;
+      },
+    ));
   }
+  return dgnbPlots.get(cls);
+}
+
+let appliedFilters = null;
+let applying = Promise.resolve();
+let applySeq = 0;
+/** The map's filters (plots, buildings) for the current filters, also before the map exists. */
+let mapFilters = [null, null];
+
+function setMapFilters(plots, buildings) {
+  mapFilters = [plots, buildings];
+  mapView?.setFilters(plots, buildings);
+}
+
+/**
+ * Bring the map, the list and the legend in line with the state. With new filters the server is
+ * asked for the list's first page; resolves once it is shown and the map has its filters.
+ */
+function applyState({ force = false } = {}) {
   list.render(state.colourBy);
   if (mapView) {
     mapView.setColourBy(state.colourBy);
     for (const group of ['buildings', 'rings', 'transit', 'basemap']) mapView.setGroupVisible(group, !state.hidden.has(group));
   }
   renderLegend($('#legend'), state.colourBy);
-  const areaName = state.filters.area && index?.areas.get(state.filters.area)?.properties.name;
+  const areaName = state.filters.area && store.areas.get(state.filters.area)?.properties.name;
   $('.area-figures').hidden = !areaName;
   if (areaName) $('#area-figures').textContent = t('filters.area_figures', { area: areaName });
   form.querySelector('button[type="reset"]').disabled = !filtersActive(state.filters);
   syncUrl();
+
+  const f = { ...state.filters };
+  const key = JSON.stringify(f);
+  if (key === appliedFilters && !force) return applying;
+  appliedFilters = key;
+  const seq = ++applySeq;
+  applying = (async () => {
+    const plotRefs = f.dgnb ? await plotsWithDgnb(f.dgnb) : null;
+    if (seq !== applySeq) return;
+    setMapFilters(plotsExpression(f, { plotRefs }), buildingsExpression(f));
+    await list.setFilter(plotsCql(f, { plotRefs }));
+    if (seq !== applySeq || !plotAttributeFilters(f)) return;
+    // A building's tile does not carry its plot's status, land use or distance: when the kept
+    // plots fit on the list's page, the buildings follow them by reference.
+    const kept = list.matched <= list.rows.length ? list.rows.map((p) => p.reference) : null;
+    setMapFilters(mapFilters[0], buildingsExpression(f, { plotRefs: kept }));
+  })();
+  return applying;
 }
 
 // ---- selection -------------------------------------------------------------------------------
 
 function selectionRefs(sel) {
-  if (!sel || !index) return { plot: null, building: null };
+  if (!sel) return { plot: null, building: null };
   if (sel.kind === 'plot') return { plot: sel.key, building: null };
-  if (sel.kind === 'building') return { plot: index.buildings.get(sel.key)?.properties.plot ?? null, building: sel.key };
+  if (sel.kind === 'building') return { plot: store.buildings.get(sel.key)?.properties.plot ?? null, building: sel.key };
   return { plot: null, building: null };
 }
 
@@ -300,29 +394,44 @@ function overlayInsets() {
   };
 }
 
-/** Select a plot, a building or an area's figures; `via` says who asked: map, list, panel, url, button. */
+let selecting = Promise.resolve();
+
+/**
+ * Select a plot, a building or an area's figures; `via` says who asked: map, list, panel, url,
+ * button. The panel opens at once with the title; the feature follows from the server (unless
+ * the page has it already). Resolves once it is shown.
+ */
 function select(sel, { via = 'map' } = {}) {
   // Unsaved edits are not thrown away without asking.
   if (!planner.mayLeave(sel)) return syncUrl();
   state.selection = sel;
-  if (!index) return syncUrl();
-  panel.show(sel, index, { focus: via === 'button' || via === 'label' });
+  if (!data) return syncUrl();
+  const had = store.get(sel) !== undefined;
+  panel.show(sel, store, { focus: via === 'button' || via === 'label' });
   $('.map-wrap').classList.add('panel-open');
-  const refs = selectionRefs(sel);
-  list.setSelected(refs.plot);
-  mapView?.setHighlight(refs.plot, refs.building);
-  const feature = sel.kind === 'plot' ? index.plots.get(sel.key)
-    : sel.kind === 'building' ? index.buildings.get(sel.key)
-      : index.areas.get(sel.key);
-  if (feature) {
+  const highlight = () => {
+    const refs = selectionRefs(sel);
+    list.setSelected(refs.plot);
+    mapView?.setHighlight(refs.plot, refs.building);
+  };
+  highlight();
+  syncUrl();
+  selecting = store.load(sel).catch((e) => {
+    console.warn('selection:', e.message);
+    return null;
+  }).then((feature) => {
+    if (state.selection !== sel) return;
+    highlight();
+    if (!had) panel.render();
+    if (!feature) return;
     const name = sel.kind === 'figures' ? feature.properties.name : feature.properties.reference;
     $('#announcer').textContent = t(sel.kind === 'plot' ? 'panel.plot' : sel.kind === 'building' ? 'panel.building' : 'panel.area', { ref: name, name });
-  }
-  const zoom = via === 'list' || via === 'panel' || via === 'button' || via === 'label' || (via === 'url' && !initial.view);
-  if (mapView && feature && zoom) {
-    mapView.fitTo(bboxOf(feature), { insets: overlayInsets(), maxZoom: sel.kind === 'building' ? 18 : 17, animate: via !== 'url' });
-  }
-  syncUrl();
+    const zoom = via === 'list' || via === 'panel' || via === 'button' || via === 'label' || (via === 'url' && !initial.view);
+    if (mapView && zoom) {
+      mapView.fitTo(bboxOf(feature), { insets: overlayInsets(), maxZoom: sel.kind === 'building' ? 18 : 17, animate: via !== 'url' });
+    }
+  });
+  return selecting;
 }
 
 function closePanel({ restoreFocus = false } = {}) {
@@ -404,43 +513,57 @@ function canonical(v) {
   return JSON.stringify(v ?? null);
 }
 
+/** Where the page keeps a plot's or building's reference by id (for a deleted feature). */
+function refOfId(collection, id) {
+  for (const [ref, f] of store[collection]) if (f?.id === id) return ref;
+  return null;
+}
+
+let refreshing = null;
 /**
- * Put changed, new or deleted (feature null) plots and buildings into the data and redraw the
- * map, the list and the panel. Returns the references that really changed.
+ * After changes the map's tiles, the list's page and the counts are asked for again. The
+ * server's tile cache may learn of a change a moment after the change stream tells of it, so
+ * the tiles are fetched once more a little later (unchanged tiles cost a 304).
  */
-function applyFeatureChanges(changes) {
+function refreshViews() {
+  const views = Promise.all([mapView?.refreshTiles(TILED), list.reload()]);
+  clearTimeout(refreshing);
+  refreshing = setTimeout(() => mapView?.refreshTiles(TILED), 1500);
+  recount();
+  return views;
+}
+
+/**
+ * Take changed, new or deleted (feature null) plots and buildings (OGC items or public
+ * features) into the page: the store, the list, the map's tiles and the panel. Resolves, once
+ * all of them show it, to the references that really changed.
+ */
+async function applyFeatureChanges(changes) {
   if (!data) return [];
   const touched = [];
   for (const { collection, id, feature } of changes) {
-    const fc = collection === 'plots' ? data.plots : data.buildings;
-    const i = fc.features.findIndex((f) => f.id === id);
-    if (!feature) {
-      if (i >= 0) touched.push({ collection, ref: fc.features.splice(i, 1)[0].properties.reference });
+    const pub = feature ? publicFeature(collection, feature) : null;
+    const ref = pub?.properties.reference ?? refOfId(collection, id);
+    if (!ref) {
+      touched.push({ collection, id, ref: null });
       continue;
     }
-    const pub = publicFeature(collection, feature);
-    if (i >= 0 && canonical(fc.features[i]) === canonical(pub)) continue;
-    if (i >= 0) fc.features[i] = pub;
-    else {
-      fc.features.push(pub);
-      fc.features.sort((a, b) => a.id - b.id);
-    }
-    touched.push({ collection, ref: pub.properties.reference });
+    const held = store[collection].get(ref);
+    if (pub && held && canonical(held) === canonical(pub)) continue;
+    store.put(collection, ref, pub);
+    if (pub && collection === 'plots') list.updateRow(pub.properties);
+    touched.push({ collection, id, ref });
   }
   if (!touched.length) return touched;
-  index = buildIndex(data);
-  fillSelects();
-  applyState();
-  if (mapView) {
-    mapView.updatePlotsAndBuildings(data);
-    const refs = selectionRefs(state.selection);
-    mapView.setHighlight(refs.plot, refs.building);
+  if (touched.some((x) => x.collection === 'buildings')) {
+    dgnbPlots.clear();
+    if (state.filters.dgnb) applyState({ force: true });
   }
-  if (panel.open) {
-    panel.index = index;
-    panel.render();
-  }
-  return touched;
+  if (panel.open) panel.render();
+  await refreshViews();
+  const refs = selectionRefs(state.selection);
+  mapView?.setHighlight(refs.plot, refs.building);
+  return touched.filter((x) => x.ref);
 }
 
 let live = null;
@@ -448,41 +571,29 @@ const liveQueue = new Map();
 let liveTimer = null;
 
 function onLiveEntry(entry) {
-  const targets = affectedFeatures(entry);
-  // A building's DGNB record and floor area count on its plot, too.
-  for (const f of [...targets]) {
-    if (f.collection !== 'buildings') continue;
-    const b = data?.buildings.features.find((x) => x.id === f.id);
-    const plot = b && index?.plots.get(b.properties.plot);
-    if (plot && !targets.some((x) => x.collection === 'plots' && x.id === plot.id)) targets.push({ collection: 'plots', id: plot.id });
-  }
   // The newest entry per feature says who changed it last.
-  for (const f of targets) liveQueue.set(`${f.collection}:${f.id}`, { ...f, entry });
+  for (const f of affectedFeatures(entry)) liveQueue.set(`${f.collection}:${f.id}`, { ...f, entry });
   clearTimeout(liveTimer);
   liveTimer = setTimeout(flushLive, 150);
 }
 
 async function flushLive() {
-  const items = [...liveQueue.values()];
+  const queued = [...liveQueue.values()];
   liveQueue.clear();
-  if (!items.length || !data) return;
-  let results;
-  if (items.length > 40) {
-    // A change to the transit network recomputes every plot and building: fetch them all at once.
-    try {
-      const [plots, buildings] = await Promise.all([loadCollection('plots'), loadCollection('buildings')]);
-      results = [
-        ...plots.features.map((f) => ({ collection: 'plots', id: f.id, feature: f })),
-        ...buildings.features.map((f) => ({ collection: 'buildings', id: f.id, feature: f })),
-        ...data.plots.features.filter((f) => !plots.features.some((x) => x.id === f.id)).map((f) => ({ collection: 'plots', id: f.id, feature: null })),
-        ...data.buildings.features.filter((f) => !buildings.features.some((x) => x.id === f.id)).map((f) => ({ collection: 'buildings', id: f.id, feature: null })),
-      ];
-    } catch (e) {
-      console.warn('live refresh:', e.message);
-      return;
-    }
+  if (!queued.length || !data) return;
+  let touched;
+  if (queued.length > 40) {
+    // A change to the transit network recomputes every plot and building: forget what the page
+    // holds and ask again for what it shows.
+    for (const c of ['plots', 'buildings']) store[c].clear();
+    store.buildingsByPlot.clear();
+    dgnbPlots.clear();
+    if (state.selection) await store.load(state.selection, { force: true }).catch(() => null);
+    if (panel.open) panel.render();
+    await refreshViews();
+    touched = [];
   } else {
-    results = (await Promise.all(items.map(async (it) => {
+    const results = (await Promise.all(queued.map(async (it) => {
       try {
         return { ...it, feature: await api.getPublic(it.collection, it.id) };
       } catch (e) {
@@ -490,15 +601,14 @@ async function flushLive() {
         return null;
       }
     }))).filter(Boolean);
+    touched = await applyFeatureChanges(results);
   }
-  const touched = applyFeatureChanges(results);
-  for (const it of items) planner.liveChange(it.collection, it.id, it.entry);
+  for (const it of queued) planner.liveChange(it.collection, it.id, it.entry);
   for (const { collection, ref } of touched) {
     if (collection === 'plots') $(`#plot-list tr[data-ref="${CSS.escape(ref)}"]`)?.classList.add('flash');
   }
   // Say what changed, unless it was the signed-in planner's own edit.
-  const entryOf = (x) => items.find((it) => it.collection === x.collection
-    && (x.collection === 'plots' ? index.plots : index.buildings).get(x.ref)?.id === it.id)?.entry;
+  const entryOf = (x) => queued.find((it) => it.collection === x.collection && it.id === x.id)?.entry;
   const news = touched.filter((x) => {
     const e = entryOf(x);
     return !(e && auth.signedIn && e.changed_by === auth.session.username);
@@ -522,20 +632,10 @@ function toast(text) {
   setTimeout(() => el.remove(), 6000);
 }
 
-/** The newest change the loaded data holds: the stream starts after it. */
-function newestChange(d) {
-  let best = null;
-  for (const f of [...d.plots.features, ...d.buildings.features]) {
-    const u = f.properties.updated_at;
-    if (u && (best === null || timeMicros(u) > timeMicros(best))) best = u;
-  }
-  return best;
-}
-
-function startLive() {
+function startLive(since) {
   if (typeof EventSource === 'undefined') return;
   live = subscribeChanges({
-    since: newestChange(data),
+    since,
     onChange: onLiveEntry,
     onState: (s) => { document.body.dataset.live = s; },
   });
@@ -544,6 +644,51 @@ function startLive() {
 }
 
 // ---- start -----------------------------------------------------------------------------------
+
+/** Whether a map has drawn some plot: the first time it has, `timings.firstPlots` is set. */
+function watchFirstPlots(map) {
+  let last = 0;
+  const check = () => {
+    const now = performance.now();
+    if (now - last < 100) return;
+    last = now;
+    if (map.getLayer('plots-fill') && map.queryRenderedFeatures({ layers: ['plots-fill'] }).length) {
+      timings.firstPlots = now;
+      map.off('render', check);
+    }
+  };
+  map.on('render', check);
+}
+
+/**
+ * The first view: every plot and area ([minLon, minLat, maxLon, maxLat] from the collections'
+ * extents), but where that would show more than MAX_START_PLOTS plots, the middle of them, so
+ * closer in that the first tiles stay small whatever the number of plots.
+ */
+async function startView(total) {
+  let box = bboxOf(data.areas);
+  try {
+    const extent = (await loadCollection('collections/plots')).extent?.spatial?.bbox?.[0];
+    if (extent && extent.length >= 4) {
+      const [w, s, e, n] = extent.length === 6 ? [extent[0], extent[1], extent[3], extent[4]] : extent;
+      box = Number.isFinite(box[0]) ? [Math.min(box[0], w), Math.min(box[1], s), Math.max(box[2], e), Math.max(box[3], n)] : [w, s, e, n];
+    }
+  } catch (e) {
+    console.warn('plot extent:', e.message);
+  }
+  if (!Number.isFinite(box[0])) return;
+  mapView.fitTo(box, { insets: overlayInsets(), animate: false, maxZoom: 16 });
+  const [vw, vs, ve, vn] = mapView.map.getBounds().toArray().flat();
+  const area = (b) => Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+  const shown = area([Math.max(vw, box[0]), Math.max(vs, box[1]), Math.min(ve, box[2]), Math.min(vn, box[3])]);
+  const inView = total && area(box) > 0 ? (total * shown) / area(box) : 0;
+  if (inView > MAX_START_PLOTS) {
+    mapView.map.jumpTo({
+      center: [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2],
+      zoom: mapView.map.getZoom() + Math.log(inView / MAX_START_PLOTS) / Math.log(4),
+    });
+  }
+}
 
 async function start() {
   const rulesPromise = loadRules();
@@ -554,11 +699,20 @@ async function start() {
   writeFilterForm();
   if (!basemap) $('.basemap-toggle').hidden = true;
   if (window.matchMedia('(max-width: 47.99em)').matches) $('#legend').open = false;
-  applyState();
   mapNote(t('map.loading'));
+  // The list's first page does not wait for anything else.
+  const listed = applyState().then(() => { timings.firstPage = performance.now(); });
+  const counted = loadCounts();
+  const total = countMatched('plots', null).then((n) => {
+    list.total = n;
+    counts.total = n;
+    list.render();
+    return n;
+  }, () => null);
 
   const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
   const authPromise = auth.refresh();
+  const sincePromise = newestChange();
   let mapPromise;
   try {
     mapPromise = createMap($('#map'), {
@@ -589,42 +743,46 @@ async function start() {
     throw e;
   }
   timings.dataLoaded = performance.now();
-  // The stream opens once the session is known (planners also get the internal changes).
-  await authPromise;
-  startLive();
-  index = buildIndex(data);
+  store.setAreas(data.areas);
   fillSelects();
   writeFilterForm();
-  // The list and the panel do not wait for the map.
   applyState();
+  // The panel does not wait for the map.
   if (state.selection) select(state.selection, { via: 'url' });
+  // The stream opens once the session is known (planners also get the internal changes).
+  Promise.all([authPromise, sincePromise]).then(([, since]) => startLive(since));
 
   mapView = await mapPromise;
+  let drawn = Promise.resolve();
   if (mapView) {
     window.plotlineMap = mapView.map;
+    watchFirstPlots(mapView.map);
+    mapView.setFilters(...mapFilters);
     mapView.setData(data, { stationRadiusM: radiusM('station') });
-    if (!initial.view) {
-      const b = bboxOf({ type: 'FeatureCollection', features: [...data.areas.features, ...data.plots.features] });
-      if (Number.isFinite(b[0])) mapView.fitTo(b, { insets: overlayInsets(), animate: false, maxZoom: 16 });
-    }
-    mapView.map.once('idle', () => {
+    if (!initial.view) await startView(await total);
+    drawn = new Promise((resolve) => mapView.map.once('idle', () => {
       timings.firstRender = performance.now();
-      document.body.dataset.ready = 'true';
-    });
-  } else {
-    document.body.dataset.ready = 'true';
+      resolve();
+    }));
   }
   if ($('#map-note').dataset.kind === 'info') mapNote('');
   applyState();
   if (state.selection) select(state.selection, { via: 'url' });
+  await Promise.all([drawn, listed, counted, total, selecting]);
+  document.body.dataset.ready = 'true';
 }
 
-/** For tests: resolves after the map has drawn everything that is pending. */
-window.plotline.idle = () => new Promise((resolve) => {
+/** For tests: resolves after the list and the map have shown everything that is pending. */
+window.plotline.idle = async () => {
+  await applying;
+  await list.settled();
+  await selecting;
   const map = window.plotlineMap;
-  if (!map) return resolve();
-  map.once('idle', () => resolve());
-  map.triggerRepaint();
-});
+  if (!map) return;
+  await new Promise((resolve) => {
+    map.once('idle', () => resolve());
+    map.triggerRepaint();
+  });
+};
 
 start();

@@ -1,12 +1,25 @@
-// The MapLibre map: sources and layers for areas, plots, buildings and transit, labels as HTML
-// markers (the page has no glyph server, so no symbol layers), selection and hover highlights.
+// The MapLibre map: plots and buildings from the server's vector tiles (OGC API – Tiles, one
+// source layer per collection), the few areas and transit features as GeoJSON, labels as HTML
+// markers (the page has no glyph server, so no symbol layers; plot labels only for the plots in
+// view), selection and hover highlights.
 import * as maplibregl from '../vendor/maplibre-gl.mjs';
 import {
-  DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing, dgnbClass, labelPoint,
+  DGNB_CLASS_EXPRESSION, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing, labelPoint,
 } from './domain.js';
 
 /** Layer ids the tests and the click handler use. */
 export const LAYERS = { plots: 'plots-fill', buildings: 'buildings-fill' };
+
+/** The collections drawn from vector tiles; each tile's layer is named after its collection. */
+export const TILED = ['plots', 'buildings'];
+
+/** Plot labels are HTML elements: beyond this many plots in view they would only clutter. */
+const MAX_PLOT_LABELS = 300;
+/** From this zoom on plots carry labels (see .zoom-plot-labels in app.css). */
+const PLOT_LABEL_ZOOM = 15;
+
+/** The TileJSON of a collection's tiles, as a URL MapLibre can fetch. */
+const tileJsonUrl = (collection) => new URL(`collections/${collection}/tiles/WebMercatorQuad/tilejson.json`, document.baseURI).href;
 
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
@@ -32,9 +45,10 @@ function style(basemap) {
       paint: { 'raster-saturation': -0.55, 'raster-opacity': 0.9 },
     });
   }
-  for (const id of ['areas', 'rings', 'plots', 'buildings', 'stations', 'brt', 'brt-stops', 'cycle']) {
+  for (const id of ['areas', 'rings', 'stations', 'brt', 'brt-stops', 'cycle']) {
     sources[id] = { type: 'geojson', data: EMPTY };
   }
+  for (const id of TILED) sources[id] = { type: 'vector', url: tileJsonUrl(id) };
   const firm = ['in', ['get', 'status'], ['literal', ['decided', 'in_service']]];
   layers.push(
     { id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': TRANSIT_COLOURS.area, 'fill-opacity': 0.05 } },
@@ -44,25 +58,25 @@ function style(basemap) {
       paint: { 'line-color': TRANSIT_COLOURS.ring, 'line-width': 1.5, 'line-opacity': 0.75, 'line-dasharray': [3, 2] },
     },
     {
-      id: 'plots-fill', type: 'fill', source: 'plots',
+      id: 'plots-fill', type: 'fill', source: 'plots', 'source-layer': 'plots',
       paint: {
         'fill-color': matchColour('status', STATUS_COLOURS, '#cccccc'),
         'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.85, 0.62],
       },
     },
     {
-      id: 'plots-line', type: 'line', source: 'plots',
+      id: 'plots-line', type: 'line', source: 'plots', 'source-layer': 'plots',
       paint: { 'line-color': '#ffffff', 'line-width': ['interpolate', ['linear'], ['zoom'], 12, 0.5, 16, 1.5] },
     },
     {
-      id: 'buildings-fill', type: 'fill', source: 'buildings',
+      id: 'buildings-fill', type: 'fill', source: 'buildings', 'source-layer': 'buildings',
       paint: {
-        'fill-color': ['match', ['get', 'dgnb_class'], ...Object.entries(DGNB_COLOURS).flat(), '#f7f7f7'],
+        'fill-color': ['match', DGNB_CLASS_EXPRESSION, ...Object.entries(DGNB_COLOURS).flat(), '#f7f7f7'],
         'fill-opacity': 0.95,
       },
     },
     {
-      id: 'buildings-line', type: 'line', source: 'buildings',
+      id: 'buildings-line', type: 'line', source: 'buildings', 'source-layer': 'buildings',
       paint: {
         'line-color': '#26323d',
         'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2, 0.8],
@@ -73,15 +87,15 @@ function style(basemap) {
       paint: { 'line-color': TRANSIT_COLOURS.area, 'line-width': 2.5, 'line-opacity': 0.9 },
     },
     {
-      id: 'plots-selected', type: 'line', source: 'plots', filter: ['==', ['get', 'reference'], ''],
+      id: 'plots-selected', type: 'line', source: 'plots', 'source-layer': 'plots', filter: ['==', ['get', 'reference'], ''],
       paint: { 'line-color': '#101820', 'line-width': 3.5 },
     },
     {
-      id: 'buildings-selected', type: 'line', source: 'buildings', filter: ['==', ['get', 'reference'], ''],
+      id: 'buildings-selected', type: 'line', source: 'buildings', 'source-layer': 'buildings', filter: ['==', ['get', 'reference'], ''],
       paint: { 'line-color': '#ff2d6f', 'line-width': 3 },
     },
     {
-      id: 'plots-problem', type: 'line', source: 'plots', filter: ['in', ['get', 'reference'], ['literal', []]],
+      id: 'plots-problem', type: 'line', source: 'plots', 'source-layer': 'plots', filter: ['in', ['get', 'reference'], ['literal', []]],
       paint: { 'line-color': '#c8102e', 'line-width': 3, 'line-dasharray': [2, 1] },
     },
     {
@@ -157,9 +171,10 @@ class MapView {
     this.handlers = handlers;
     this.markers = { areas: [], stations: [], routes: [], plots: new Map() };
     this.hover = null;
-    this.selection = null;
+    this.selectedPlot = null;
     this.editing = false;
     this.problem = null;
+    this.tileVersion = 0;
 
     map.on('click', (e) => {
       // While an outline is being edited, clicks belong to the editor.
@@ -176,7 +191,7 @@ class MapView {
       if (this.editing) return;
       const hits = map.queryRenderedFeatures(e.point, { layers: [LAYERS.buildings, LAYERS.plots].filter((id) => this.isVisible(id)) });
       const hit = hits[0];
-      const next = hit ? { source: hit.source, id: hit.id } : null;
+      const next = hit && hit.id !== undefined ? { source: hit.source, sourceLayer: hit.sourceLayer, id: hit.id } : null;
       if (this.hover && (!next || next.source !== this.hover.source || next.id !== this.hover.id)) {
         map.setFeatureState(this.hover, { hover: false });
       }
@@ -191,6 +206,8 @@ class MapView {
     });
     map.on('moveend', () => handlers.onMove?.());
     map.on('zoom', () => this.updateLabelZoom());
+    // Plot labels follow what the tiles have drawn, once the map has settled.
+    map.on('idle', () => this.updatePlotLabels());
   }
 
   isVisible(layerId) {
@@ -198,13 +215,13 @@ class MapView {
   }
 
   /**
-   * Put the data on the map: `data` has areas, plots, buildings, stations, brt, brtStops, cycle;
-   * each station gets a ring of `stationRadiusM` (GET /rules), none while it is unknown.
+   * Put the small collections on the map: `data` has areas, stations, brt, brtStops, cycle
+   * (plots and buildings come from the tiles); each station gets a ring of `stationRadiusM`
+   * (GET /rules), none while it is unknown.
    */
   setData(data, { stationRadiusM = null } = {}) {
     const m = this.map;
     m.getSource('areas').setData(data.areas);
-    this.setPlotsAndBuildings(data);
     m.getSource('stations').setData(data.stations);
     m.getSource('rings').setData({
       type: 'FeatureCollection',
@@ -220,39 +237,72 @@ class MapView {
     this.addLabels(data);
   }
 
-  setPlotsAndBuildings(data) {
-    this.map.getSource('plots').setData(data.plots);
-    // The DGNB class is derived here once, so that the paint expression stays a plain match.
-    this.map.getSource('buildings').setData({
-      type: 'FeatureCollection',
-      features: data.buildings.features.map((f) => ({ ...f, properties: { ...f.properties, dgnb_class: dgnbClass(f.properties) } })),
+  /**
+   * Fetch the tiles of these collections again (after an edit or a live change): the same
+   * template with a new `v`, which the server ignores and MapLibre takes for new tiles. Resolves
+   * once the map has drawn them (or after `timeoutMs`).
+   */
+  refreshTiles(collections, { timeoutMs = 5000 } = {}) {
+    this.tileVersion += 1;
+    const settled = new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const map = this.map;
+      function done() {
+        clearTimeout(timer);
+        map.off('idle', done);
+        resolve();
+      }
+      map.once('idle', done);
     });
+    for (const id of collections) {
+      const source = this.map.getSource(id);
+      const template = source?.tiles?.[0];
+      if (!template) continue;
+      const url = new URL(template.replace(/\{(z|x|y)\}/g, '__$1__'));
+      url.searchParams.set('v', String(this.tileVersion));
+      source.setTiles([url.href.replace(/__(z|x|y)__/g, '{$1}')]);
+    }
+    this.map.triggerRepaint();
+    return settled;
   }
 
-  /** After plots or buildings changed (an edit, a live change): redraw them and their labels. */
-  updatePlotsAndBuildings(data) {
-    this.setPlotsAndBuildings(data);
-    const seen = new Set();
-    for (const p of data.plots.features) {
-      const ref = p.properties.reference;
-      seen.add(ref);
-      const marker = this.markers.plots.get(ref);
-      if (marker) marker.setLngLat(labelPoint(p.geometry));
-      else this.markers.plots.set(ref, this.plotLabel(p));
+  /** Labels for the plots drawn in view (none when there are too many to read). */
+  updatePlotLabels() {
+    const map = this.map;
+    const shown = new Map();
+    if (map.getZoom() >= PLOT_LABEL_ZOOM && this.isVisible(LAYERS.plots)) {
+      // A plot that crosses tiles comes in pieces: its label goes in the middle of them all.
+      for (const f of map.queryRenderedFeatures({ layers: [LAYERS.plots] })) {
+        const ref = f.properties.reference;
+        const b = bboxOf(f.geometry);
+        const had = shown.get(ref);
+        shown.set(ref, had ? [Math.min(had[0], b[0]), Math.min(had[1], b[1]), Math.max(had[2], b[2]), Math.max(had[3], b[3])] : b);
+        if (shown.size > MAX_PLOT_LABELS) {
+          shown.clear();
+          break;
+        }
+      }
     }
     for (const [ref, marker] of this.markers.plots) {
-      if (!seen.has(ref)) {
+      if (!shown.has(ref)) {
         marker.remove();
         this.markers.plots.delete(ref);
       }
     }
+    for (const [ref, b] of shown) {
+      const at = [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+      const marker = this.markers.plots.get(ref);
+      if (marker) marker.setLngLat(at);
+      else this.markers.plots.set(ref, this.plotLabel(ref, at));
+    }
   }
 
-  plotLabel(p) {
+  plotLabel(ref, lngLat) {
     const el = document.createElement('span');
     el.className = 'map-label plot-label';
-    el.textContent = p.properties.reference;
-    return new maplibregl.Marker({ element: el, anchor: 'center' }).setLngLat(labelPoint(p.geometry)).addTo(this.map);
+    el.classList.toggle('selected', ref === this.selectedPlot);
+    el.textContent = ref;
+    return new maplibregl.Marker({ element: el, anchor: 'center' }).setLngLat(lngLat).addTo(this.map);
   }
 
   /** Clicks and hover go to an outline editor while `on`. */
@@ -325,7 +375,6 @@ class MapView {
         this.markers.routes.push(add(labelPoint(r.geometry, along), el, 'center'));
       }
     }
-    for (const p of data.plots.features) this.markers.plots.set(p.properties.reference, this.plotLabel(p));
     this.updateLabelZoom();
   }
 
@@ -336,14 +385,10 @@ class MapView {
     c.classList.toggle('zoom-far', z < 11);
   }
 
-  /** Show only these plots and buildings (sets of references). */
-  setVisibleFeatures(plotRefs, buildingRefs) {
-    const inSet = (refs) => ['in', ['get', 'reference'], ['literal', [...refs]]];
-    for (const id of ['plots-fill', 'plots-line']) this.map.setFilter(id, inSet(plotRefs));
-    for (const id of ['buildings-fill', 'buildings-line']) this.map.setFilter(id, inSet(buildingRefs));
-    for (const [ref, marker] of this.markers.plots) {
-      marker.getElement().classList.toggle('filtered-out', !plotRefs.has(ref));
-    }
+  /** Draw only the plots and buildings these filters keep (MapLibre expressions; null: all). */
+  setFilters(plots, buildings) {
+    for (const id of ['plots-fill', 'plots-line']) this.map.setFilter(id, plots);
+    for (const id of ['buildings-fill', 'buildings-line']) this.map.setFilter(id, buildings);
   }
 
   setColourBy(mode) {
@@ -357,6 +402,7 @@ class MapView {
   setHighlight(plotRef, buildingRef) {
     this.map.setFilter('plots-selected', ['==', ['get', 'reference'], plotRef || '']);
     this.map.setFilter('buildings-selected', ['==', ['get', 'reference'], buildingRef || '']);
+    this.selectedPlot = plotRef;
     for (const [ref, marker] of this.markers.plots) marker.getElement().classList.toggle('selected', ref === plotRef);
   }
 

@@ -135,7 +135,11 @@ export class Panel {
     this.body.replaceChildren();
   }
 
-  /** Show a selection ({kind, key}) using the loaded data (`index`); `focus` moves focus to the title. */
+  /**
+   * Show a selection ({kind, key}) from the features the page has loaded (`index`, a
+   * FeatureStore; a feature still loading shows its title and a note); `focus` moves focus to
+   * the title.
+   */
   show(selection, index, { focus = false } = {}) {
     this.current = selection;
     this.index = index;
@@ -190,14 +194,27 @@ export class Panel {
     this.body.replaceChildren(h('p', { class: 'note' }, t('panel.not_found', { what })));
   }
 
+  /** The title at once, the rest once the feature has come from the server. */
+  loading(what) {
+    this.title.textContent = what;
+    this.body.replaceChildren(h('p', { class: 'note', role: 'status' }, t('panel.loading')));
+  }
+
   renderPlot(f, key) {
+    if (f === undefined) return this.loading(t('panel.plot', { ref: key }));
     if (!f) return this.missing(t('panel.plot', { ref: key }));
     const p = f.properties;
     const r = new Rows(this.schemas?.get('plots'), p);
     r.mark('reference', 'building_count', 'building_ids');
     this.title.textContent = t('panel.plot', { ref: p.reference });
     const area = this.index.areas.get(p.area);
-    const buildings = this.index.buildingsByPlot.get(p.reference) || [];
+    let buildings = this.index.buildingsByPlot.get(p.reference);
+    if (buildings === undefined) {
+      // Asked for again after one of them changed: draw again when they are here.
+      const current = this.current;
+      this.index.loadBuildingsOf(p.reference).then(() => { if (this.current === current) this.render(); }, () => {});
+      buildings = [];
+    }
     const ratio = p.plot_ratio_pct === null || p.plot_ratio_pct === undefined ? null
       : p.max_plot_ratio_pct ? `${fmt.percent(p.plot_ratio_pct)} (${t('value.max', { max: fmt.percent(p.max_plot_ratio_pct, 0) })})`
         : fmt.percent(p.plot_ratio_pct);
@@ -242,6 +259,7 @@ export class Panel {
   }
 
   renderBuilding(f, key) {
+    if (f === undefined) return this.loading(t('panel.building', { ref: key }));
     if (!f) return this.missing(t('panel.building', { ref: key }));
     const p = f.properties;
     const r = new Rows(this.schemas?.get('buildings'), p);

@@ -1,33 +1,53 @@
-// The list of matching plots beside the map: a real table, one focusable row per plot.
+// The list of matching plots beside the map: a real table, one focusable row per plot, one page
+// at a time. The server filters (CQL2), sorts and counts (numberMatched); the page only shows.
 // Keyboard: Tab reaches the list (one row at a time), arrows/Home/End move, Enter or Space selects.
 import { hectares, number } from './format.js';
 import { STATUS_COLOURS, LAND_USE_COLOURS } from './domain.js';
 import { label, t } from './i18n.js';
 
 const COLUMNS = [
-  { key: 'reference', title: 'list.reference', value: (p) => p.reference, numeric: false },
-  { key: 'land_use', title: 'list.use', value: (p) => label('land_use', p.land_use), numeric: false },
-  { key: 'status', title: 'list.status', value: (p) => label('status', p.status), numeric: false },
-  { key: 'plot_area_ha', title: 'list.area_ha', value: (p) => p.plot_area_ha, numeric: true },
-  { key: 'nearest_station_distance_m', title: 'list.station_m', value: (p) => p.nearest_station_distance_m, numeric: true },
+  { key: 'reference', title: 'list.reference', numeric: false },
+  { key: 'land_use', title: 'list.use', numeric: false },
+  { key: 'status', title: 'list.status', numeric: false },
+  { key: 'plot_area_ha', title: 'list.area_ha', numeric: true },
+  { key: 'nearest_station_distance_m', title: 'list.station_m', numeric: true },
 ];
 
+/** The properties a row shows: the server sends only these. */
+const ROW_PROPERTIES = ['reference', 'land_use', 'status', 'plot_area_ha', 'nearest_station_distance_m', 'nearest_station'];
+
+/** Rows per page. */
+export const PAGE_SIZE = 100;
+
 export class PlotList {
-  constructor(table, { onSelect }) {
+  /**
+   * `fetchPage({ filter, sortby, limit, offset, properties })` answers { features, numberMatched }
+   * (GET /collections/plots/items); `onSelect` gets a chosen plot.
+   */
+  constructor(table, { onSelect, fetchPage, pager }) {
     this.table = table;
     this.onSelect = onSelect;
+    this.fetchPage = fetchPage;
+    this.pager = pager;
     this.rows = [];
+    /** Plots matching the filter (numberMatched), and in all. */
+    this.matched = 0;
     this.total = 0;
+    this.filter = null;
+    this.offset = 0;
+    this.loaded = false;
     this.selected = null;
     this.sort = { key: 'reference', dir: 1 };
     this.focusRef = null;
+    this.seq = 0;
+    this.loading = Promise.resolve();
 
     table.addEventListener('click', (e) => {
       const sortButton = e.target.closest('button[data-sort]');
       if (sortButton) {
         const key = sortButton.dataset.sort;
         this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
-        this.render();
+        this.load({ offset: 0 });
         return;
       }
       const tr = e.target.closest('tbody tr[data-ref]');
@@ -79,11 +99,67 @@ export class PlotList {
     this.focusRef = tr.dataset.ref;
   }
 
-  /** Show these plots (GeoJSON features) out of `total`. */
-  setPlots(features, total) {
-    this.rows = features.map((f) => f.properties);
-    this.total = total;
+  /** Show the plots this CQL2 filter (null: all) matches, from the first page. */
+  setFilter(filter) {
+    this.filter = filter;
+    return this.load({ offset: 0 });
+  }
+
+  /** Ask for the current page again (after a change to the data). */
+  reload() {
+    return this.load({ offset: this.offset });
+  }
+
+  /** The server's sort order: the column, then the reference, so that pages do not overlap. */
+  sortby() {
+    const { key, dir } = this.sort;
+    const first = `${dir > 0 ? '' : '-'}${key}`;
+    return key === 'reference' ? first : `${first},reference`;
+  }
+
+  /** Fetch one page (the newest request wins) and show it. Resolves once shown. */
+  load({ offset }) {
+    const seq = ++this.seq;
+    this.table.setAttribute('aria-busy', 'true');
+    const done = this.fetchPage({
+      filter: this.filter, sortby: this.sortby(), limit: PAGE_SIZE, offset, properties: ROW_PROPERTIES,
+    }).then((page) => {
+      if (seq !== this.seq) return;
+      this.rows = page.features.map((f) => f.properties);
+      this.matched = page.numberMatched ?? this.rows.length;
+      if (this.filter === null) this.total = this.matched;
+      this.offset = offset;
+      this.loaded = true;
+      this.error = null;
+      this.render();
+    }, (e) => {
+      if (seq !== this.seq) return;
+      console.warn('plot list:', e.message);
+      this.error = e.message;
+      this.render();
+    }).finally(() => {
+      if (seq === this.seq) this.table.removeAttribute('aria-busy');
+    });
+    this.loading = done;
+    return done;
+  }
+
+  /** Resolves once the newest page asked for is shown. */
+  async settled() {
+    let seen;
+    do {
+      seen = this.loading;
+      await seen;
+    } while (seen !== this.loading);
+  }
+
+  /** Patch one plot's row in place (from a saved or changed feature), if it is on this page. */
+  updateRow(properties) {
+    const i = this.rows.findIndex((p) => p.reference === properties.reference);
+    if (i < 0) return false;
+    this.rows[i] = { ...this.rows[i], ...Object.fromEntries(ROW_PROPERTIES.map((k) => [k, properties[k]])) };
     this.render();
+    return true;
   }
 
   /** Mark the row of this plot reference (or none) as the current one, and scroll it into view. */
@@ -109,24 +185,30 @@ export class PlotList {
     else if (r.bottom > w.bottom) wrap.scrollTop += r.bottom - w.bottom;
   }
 
-  sorted() {
-    const col = COLUMNS.find((c) => c.key === this.sort.key) || COLUMNS[0];
-    const { dir } = this.sort;
-    return [...this.rows].sort((a, b) => {
-      const va = col.value(a);
-      const vb = col.value(b);
-      if (va === null || va === undefined) return 1;
-      if (vb === null || vb === undefined) return -1;
-      const c = col.numeric ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true });
-      return c * dir || a.reference.localeCompare(b.reference, undefined, { numeric: true });
-    });
+  /** Previous/next page and which rows of how many these are. */
+  renderPager() {
+    const { pager } = this;
+    if (!pager) return;
+    const last = Math.min(this.offset + this.rows.length, this.matched);
+    pager.hidden = this.matched <= PAGE_SIZE && this.offset === 0;
+    pager.querySelector('.pager-range').textContent = this.rows.length
+      ? t('list.range', { from: number(this.offset + 1), to: number(last), of: number(this.matched) }) : '';
+    const prev = pager.querySelector('[data-page="prev"]');
+    const next = pager.querySelector('[data-page="next"]');
+    prev.textContent = t('list.prev');
+    next.textContent = t('list.next');
+    prev.disabled = this.offset === 0;
+    next.disabled = last >= this.matched;
+    prev.onclick = () => this.load({ offset: Math.max(0, this.offset - PAGE_SIZE) });
+    next.onclick = () => this.load({ offset: this.offset + PAGE_SIZE });
   }
 
   render(colourBy = this.colourBy) {
     this.colourBy = colourBy;
     const { table } = this;
     const hadFocus = table.contains(document.activeElement) && document.activeElement.tagName === 'TR';
-    table.caption.querySelector('.caption-title').textContent = t('list.caption', { shown: this.rows.length, total: this.total });
+    table.caption.querySelector('.caption-title').textContent = t('list.caption', { shown: number(this.matched), total: number(this.total) });
+    this.renderPager();
     table.caption.querySelector('.caption-hint').textContent = t('list.caption_hint');
 
     const headRow = table.tHead.rows[0];
@@ -152,13 +234,13 @@ export class PlotList {
     }));
 
     const body = table.tBodies[0];
-    const rows = this.sorted();
+    const { rows } = this;
     if (!rows.length) {
       const tr = document.createElement('tr');
       const td = document.createElement('td');
       td.colSpan = COLUMNS.length;
       td.className = 'empty';
-      td.textContent = t('list.empty');
+      td.textContent = this.error ? t('list.failed', { error: this.error }) : this.loaded ? t('list.empty') : t('list.loading');
       tr.append(td);
       body.replaceChildren(tr);
       return;
