@@ -135,3 +135,25 @@ async fn stations_are_reprojected_onto_their_utm_coordinates(pool: PgPool) {
         );
     }
 }
+
+/// geodata/check.py checks the data set with GDAL's Python bindings alone, not with plotline's
+/// code: Lautrup's outline against Ballerup Byvej, Klausdalsbrovej and Ring 4, BRT-LAUTRUP inside
+/// it, every address within 300 m of its street, Kildedal's dates after its lokalplans and the
+/// Fingerplan rule for new offices. Debian's python3 has the bindings (gdal-bin depends on
+/// python3-gdal); PLOTLINE_GDAL_PYTHON names another interpreter that has them.
+#[test]
+fn the_independent_geodata_check_passes() {
+    let python =
+        std::env::var("PLOTLINE_GDAL_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let output = std::process::Command::new(&python)
+        .arg(crate::helpers::geodata().join("check.py"))
+        .output()
+        .unwrap_or_else(|e| panic!("{python} geodata/check.py: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "geodata/check.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("\nall checks passed"), "{stdout}");
+}
