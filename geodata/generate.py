@@ -645,7 +645,8 @@ def build():
             description=("The municipality's largest business area (Lautrupgård / Lautrupparken), about "
                          "250 ha north of Ballerup Byvej with about 20,000 jobs and the DTU Ballerup campus, "
                          "to be revitalised over the next 10 years with homes added."),
-            source=("Outline drawn for plotline north of Ballerup Byvej to the 250 ha of Trap Danmark; "
+            source=("Outline drawn for plotline between Ballerup Byvej (south), Klausdalsbrovej (north) "
+                    "and Ring 4 (east) to the 250 ha of Trap Danmark (domain.md); courses approximate, "
                     "not a surveyed or planned boundary"),
             homes=None, jobs=20000, buildings=LT_BUILDINGS),
     }
