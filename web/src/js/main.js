@@ -20,7 +20,7 @@ import { basemapFromQuery, formatHash, parseHash } from './urlstate.js';
 const $ = (sel) => document.querySelector(sel);
 const LANG_KEY = 'plotline.lang';
 // The development areas and their stations, until the data says better.
-const DEFAULT_BOUNDS = [[12.272, 55.719], [12.418, 55.759]];
+const DEFAULT_BOUNDS = [[12.272, 55.719], [12.426, 55.759]];
 
 const timings = { start: performance.now() };
 window.plotline = { timings };
