@@ -135,3 +135,94 @@ async fn stations_are_reprojected_onto_their_utm_coordinates(pool: PgPool) {
         );
     }
 }
+
+/// Issue 14's facts, as plotline stores them after the GDAL import: Lautrup reaches Ring 4 (C84 runs
+/// within 100 m of its edge wherever Lautrup is), BRT-LAUTRUP lies inside Lautrup but for the walk
+/// from Malmparken St. and ends inside it, no new office over 1,500 m² is more than 600 m from a
+/// station, and nothing in Kildedal is dated before 2024, the year of its first lokalplans.
+#[sqlx::test]
+async fn lautrup_reaches_ring_4_and_the_data_keeps_the_public_facts(pool: PgPool) {
+    load(&pool).await;
+    let (c84_gap_m, c84_inside_m): (f64, f64) = sqlx::query_as(
+        "WITH l AS (SELECT boundary b FROM areas WHERE slug = 'lautrup'),
+              c AS (SELECT geom g FROM cycle_superhighways WHERE route = 'C84'),
+              p AS (SELECT (ST_DumpPoints(ST_Segmentize(c.g, 10))).geom pt FROM c)
+         SELECT max(ST_Distance(p.pt, ST_Boundary(l.b))),
+                (SELECT ST_Length(ST_Intersection(c.g, l.b)) FROM c, l)
+         FROM p, l WHERE ST_Y(p.pt) BETWEEN ST_YMin(l.b) AND ST_YMax(l.b)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(c84_gap_m <= 100.0, "C84 runs {c84_gap_m} m from Lautrup");
+    assert!(
+        c84_inside_m < 1.0,
+        "C84 runs {c84_inside_m} m inside Lautrup"
+    );
+
+    let (outside_m, end_inside): (f64, bool) = sqlx::query_as(
+        "SELECT ST_Length(ST_Difference(l.geom, a.boundary)),
+                ST_Contains(a.boundary, (SELECT s.geom FROM brt_stops s
+                                         WHERE s.line_id = l.id AND s.name = 'Klausdalsbrovej'))
+         FROM brt_lines l, areas a WHERE l.code = 'BRT-LAUTRUP' AND a.slug = 'lautrup'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        outside_m < 250.0,
+        "BRT-LAUTRUP runs {outside_m} m outside Lautrup"
+    );
+    assert!(end_inside, "the stop Klausdalsbrovej lies outside Lautrup");
+
+    let far_offices: Vec<String> = sqlx::query_scalar(
+        "SELECT b.reference FROM buildings b
+         WHERE b.construction_status <> 'completed' AND b.floor_area_office_m2 > 1500
+           AND (SELECT min(ST_Distance(b.footprint, s.geom)) FROM stations s) > 600
+         ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        far_offices,
+        Vec::<String>::new(),
+        "new offices far from a station"
+    );
+
+    let early: Vec<String> = sqlx::query_scalar(
+        "SELECT b.reference FROM buildings b JOIN plots p ON p.id = b.plot_id
+         JOIN areas a ON a.id = p.area_id JOIN dgnb_records d ON d.building_id = b.id
+         WHERE a.slug = 'kildedal' AND d.issued_on < DATE '2024-01-01' ORDER BY 1",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        early,
+        Vec::<String>::new(),
+        "Kildedal records dated before 2024"
+    );
+}
+
+/// geodata/check.py checks the data set with GDAL's Python bindings alone, not with plotline's
+/// code: Lautrup's outline against Ballerup Byvej, Klausdalsbrovej and Ring 4, BRT-LAUTRUP inside
+/// it, every address within 300 m of its street, Kildedal's dates after its lokalplans and the
+/// Fingerplan rule for new offices. Debian's python3 has the bindings (gdal-bin depends on
+/// python3-gdal); PLOTLINE_GDAL_PYTHON names another interpreter that has them.
+#[test]
+fn the_independent_geodata_check_passes() {
+    let python =
+        std::env::var("PLOTLINE_GDAL_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let output = std::process::Command::new(&python)
+        .arg(crate::helpers::geodata().join("check.py"))
+        .output()
+        .unwrap_or_else(|e| panic!("{python} geodata/check.py: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "geodata/check.py failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("\nall checks passed"), "{stdout}");
+}

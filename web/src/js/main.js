@@ -25,7 +25,7 @@ import { basemapFromQuery, formatHash, parseHash } from './urlstate.js';
 const $ = (sel) => document.querySelector(sel);
 const LANG_KEY = 'plotline.lang';
 // The development areas and their stations, until the data says better.
-const DEFAULT_BOUNDS = [[12.272, 55.719], [12.418, 55.759]];
+const DEFAULT_BOUNDS = [[12.272, 55.719], [12.426, 55.759]];
 /** The first view shows all plots, unless that would be more than about this many: then their middle. */
 const MAX_START_PLOTS = 1500;
 /** The most plot references a filter lists (the plots that hold buildings of a DGNB class). */
