@@ -65,8 +65,12 @@ export async function renderedPlots(page) {
   }, PLOTS_LAYER);
 }
 
-/** References in the list beside the map, in row order. */
-export function listedPlots(page) {
+/**
+ * References in the list beside the map, in row order, once it shows the page for the current
+ * filters (the server filters, sorts and pages the list, so it follows a filter a moment later).
+ */
+export async function listedPlots(page) {
+  await page.evaluate(() => window.plotline.listSettled());
   return page.$$eval('#plot-list tbody tr[data-ref]', (rows) => rows.map((r) => r.dataset.ref));
 }
 

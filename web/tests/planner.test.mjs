@@ -89,9 +89,9 @@ async function openSignedIn(hash, options) {
 /** The options the status select offers. */
 const statusOptions = (page) => page.$$eval('#edit-status option', (os) => os.map((o) => o.value));
 
-/** The page's own copy of a plot (what the map and the list show). */
+/** The page's own copy of a plot (what the map draws: its vector tiles' layer "plots"). */
 const pagePlot = (page, ref) => page.evaluate((r) => {
-  const f = window.plotlineMap.querySourceFeatures('plots').find((x) => x.properties.reference === r);
+  const f = window.plotlineMap.querySourceFeatures('plots', { sourceLayer: 'plots' }).find((x) => x.properties.reference === r);
   return f ? f.properties : null;
 }, ref);
 
@@ -473,7 +473,7 @@ describe('outlines', { skip }, () => {
       await waitFor(page, '#panel .history-entry li[data-field="outline"]');
       assert.equal(await page.textContent('#panel .history-entry li[data-field="outline"]'), 'Outline changed');
       // The map holds the new outline, too.
-      assert.deepEqual(await page.evaluate((r) => window.plotlineMap.querySourceFeatures('buildings')
+      assert.deepEqual(await page.evaluate((r) => window.plotlineMap.querySourceFeatures('buildings', { sourceLayer: 'buildings' })
         .find((f) => f.properties.reference === r)?.properties.reference, ref), ref);
 
       // A bow tie: the server refuses it and says where.

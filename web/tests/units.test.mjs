@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import { expression, featureFilter } from '@maplibre/maplibre-gl-style-spec';
 import {
-  applyFilters, circleRing, dgnbClass, emptyFilters, labelPoint, mayEditArea, shiftPolygon,
-  timeMicros,
+  DGNB_CLASS_EXPRESSION, applyFilters, buildingsExpression, circleRing, cqlText, dgnbClass, dgnbClassCql, emptyFilters,
+  labelPoint, mayEditArea, plotsCql, plotsExpression, shiftPolygon, timeMicros,
 } from '../src/js/domain.js';
 import {
   allowedNextStatuses, enumValues, levelsAtLeast, radiusM, ruleFigures, rules, setRules,
@@ -88,6 +89,63 @@ describe('applyFilters', () => {
   test('a DGNB class keeps plots with such a building, and only those buildings', () => {
     assert.deepEqual(run({ dgnb: 'gold' }), { plots: ['KD-02'], buildings: ['KD-02-A'] });
     assert.deepEqual(run({ dgnb: 'none' }), { plots: ['KD-02', 'LT-01'], buildings: ['KD-02-B', 'LT-01-A'] });
+  });
+});
+
+describe('filters for the server (CQL2) and for the map (MapLibre expressions)', () => {
+  // MapLibre's own evaluation (its style specification package), as the map applies them.
+  const evaluate = (expr, properties) => {
+    const parsed = expression.createExpression(expr, 'test');
+    assert.equal(parsed.result, 'success', JSON.stringify(parsed.value));
+    return parsed.value.evaluate({ zoom: 14 }, { type: 'Polygon', properties });
+  };
+  const keeps = (expr, properties) => featureFilter(expr, 'test').filter({ zoom: 14 }, { type: 3, properties });
+
+  test('the DGNB class expression agrees with dgnbClass, missing tile properties included', () => {
+    for (const p of [
+      { dgnb_phase: 'certificate', dgnb_achieved_level: 'gold' },
+      { dgnb_phase: 'in_use', dgnb_achieved_level: 'silver' },
+      { dgnb_phase: 'pre_certificate', dgnb_achieved_level: 'platinum' },
+      { dgnb_phase: 'none', dgnb_target_level: 'gold' },
+      { dgnb_phase: 'certificate' },
+      {},
+    ]) assert.equal(evaluate(DGNB_CLASS_EXPRESSION, p), dgnbClass(p), JSON.stringify(p));
+  });
+
+  test('CQL2 text for the list: each filter, quoted, joined by AND', () => {
+    assert.equal(plotsCql(emptyFilters()), null);
+    assert.equal(plotsCql({ ...emptyFilters(), area: 'kildedal', status: 'available', near: 600 }),
+      "area = 'kildedal' AND status = 'available' AND nearest_station_distance_m <= 600");
+    assert.equal(plotsCql({ ...emptyFilters(), use: 'office', dgnb: 'gold' }, { plotRefs: ['KD-01', 'KD-02'] }),
+      "land_use = 'office' AND reference IN ('KD-01', 'KD-02')");
+    assert.equal(plotsCql({ ...emptyFilters(), dgnb: 'gold' }), 'gold_buildings > 0', 'too many plots to list');
+    assert.equal(cqlText("O'Brien"), "'O''Brien'");
+    assert.equal(dgnbClassCql('gold'), "dgnb_phase IN ('certificate', 'in_use') AND dgnb_achieved_level = 'gold'");
+    assert.equal(dgnbClassCql('pre_certificate'), "dgnb_phase = 'pre_certificate'");
+  });
+
+  test('the map keeps the same plots and buildings as applyFilters', () => {
+    const plots = [
+      { reference: 'KD-01', area: 'kildedal', status: 'available', land_use: 'office', nearest_station_distance_m: 100 },
+      { reference: 'KD-02', area: 'kildedal', status: 'built', land_use: 'office', nearest_station_distance_m: 900 },
+      // A tile leaves out properties without a value.
+      { reference: 'LT-01', area: 'lautrup', status: 'available', land_use: 'production' },
+    ];
+    const buildings = [
+      { reference: 'KD-02-A', plot: 'KD-02', area: 'kildedal', dgnb_phase: 'certificate', dgnb_achieved_level: 'gold' },
+      { reference: 'KD-02-B', plot: 'KD-02', area: 'kildedal', dgnb_phase: 'none' },
+      { reference: 'LT-01-A', plot: 'LT-01', area: 'lautrup', dgnb_phase: 'none' },
+    ];
+    const asFeatures = (xs) => xs.map((properties) => ({ properties: { dgnb_achieved_level: null, nearest_station_distance_m: null, ...properties } }));
+    for (const f of [{ area: 'lautrup' }, { status: 'available' }, { use: 'office' }, { near: 600 }, { near: 0 }, { dgnb: 'gold' }, { dgnb: 'none' }, { status: 'built', dgnb: 'gold' }]) {
+      const filters = { ...emptyFilters(), ...f };
+      const expected = applyFilters(asFeatures(plots), asFeatures(buildings), filters);
+      const plotRefs = filters.dgnb ? [...new Set(buildings.filter((b) => dgnbClass(b) === filters.dgnb).map((b) => b.plot))] : null;
+      const keptPlots = plots.filter((p) => keeps(plotsExpression(filters, { plotRefs }), p)).map((p) => p.reference);
+      assert.deepEqual(keptPlots, expected.plots.map((p) => p.properties.reference), JSON.stringify(f));
+      const keptBuildings = buildings.filter((b) => keeps(buildingsExpression(filters, { plotRefs: keptPlots }), b)).map((b) => b.reference);
+      assert.deepEqual(keptBuildings, expected.buildings.map((b) => b.properties.reference), JSON.stringify(f));
+    }
   });
 });
 

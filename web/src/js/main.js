@@ -772,6 +772,12 @@ async function start() {
   document.body.dataset.ready = 'true';
 }
 
+/** For tests: resolves once the list shows the page for the current filters and sort. */
+window.plotline.listSettled = async () => {
+  await applying;
+  await list.settled();
+};
+
 /** For tests: resolves after the list and the map have shown everything that is pending. */
 window.plotline.idle = async () => {
   await applying;

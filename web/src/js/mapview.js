@@ -48,7 +48,9 @@ function style(basemap) {
   for (const id of ['areas', 'rings', 'stations', 'brt', 'brt-stops', 'cycle']) {
     sources[id] = { type: 'geojson', data: EMPTY };
   }
-  for (const id of TILED) sources[id] = { type: 'vector', url: tileJsonUrl(id) };
+  // Beyond z16 the z16 tiles are drawn larger (9 cm a unit: enough for an outline), so that
+  // zooming in asks the server for nothing more.
+  for (const id of TILED) sources[id] = { type: 'vector', url: tileJsonUrl(id), maxzoom: 16 };
   const firm = ['in', ['get', 'status'], ['literal', ['decided', 'in_service']]];
   layers.push(
     { id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': TRANSIT_COLOURS.area, 'fill-opacity': 0.05 } },
@@ -258,7 +260,7 @@ class MapView {
       const source = this.map.getSource(id);
       const template = source?.tiles?.[0];
       if (!template) continue;
-      const url = new URL(template.replace(/\{(z|x|y)\}/g, '__$1__'));
+      const url = new URL(template.replace(/\{(z|x|y)\}/g, '__$1__'), document.baseURI);
       url.searchParams.set('v', String(this.tileVersion));
       source.setTiles([url.href.replace(/__(z|x|y)__/g, '{$1}')]);
     }
