@@ -5,13 +5,15 @@
 # web/tests/ in Debian's Chromium (playwright-core, no browser download).
 #   DATABASE_URL   required (the Makefile runs this through scripts/with-db.sh); its role must
 #                  be allowed to create databases
-#   PLOTLINE_BIN   the plotline binary (default target/debug/plotline)
+#   PLOTLINE_BIN   the plotline binary (default target/debug/plotline); web/tests/scale.test.mjs
+#                  serves a generated area of 100,000 plots with it from a database of its own
 #   CHROMIUM       the browser (default /usr/bin/chromium)
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bin=${PLOTLINE_BIN:-target/debug/plotline}
+[[ $bin == /* ]] || bin=$repo/$bin
 
 [[ -n ${DATABASE_URL:-} ]] || { echo "browser-test: DATABASE_URL is not set (run through scripts/with-db.sh)" >&2; exit 1; }
 [[ -x $bin ]] || { echo "browser-test: $bin not found; build it first (cargo build --locked)" >&2; exit 1; }
@@ -74,5 +76,5 @@ healthy || { echo "browser-test: $url/health did not answer; server log:" >&2; c
 
 mkdir -p test-artifacts
 echo "browser-test: testing $url (database $scratch_db)"
-PLOTLINE_URL=$url PLOTLINE_TEST_USER=anna PLOTLINE_TEST_PASSWORD=$planner_password PLOTLINE_TEST_TOKEN=$planner_token \
+PLOTLINE_BIN=$bin PLOTLINE_URL=$url PLOTLINE_TEST_USER=anna PLOTLINE_TEST_PASSWORD=$planner_password PLOTLINE_TEST_TOKEN=$planner_token \
   node --test --test-concurrency=1 web/tests/
