@@ -97,7 +97,7 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`], {
-    env: { ...process.env, DATABASE_URL: dbUrl, PLOTLINE_WEB_DIR: WEB_DIR }, stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DATABASE_URL: dbUrl, PLOTLINE_WEB_DIR: WEB_DIR }, stdio: 'ignore',
   });
   for (let i = 0; i < 150; i++) {
     try {

@@ -70,6 +70,9 @@ async function loadData() {
   return { areas, stations, brt, brtStops, cycle };
 }
 
+/** The server's clock at the first answer from the items endpoint (ms since 1970). */
+let serverTime = NaN;
+
 /** GET /collections/{collection}/items with these parameters (a CQL2 text `filter`). */
 async function items(collection, { filter = null, ...params } = {}) {
   const query = new URLSearchParams();
@@ -80,7 +83,9 @@ async function items(collection, { filter = null, ...params } = {}) {
     query.set('filter', filter);
     query.set('filter-lang', 'cql2-text');
   }
-  return (await api.request(`collections/${collection}/items?${query}`)).json();
+  const res = await api.request(`collections/${collection}/items?${query}`);
+  if (!Number.isFinite(serverTime)) serverTime = Date.parse(res.headers.get('Date'));
+  return res.json();
 }
 
 /** How many features of a collection match a CQL2 filter (numberMatched of a one-feature page). */
@@ -116,17 +121,13 @@ function recount() {
   countsTimer = setTimeout(() => loadCounts(), 1000);
 }
 
-/** The newest change of any plot or building: the change stream starts after it. */
-async function newestChange() {
-  const newest = await Promise.all(['plots', 'buildings'].map(async (c) => {
-    try {
-      return (await items(c, { limit: 1, sortby: '-updated_at', properties: ['updated_at'] })).features[0]?.properties.updated_at ?? null;
-    } catch (e) {
-      console.warn('newest change:', e.message);
-      return null;
-    }
-  }));
-  return newest.filter(Boolean).sort((a, b) => timeMicros(b) - timeMicros(a))[0] ?? null;
+/**
+ * Where the change stream starts: a little before the server's time of the list's first page
+ * (its Date header, whole seconds), so that nothing changed after the page read the data is
+ * missed; a change shown twice is taken in twice, which changes nothing.
+ */
+function changesSince() {
+  return new Date((Number.isFinite(serverTime) ? serverTime : Date.now()) - 2000).toISOString();
 }
 
 // ---- the URL ---------------------------------------------------------------------------------
@@ -691,6 +692,8 @@ async function startView(total) {
 }
 
 async function start() {
+  // The list's first page waits for nothing else; the counts beside the filters come after it.
+  const listed = applyState().then(() => { timings.firstPage = performance.now(); });
   const rulesPromise = loadRules();
   const schemasPromise = loadSchemas();
   await rulesPromise;
@@ -700,9 +703,7 @@ async function start() {
   if (!basemap) $('.basemap-toggle').hidden = true;
   if (window.matchMedia('(max-width: 47.99em)').matches) $('#legend').open = false;
   mapNote(t('map.loading'));
-  // The list's first page does not wait for anything else.
-  const listed = applyState().then(() => { timings.firstPage = performance.now(); });
-  const counted = loadCounts();
+  const counted = listed.then(loadCounts);
   const total = countMatched('plots', null).then((n) => {
     list.total = n;
     counts.total = n;
@@ -712,7 +713,6 @@ async function start() {
 
   const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
   const authPromise = auth.refresh();
-  const sincePromise = newestChange();
   let mapPromise;
   try {
     mapPromise = createMap($('#map'), {
@@ -750,7 +750,7 @@ async function start() {
   // The panel does not wait for the map.
   if (state.selection) select(state.selection, { via: 'url' });
   // The stream opens once the session is known (planners also get the internal changes).
-  Promise.all([authPromise, sincePromise]).then(([, since]) => startLive(since));
+  Promise.all([authPromise, listed]).then(() => startLive(changesSince()));
 
   mapView = await mapPromise;
   let drawn = Promise.resolve();
