@@ -5,8 +5,9 @@
 -- MODE rotate: every thread walks the whole list from its own starting point, round and round,
 --              until the run's duration is over (several paths, or one, asked again and again).
 -- MODE once:   the list is split between the threads and every path is asked exactly once; a
---              thread stops when the answers to its share are in ("uncached" tiles: each tile once per server
---              run). wrk itself always reports the full duration, so the rate is computed here.
+--              thread stops when the answers to its share are in ("uncached" tiles: each tile
+--              once per server run). wrk itself always reports the full duration, so the rate
+--              is computed here.
 -- At the end one line is printed for bench/bench.py to read:
 --   BENCH mode=M requests=N non2xx=N errors=N seconds=S p50_ms=X p99_ms=Y
 -- where seconds runs from the first request sent to the last answer received, over all threads.
@@ -65,7 +66,7 @@ function request()
     if mode == "once" then
       -- Nothing left for this connection: it sends nothing more and waits; the thread stops
       -- when the answers to all its paths are in (response() below).
-      if #paths == 0 then wrk.thread:stop() end
+      if #paths == 0 then finish() end
       return ""
     end
     next_index = 1
@@ -79,7 +80,18 @@ function response(status, headers, body)
   count = count + 1
   if status < 200 or status > 299 then non2xx = non2xx + 1 end
   last = now_us()
-  if mode == "once" and count >= #paths then wrk.thread:stop() end
+  if mode == "once" and count >= #paths then finish() end
+end
+
+-- A thread whose share is done stops and says so: wrk itself would sleep out the duration, so
+-- bench/bench.py interrupts it (SIGINT, which makes wrk report at once) when all threads are done.
+function finish()
+  if not finished then
+    finished = true
+    io.write("BENCH-DONE " .. tid .. "\n")
+    io.flush()
+  end
+  wrk.thread:stop()
 end
 
 function done(summary, latency, requests)
