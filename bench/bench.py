@@ -180,13 +180,48 @@ def fmt_ms(x: float | None) -> str:
 
 
 class Runner:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, url: str | None = None):
         self.workdir = workdir
+        self.url = url
+        self.health_urls: list[str] = []  # each must answer 200 before a workload starts
         self.n = 0
+
+    def settle(self, limit_s: float = 120) -> None:
+        """Wait until the database runs no statement of an earlier workload and plotline is
+        healthy again (under overload it may answer 503 for a while).
+
+        A request still in flight when wrk stops is dropped by wrk, not by the database: its
+        statement runs on (up to plotline's statement timeout, or to its end for a peer) and would
+        slow the next workload down, whichever server that is."""
+        if not self.url:
+            return
+        t0 = time.monotonic()
+        while True:
+            busy = int(psql(self.url, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND state = 'active' AND backend_type = 'client backend' "
+                                      "AND pid <> pg_backend_pid()"))
+            if busy == 0 and all(self.healthy(u) for u in self.health_urls):
+                break
+            if time.monotonic() - t0 > limit_s:
+                log(f"after {limit_s:.0f} s the database still runs {busy} statements or a server is "
+                    f"not healthy; going on")
+                break
+            time.sleep(0.5)
+        waited = time.monotonic() - t0
+        if waited > 2:
+            log(f"waited {waited:.0f} s for the statements of the last workload to end")
+
+    @staticmethod
+    def healthy(url: str) -> bool:
+        try:
+            return http_get(url, timeout=5)[0] == 200
+        except (urllib.error.URLError, OSError):
+            return False
 
     def wrk(self, base: str, paths: list[str], mode: str = "rotate", seconds: int | None = None,
             headers: list[str] | None = None, label: str = "") -> Load:
         """paths (each a path with its query) against base under CLIENTS connections."""
+        self.settle()
         self.n += 1
         listing = self.workdir / f"paths-{self.n}.txt"
         listing.write_text("\n".join(paths) + "\n")
@@ -399,7 +434,7 @@ class Bench:
     def __init__(self) -> None:
         self.url = os.environ["BENCH_URL"]
         self.workdir = Path(tempfile.mkdtemp(prefix="plotline-bench-"))
-        self.run = Runner(self.workdir)
+        self.run = Runner(self.workdir, self.url)
         self.report = Report()
         self.servers: list[Server] = []
         self.problems: list[str] = []
@@ -458,6 +493,7 @@ class Bench:
                            "RUST_LOG": "warn"},
                           f"http://127.0.0.1:{port}/health", self.workdir)
         self.servers.append(self.ours)
+        self.run.health_urls.append(f"http://127.0.0.1:{port}/health")
 
         port = free_port()
         venv = Path(os.environ["TIPG_VENV"])
@@ -650,6 +686,7 @@ FROM (
         ours = get_json(self.ours.base + self.feature_paths()["bbox, limit 1,000"][0])
         if [f["id"] for f in page["features"]] != [f["id"] for f in ours["features"]]:
             raise BenchError("the pgbench statement and plotline's bbox page hold different plots")
+        self.run.settle()
         out = subprocess.run(["pgbench", "-n", "-c", str(CLIENTS), "-j", str(THREADS), "-T", str(SECONDS),
                               "-f", str(sql_file), self.url], capture_output=True, text=True)
         (self.workdir / "pgbench.log").write_text(out.stdout + out.stderr)
@@ -747,6 +784,7 @@ FROM (
             for who, base, layer in (("plotline", self.ours.base, "plots"), ("tipg", self.peer.base, "public.plots")):
                 out = self.workdir / f"ogr-{who}-{len(oo)}.geojsonl"
                 cmd = ["ogr2ogr", "-f", "GeoJSONSeq", str(out), f"OAPIF:{base}", layer, "-spat", *spat, *oo]
+                self.run.settle()
                 t0 = time.monotonic()
                 try:
                     p = subprocess.run(cmd, capture_output=True, text=True, timeout=OGR_CAP)
@@ -799,6 +837,7 @@ FROM (
         lc = self.run.wrk(base, ["/collections"], label="plotline /collections")
         rows.append(["`/collections`", lc.cell(), "p99 < 20 ms",
                      verdict(lc.p99_ms is not None and lc.p99_ms < 20 and not lc.bad)])
+        self.run.settle()
         http_get(f"{base}/areas/benchtown/summary", timeout=300)  # the kept summary, computed once
         ls = self.run.wrk(base, ["/areas/benchtown/summary"], label="plotline summary, data unchanged")
         rows.append(["`/areas/benchtown/summary`, data unchanged", ls.cell(), "", ""])
@@ -806,6 +845,7 @@ FROM (
         paths = list(STARTUP_PATHS)
         lm = self.run.wrk(base, paths, label="plotline map page start-up requests")
         walls = []
+        self.run.settle()
         for _ in range(5):
             with concurrent.futures.ThreadPoolExecutor(6) as pool:
                 t0 = time.monotonic()
@@ -818,6 +858,7 @@ FROM (
                      fmt_ms(sorted(walls)[2] * 1000) + (f"; not 200: {', '.join(failed)}" if failed else ""), "", ""])
 
         # Last, as it may keep the database busy: 16 at once for a summary nobody has computed yet.
+        self.run.settle()
         before = self.metric("plotline_summary_computations_total")
         psql(self.url, "UPDATE data_version SET version = version + 1")
         gate = threading.Barrier(CLIENTS)
