@@ -884,7 +884,7 @@ FROM (
         slowest = max(t for _, t in answers)
         computations = None if before is None or after is None else after - before
         comp_cell = "n/a (no plotline_summary_computations_total in /metrics)" if computations is None \
-            else f"{computations:g} facts computations"
+            else f"facts computed {computations:g} time{'' if computations == 1 else 's'}"
         rows.append([f"{CLIENTS} simultaneous requests for a changed summary",
                      f"{CLIENTS - len(bad)}/{CLIENTS} answered 200 "
                      f"({', '.join(sorted(set(map(str, bad)))) or 'no other status'}); slowest "
@@ -920,8 +920,7 @@ FROM (
         pyver = lambda pkg: cmd(str(venv / "bin" / "python"), "-c",
                                 f"import importlib.metadata as m; print(m.version('{pkg}'))")
         return {
-            "plotline": f"{cmd('git', '-C', str(REPO), 'describe', '--always', '--dirty', '--tags')} "
-                        f"({os.environ['PLOTLINE_BIN']})",
+            "plotline": self.plotline_version(cmd),
             "tipg": f"{pyver('tipg')} (uvicorn {pyver('uvicorn')}, httptools {pyver('httptools')}, "
                     f"uvloop {pyver('uvloop')}, asyncpg {pyver('asyncpg')})",
             "Martin": cmd(os.environ.get("MARTIN_BIN", "martin"), "--version"),
@@ -931,6 +930,16 @@ FROM (
             "wrk": cmd("wrk", "-v").split(" Copyright")[0],
             "pgbench": cmd("pgbench", "--version"),
         }
+
+    @staticmethod
+    def plotline_version(cmd) -> str:
+        binary = os.environ["PLOTLINE_BIN"]
+        described = cmd("git", "-C", str(REPO), "describe", "--always", "--dirty", "--tags")
+        if os.environ.get("PLOTLINE_BUILT") == "1":
+            return f"{described} ({cmd(binary, '--version')}, built from this checkout)"
+        built = datetime.datetime.fromtimestamp(Path(binary).stat().st_mtime, datetime.timezone.utc)
+        return (f"`{binary}` ({cmd(binary, '--version')}, modified {built:%Y-%m-%d %H:%M} UTC; "
+                f"PLOTLINE_BIN, so not necessarily this checkout, which is at {described})")
 
     def machine(self) -> dict:
         mem = re.search(r"MemTotal:\s+(\d+) kB", Path("/proc/meminfo").read_text())
@@ -963,6 +972,9 @@ FROM (
             f"the same run on the same database: {f['plots']:,} plots ({f['benchtown']:,} in benchtown).",
             "",
         ]
+        if SECONDS < 15 or OGR_CAP < 300 or MAX_TILES < 1000:
+            lines += [f"**A short run** (BENCH_SECONDS={SECONDS}, BENCH_OGR_CAP={OGR_CAP}, BENCH_TILES={MAX_TILES}): "
+                      "rough figures; the full run uses 15, 300 and 1000.", ""]
         if self.problems:
             lines += ["**Problems seen in this run:**", ""] + [f"- {p}" for p in self.problems] + [""]
         lines += [

@@ -55,6 +55,7 @@ export MARTIN_BIN
 if [[ -z ${PLOTLINE_BIN:-} ]]; then
   cargo build --release --locked -q
   PLOTLINE_BIN=${CARGO_TARGET_DIR:-$repo/target}/release/plotline
+  export PLOTLINE_BUILT=1
 fi
 export PLOTLINE_BIN
 
