@@ -29,7 +29,6 @@ import math
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -327,8 +326,7 @@ def start(name: str, cmd: list[str], env: dict, ready: str, workdir: Path, wait_
     log_path = workdir / f"{name}.log"
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log_path.open("w"),
                             stderr=subprocess.STDOUT, start_new_session=True)
-    base = ready.split("/", 3)
-    base = "/".join(base[:3])
+    base = "/".join(ready.split("/", 3)[:3])  # http://host:port
     server = Server(name, base, proc, log_path)
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
@@ -391,17 +389,6 @@ def tiles_covering(west: float, south: float, east: float, north: float, z: int)
 
 
 # ---- the report --------------------------------------------------------------------------------
-
-
-@dataclass
-class Row:
-    workload: str
-    ours: Load
-    peer: Load | None = None
-    ratio: float | None = None
-    target: str = ""
-    met: bool | None = None
-    extra: str = ""
 
 
 @dataclass
@@ -815,7 +802,7 @@ FROM (
             rows.append([label, cell(ot, on), cell(pt, pn),
                          "n/a" if r is None else f"{r:.2f}× faster" if r >= 1 else f"{1 / r:.2f}× slower",
                          "faster than tipg" if need == 1 else "≥ 2× faster than tipg", verdict(met)])
-        self.report.table(f"`ogr2ogr` over OGC API – Features: about 20,000 plots", [
+        self.report.table("`ogr2ogr` over OGC API – Features: about 20,000 plots", [
             "page size", "plotline", "tipg", "plotline vs tipg", "target", "met?"], rows,
             notes=f"`ogr2ogr -f GeoJSONSeq out OAPIF:<server> <collection> -spat {' '.join(spat)}` "
                   f"({self.ogr_count:,} plots intersect that bbox); GDAL's default page is `limit=10`; "
