@@ -706,8 +706,9 @@ FROM (
         w, s, e, n = self.extent
         rows = []
         probe = tiles_covering(w, s, e, n, 14)[0]
+        # OGC API – Tiles order: tileMatrix (z), tileRow (y), tileCol (x).
         status, _, _ = http_get(f"{self.ours.base}/collections/plots/tiles/WebMercatorQuad/"
-                                f"{probe[0]}/{probe[1]}/{probe[2]}")
+                                f"{probe[0]}/{probe[2]}/{probe[1]}")
         ours_has_tiles = status in (200, 204)
         if not ours_has_tiles:
             log(f"plotline answers {status} for a tile: tiles n/a")
@@ -715,7 +716,7 @@ FROM (
         for z in TILE_ZOOMS:
             every = tiles_covering(w, s, e, n, z)
             chosen = random.Random(z).sample(every, min(MAX_TILES, len(every)))
-            ours = [f"/collections/plots/tiles/WebMercatorQuad/{z}/{x}/{y}" for z, x, y in chosen]
+            ours = [f"/collections/plots/tiles/WebMercatorQuad/{z}/{y}/{x}" for z, x, y in chosen]
             peer = [f"/plots/{z}/{x}/{y}" for z, x, y in chosen]
             res = {}
             # Uncached: every tile once, on a server that has not served it before; then cached:
@@ -748,7 +749,7 @@ FROM (
             if "plotline bypassed" in res:
                 rows.append([f"z{z}, plotline cache bypassed (`{TILE_BYPASS}`)", res["plotline bypassed"].cell(),
                              "", "", "", ""])
-        self.report.table("Vector tiles: plotline `/collections/plots/tiles/WebMercatorQuad/{z}/{x}/{y}` "
+        self.report.table("Vector tiles: plotline `/collections/plots/tiles/WebMercatorQuad/{z}/{y}/{x}` "
                           "and Martin `/plots/{z}/{x}/{y}`", [
                               "workload", "plotline req/s (p50 / p99)", "Martin req/s (p50 / p99)",
                               "plotline ÷ Martin", "target", "met?"], rows,
