@@ -10,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PLOTLINE_LISTEN ?= 127.0.0.1:8080
 export PLOTLINE_LISTEN
 
-.PHONY: run test stop deps build web lint fuzz browser-test db-status psql
+.PHONY: run test stop deps build web lint fuzz browser-test bench db-status psql
 
 deps:
 	@scripts/install-deps.sh
@@ -42,6 +42,11 @@ fuzz:
 # The map page in Debian's Chromium against the debug binary (scripts/browser-test.sh).
 browser-test:
 	scripts/with-db.sh env PLOTLINE_BIN=target/debug/plotline scripts/browser-test.sh
+
+# plotline against tipg, Martin and raw PostGIS on 1,000,000 plots (bench/README.md); writes
+# bench/RESULTS.md. Not part of `make test`. BENCH_SECONDS=3 for a quick look.
+bench: deps web
+	scripts/with-db.sh scripts/bench.sh
 
 stop:
 	@scripts/db.sh stop

@@ -96,6 +96,10 @@ pub struct ServeConfig {
     /// A bearer token that may read `/metrics` (a Prometheus scraper); admins always may.
     #[arg(long, env = "PLOTLINE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Megabytes of vector tiles kept in memory (dropped where the data changes).
+    #[arg(long, env = "PLOTLINE_TILE_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+    pub tile_cache_mb: u64,
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod http;
 pub mod import;
 pub mod ogc;
 pub mod schema;
+pub mod tiles;
 
 pub use error::{Error, Result};
 pub use http::{app, AppState};

@@ -28,6 +28,9 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
     state.secure_cookies = config.secure_cookies;
     state.trusted_proxies = config.trusted_proxies.clone();
     state.metrics_token = config.metrics_token.clone();
+    state.tiles = std::sync::Arc::new(crate::tiles::TileCache::new(
+        config.tile_cache_mb * 1024 * 1024,
+    ));
     state.public_url = match &config.public_url {
         Some(url) => Some(url.trim_end_matches('/').to_owned()),
         None if config.listen.ip().is_loopback() => Some(format!("http://{}", config.listen)),

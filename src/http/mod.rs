@@ -52,6 +52,8 @@ pub struct AppState {
     pub summaries: std::sync::Arc<SummaryCache>,
     /// The one LISTEN connection the change streams share.
     pub changes: std::sync::Arc<ChangeFeed>,
+    /// The vector tiles built, until a change meets them.
+    pub tiles: std::sync::Arc<crate::tiles::TileCache>,
     /// Turns at reconstructing the past (`as_of`, the timeline): a few at a time.
     pub history: std::sync::Arc<gate::HistoryGate>,
     /// Whether the database is reachable (503 at once while it is not).
@@ -80,6 +82,9 @@ impl AppState {
             summaries: Default::default(),
             changes: Default::default(),
             history: Default::default(),
+            tiles: std::sync::Arc::new(crate::tiles::TileCache::new(
+                crate::tiles::cache::DEFAULT_BYTES,
+            )),
             database: Default::default(),
             public_url: None,
             trusted_proxies: Vec::new(),
@@ -102,6 +107,7 @@ pub fn app(state: AppState) -> Router {
         .merge(documents::router())
         .merge(rules::router())
         .merge(crate::ogc::router())
+        .merge(crate::tiles::router())
         .merge(metrics::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

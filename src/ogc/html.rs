@@ -130,6 +130,18 @@ pub fn collection(v: &Value) -> String {
     )
 }
 
+/// A JSON document shown as a page: its title and the document, formatted.
+pub fn json_page(title: &str, v: &Value) -> String {
+    page(
+        title,
+        &format!(
+            "<pre>{}</pre>{}",
+            escape(&serde_json::to_string_pretty(v).unwrap_or_default()),
+            links(v)
+        ),
+    )
+}
+
 pub fn queryables(title: &str, v: &Value) -> String {
     let rows: String = v["properties"]
         .as_object()

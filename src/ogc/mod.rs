@@ -2,7 +2,7 @@
 //! Part 3 (Queryables, CQL2 text and JSON filtering) over the published collections.
 
 pub mod collections;
-mod html;
+pub(crate) mod html;
 mod items;
 mod landing;
 mod openapi;

@@ -91,20 +91,23 @@ fn transit(t: &str) -> Vec<Property> {
             Text,
             ("Nearest S-train station", "Nærmeste S-togsstation"),
             format!("{t}_station.name"),
-        ),
+        )
+        .tile(),
         prop(
             "nearest_station_distance_m",
             number(),
             ("Distance to station", "Afstand til station"),
             metres("nearest_station_distance_m"),
         )
-        .unit(Unit::Metre),
+        .unit(Unit::Metre)
+        .tile(),
         prop(
             "within_600m_of_station",
             Boolean,
             ("Station-near", "Stationsnær"),
             format!("{t}.nearest_station_distance_m <= {STATION_NEAR_RADIUS_M}"),
-        ),
+        )
+        .tile(),
         prop(
             "nearest_brt_stop",
             Text,
@@ -157,8 +160,8 @@ fn transit(t: &str) -> Vec<Property> {
 
 fn areas() -> Collection {
     let mut properties = vec![
-        prop("slug", Text, ("Id", "Id"), "a.slug"),
-        prop("name", Text, ("Name", "Navn"), "a.name"),
+        prop("slug", Text, ("Id", "Id"), "a.slug").tile(),
+        prop("name", Text, ("Name", "Navn"), "a.name").tile(),
         prop(
             "description",
             Text,
@@ -184,7 +187,8 @@ fn areas() -> Collection {
             levels(),
             ("DGNB target", "DGNB-mål"),
             "a.target_dgnb_level",
-        ),
+        )
+        .tile(),
         prop(
             "area_certification",
             Kind::Enum(vec![
@@ -240,14 +244,19 @@ fn plots() -> Collection {
     let floor_area = "coalesce(f.floor_area_m2, 0)";
     let level_count = |level: &str| format!("coalesce(f.{level}_buildings, 0)");
     let mut properties = vec![
-        prop("reference", Text, ("Reference", "Reference"), "p.reference").required(),
-        prop("area", Text, ("Area", "Område"), "p_area.slug").required(),
+        prop("reference", Text, ("Reference", "Reference"), "p.reference")
+            .tile()
+            .required(),
+        prop("area", Text, ("Area", "Område"), "p_area.slug")
+            .tile()
+            .required(),
         prop(
             "land_use",
             one_of(&LandUse::ALL, LandUse::as_str),
             ("Land use", "Anvendelse"),
             "p.land_use",
         )
+        .tile()
         .required(),
         prop(
             "status",
@@ -255,6 +264,7 @@ fn plots() -> Collection {
             ("Status", "Status"),
             "p.status",
         )
+        .tile()
         .required(),
         prop(
             "plot_area_m2",
@@ -262,6 +272,7 @@ fn plots() -> Collection {
             ("Plot area", "Grundareal"),
             "round(p.plot_area_m2::numeric, 1)",
         )
+        .tile()
         .unit(Unit::SquareMetre),
         prop(
             "plot_area_ha",
@@ -336,7 +347,8 @@ fn plots() -> Collection {
             integer(),
             ("Buildings", "Bygninger"),
             "coalesce(f.building_count, 0)",
-        ),
+        )
+        .tile(),
         prop(
             "floor_area_m2",
             number(),
@@ -357,7 +369,8 @@ fn plots() -> Collection {
             levels(),
             ("Best DGNB level", "Bedste DGNB-niveau"),
             "f.best_dgnb_level",
-        ),
+        )
+        .tile(),
         prop(
             "silver_buildings",
             integer(),
@@ -441,11 +454,17 @@ fn buildings() -> Collection {
             .optional()
     };
     let mut properties = vec![
-        prop("reference", Text, ("Reference", "Reference"), "b.reference").required(),
-        prop("name", Text, ("Name", "Navn"), "b.name").optional(),
-        prop("plot", Text, ("Plot", "Grund"), "b_plot.reference").required(),
+        prop("reference", Text, ("Reference", "Reference"), "b.reference")
+            .tile()
+            .required(),
+        prop("name", Text, ("Name", "Navn"), "b.name")
+            .tile()
+            .optional(),
+        prop("plot", Text, ("Plot", "Grund"), "b_plot.reference")
+            .tile()
+            .required(),
         prop("plot_id", integer(), ("Plot id", "Grund-id"), "b.plot_id"),
-        prop("area", Text, ("Area", "Område"), "b_area.slug"),
+        prop("area", Text, ("Area", "Område"), "b_area.slug").tile(),
         // A string property: compared and matched as text.
         prop("bbr_id", Uuid, ("BBR id", "BBR-id"), "b.bbr_id::text").optional(),
         prop("storeys", integer(), ("Storeys", "Etager"), "b.storeys")
@@ -464,6 +483,7 @@ fn buildings() -> Collection {
             ("Floor area", "Etageareal"),
             "b.floor_area_m2",
         )
+        .tile()
         .unit(Unit::SquareMetre),
         floor_area(
             "floor_area_residential_m2",
@@ -484,6 +504,7 @@ fn buildings() -> Collection {
             ("Construction status", "Byggestatus"),
             "b.construction_status",
         )
+        .tile()
         .optional(),
         prop(
             "dgnb_scheme",
@@ -505,6 +526,7 @@ fn buildings() -> Collection {
             ("DGNB phase", "DGNB-fase"),
             "coalesce(d.phase, 'none')",
         )
+        .tile()
         .optional(),
         prop(
             "dgnb_target_level",
@@ -512,6 +534,7 @@ fn buildings() -> Collection {
             ("DGNB target", "DGNB-mål"),
             "d.target_level",
         )
+        .tile()
         .optional(),
         prop(
             "dgnb_achieved_level",
@@ -519,6 +542,7 @@ fn buildings() -> Collection {
             ("DGNB level achieved", "Opnået DGNB-niveau"),
             "d.achieved_level",
         )
+        .tile()
         .optional(),
         prop(
             "dgnb_total_score_pct",

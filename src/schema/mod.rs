@@ -190,6 +190,8 @@ pub struct Property {
     pub sql: Cow<'static, str>,
     /// The most characters a text value may have.
     pub max_chars: usize,
+    /// Whether vector tiles carry it (what the map styles, filters and labels with).
+    pub tile: bool,
 }
 
 impl Property {
@@ -235,6 +237,12 @@ impl Property {
         self
     }
 
+    /// Carried in the vector tiles (public properties only).
+    fn tile(mut self) -> Self {
+        self.tile = true;
+        self
+    }
+
     /// A text that may be long (notes, descriptions).
     fn long(mut self) -> Self {
         self.max_chars = LONG_TEXT_CHARS;
@@ -260,6 +268,7 @@ fn prop(
         write: Write::ReadOnly,
         sql: sql.into(),
         max_chars: TEXT_CHARS,
+        tile: false,
     }
 }
 
@@ -311,6 +320,18 @@ impl Collection {
     /// The property of that name.
     pub fn property(&self, name: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.name == name)
+    }
+
+    /// The properties vector tiles carry: those marked for tiles, or, where none is, every
+    /// public scalar property (the small transit layers). Never a planner's property.
+    pub fn tile_properties(&self) -> Vec<&Property> {
+        let public = || self.properties.iter().filter(|p| p.queryable());
+        let marked: Vec<&Property> = public().filter(|p| p.tile).collect();
+        if marked.is_empty() {
+            public().collect()
+        } else {
+            marked
+        }
     }
 
     /// The properties this role may read, in order.

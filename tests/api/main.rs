@@ -18,3 +18,4 @@ mod routes;
 mod rules;
 mod schema;
 mod stored;
+mod tiles;
