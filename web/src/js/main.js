@@ -14,7 +14,6 @@ import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
 import { renderLegend } from './legend.js';
 import { affectedFeatures, subscribeChanges } from './live.js';
-import { TILED, createMap } from './mapview.js';
 import { Panel } from './panel.js';
 import { PlotList } from './plotlist.js';
 import { FeatureStore } from './store.js';
@@ -527,9 +526,9 @@ let refreshing = null;
  * the tiles are fetched once more a little later (unchanged tiles cost a 304).
  */
 function refreshViews() {
-  const views = Promise.all([mapView?.refreshTiles(TILED), list.reload()]);
+  const views = Promise.all([mapView?.refreshTiles(), list.reload()]);
   clearTimeout(refreshing);
-  refreshing = setTimeout(() => mapView?.refreshTiles(TILED), 1500);
+  refreshing = setTimeout(() => mapView?.refreshTiles(), 1500);
   recount();
   return views;
 }
@@ -666,10 +665,10 @@ function watchFirstPlots(map) {
  * extents), but where that would show more than MAX_START_PLOTS plots, the middle of them, so
  * closer in that the first tiles stay small whatever the number of plots.
  */
-async function startView(total) {
+async function startView(extentPromise, total) {
   let box = bboxOf(data.areas);
   try {
-    const extent = (await loadCollection('collections/plots')).extent?.spatial?.bbox?.[0];
+    const extent = (await extentPromise).extent?.spatial?.bbox?.[0];
     if (extent && extent.length >= 4) {
       const [w, s, e, n] = extent.length === 6 ? [extent[0], extent[1], extent[3], extent[4]] : extent;
       box = Number.isFinite(box[0]) ? [Math.min(box[0], w), Math.min(box[1], s), Math.max(box[2], e), Math.max(box[3], n)] : [w, s, e, n];
@@ -694,6 +693,16 @@ async function startView(total) {
 async function start() {
   // The list's first page waits for nothing else; the counts beside the filters come after it.
   const listed = applyState().then(() => { timings.firstPage = performance.now(); });
+  // What the first view needs, asked for while MapLibre loads (the map module is the largest).
+  const mapModule = import('./mapview.js');
+  const extentPromise = initial.view ? null : loadCollection('collections/plots');
+  extentPromise?.catch(() => {});
+  const total = countMatched('plots', null).then((n) => {
+    list.total = n;
+    counts.total = n;
+    list.render();
+    return n;
+  }, () => null);
   const rulesPromise = loadRules();
   const schemasPromise = loadSchemas();
   await rulesPromise;
@@ -704,17 +713,12 @@ async function start() {
   if (window.matchMedia('(max-width: 47.99em)').matches) $('#legend').open = false;
   mapNote(t('map.loading'));
   const counted = listed.then(loadCounts);
-  const total = countMatched('plots', null).then((n) => {
-    list.total = n;
-    counts.total = n;
-    list.render();
-    return n;
-  }, () => null);
 
   const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
   const authPromise = auth.refresh();
   let mapPromise;
   try {
+    const { createMap } = await mapModule;
     mapPromise = createMap($('#map'), {
       view: initial.view,
       bounds: DEFAULT_BOUNDS,
@@ -759,7 +763,8 @@ async function start() {
     watchFirstPlots(mapView.map);
     mapView.setFilters(...mapFilters);
     mapView.setData(data, { stationRadiusM: radiusM('station') });
-    if (!initial.view) await startView(await total);
+    if (!initial.view) await startView(extentPromise, await total);
+    mapView.showTiles();
     drawn = new Promise((resolve) => mapView.map.once('idle', () => {
       timings.firstRender = performance.now();
       resolve();

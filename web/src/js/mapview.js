@@ -35,6 +35,9 @@ const LAYER_GROUPS = {
   basemap: ['basemap'],
 };
 
+/** The layers drawn from tiles: hidden until the first view is set, so that no tile is fetched for another. */
+const TILED_LAYERS = ['plots-fill', 'plots-line', 'buildings-fill', 'buildings-line', 'plots-selected', 'buildings-selected', 'plots-problem'];
+
 function style(basemap) {
   const sources = {};
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0ea' } }];
@@ -125,6 +128,9 @@ function style(basemap) {
       paint: { 'circle-radius': 7, 'circle-color': TRANSIT_COLOURS.station, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 2.5 },
     },
   );
+  for (const layer of layers) {
+    if (TILED_LAYERS.includes(layer.id)) layer.layout = { ...layer.layout, visibility: 'none' };
+  }
   return { version: 8, sources, layers };
 }
 
@@ -177,6 +183,8 @@ class MapView {
     this.editing = false;
     this.problem = null;
     this.tileVersion = 0;
+    this.tilesShown = false;
+    this.hiddenGroups = new Set();
 
     map.on('click', (e) => {
       // While an outline is being edited, clicks belong to the editor.
@@ -244,7 +252,7 @@ class MapView {
    * template with a new `v`, which the server ignores and MapLibre takes for new tiles. Resolves
    * once the map has drawn them (or after `timeoutMs`).
    */
-  refreshTiles(collections, { timeoutMs = 5000 } = {}) {
+  refreshTiles(collections = TILED, { timeoutMs = 5000 } = {}) {
     this.tileVersion += 1;
     const settled = new Promise((resolve) => {
       const timer = setTimeout(done, timeoutMs);
@@ -408,9 +416,21 @@ class MapView {
     for (const [ref, marker] of this.markers.plots) marker.getElement().classList.toggle('selected', ref === plotRef);
   }
 
+  /** Draw the plots and buildings (from their tiles) from now on: once the first view is set. */
+  showTiles() {
+    this.tilesShown = true;
+    for (const id of TILED_LAYERS) {
+      const group = Object.keys(LAYER_GROUPS).find((g) => LAYER_GROUPS[g].includes(id));
+      this.map.setLayoutProperty(id, 'visibility', group && this.hiddenGroups.has(group) ? 'none' : 'visible');
+    }
+  }
+
   setGroupVisible(group, visible) {
+    if (visible) this.hiddenGroups.delete(group);
+    else this.hiddenGroups.add(group);
     for (const id of LAYER_GROUPS[group] || []) {
-      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+      const shown = visible && (this.tilesShown || !TILED_LAYERS.includes(id));
+      if (this.map.getLayer(id)) this.map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
     }
     if (group === 'transit') for (const m of this.markers.routes) m.getElement().hidden = !visible;
     if (group === 'rings') this.map.getContainer().classList.toggle('no-rings', !visible);
