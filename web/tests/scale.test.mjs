@@ -153,6 +153,7 @@ describe(`the map page on ${PLOTS.toLocaleString('en-GB')} plots`, { skip }, () 
         `scale: start-up data ${kb(dataBytes)} in ${data.length} requests, ${kb(tileBytes)} of it in ${tiles.length} tiles (target < 1 MB); `
           + `with the page's own files ${kb(allBytes)}`,
         `scale: server peak RSS ${Math.round(rss / 1024 / 1024)} MB (target < 200 MB)`,
+        `scale: (map style loaded after ${Math.round(timings.mapLoaded)} ms, tiles asked for after ${Math.round(timings.tilesShown)} ms)`,
         `scale: map idle after ${Math.round(timings.firstRender)} ms at zoom ${(await page.evaluate(() => window.plotlineMap.getZoom())).toFixed(2)}`,
       ].join('\n'));
 

@@ -763,8 +763,10 @@ async function start() {
     watchFirstPlots(mapView.map);
     mapView.setFilters(...mapFilters);
     mapView.setData(data, { stationRadiusM: radiusM('station') });
+    timings.mapLoaded = performance.now();
     if (!initial.view) await startView(extentPromise, await total);
     mapView.showTiles();
+    timings.tilesShown = performance.now();
     drawn = new Promise((resolve) => mapView.map.once('idle', () => {
       timings.firstRender = performance.now();
       resolve();
