@@ -96,11 +96,12 @@ const pagePlot = (page, ref) => page.evaluate((r) => {
 }, ref);
 
 /**
- * Requests that failed other than the expected ones: 4xx the test provoked, and the change
- * stream, which the page closes and opens again when someone signs in or out.
+ * Requests that failed other than the expected ones: 4xx the test provoked, the change stream,
+ * which the page closes and opens again when someone signs in or out, and map tiles, which
+ * MapLibre cancels when the map moves on before they arrive.
  */
 const unexpected = (failed, allowed) => failed.filter((r) => !allowed.some((a) => r.error === `HTTP ${a.status}` && r.url.includes(a.path))
-  && !(r.error === 'net::ERR_ABORTED' && new URL(r.url).pathname === '/changes/stream'));
+  && !(r.error === 'net::ERR_ABORTED' && (new URL(r.url).pathname === '/changes/stream' || /\/tiles\/WebMercatorQuad\/\d+\//.test(r.url))));
 
 /** Wait for a selector; on a timeout, say what the panel showed instead. */
 async function waitFor(page, selector, options = {}) {

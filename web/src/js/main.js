@@ -8,7 +8,7 @@ import * as api from './api.js';
 import { Auth } from './auth.js';
 import {
   DGNB_CLASSES, bboxOf, buildingsExpression, cqlText, dgnbClassCql, emptyFilters, filtersActive, plotAttributeFilters,
-  plotsCql, plotsExpression, timeMicros,
+  plotsCql, plotsExpression,
 } from './domain.js';
 import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
@@ -757,7 +757,6 @@ async function start() {
   Promise.all([authPromise, listed]).then(() => startLive(changesSince()));
 
   mapView = await mapPromise;
-  let drawn = Promise.resolve();
   if (mapView) {
     window.plotlineMap = mapView.map;
     watchFirstPlots(mapView.map);
@@ -765,6 +764,13 @@ async function start() {
     mapView.setData(data, { stationRadiusM: radiusM('station') });
     timings.mapLoaded = performance.now();
     if (!initial.view) await startView(extentPromise, await total);
+  }
+  if ($('#map-note').dataset.kind === 'info') mapNote('');
+  applyState();
+  // A selection from the link zooms to it: the tiles are asked for once the view is there.
+  if (state.selection) await select(state.selection, { via: 'url' });
+  let drawn = Promise.resolve();
+  if (mapView) {
     mapView.showTiles();
     timings.tilesShown = performance.now();
     drawn = new Promise((resolve) => mapView.map.once('idle', () => {
@@ -772,9 +778,6 @@ async function start() {
       resolve();
     }));
   }
-  if ($('#map-note').dataset.kind === 'info') mapNote('');
-  applyState();
-  if (state.selection) select(state.selection, { via: 'url' });
   await Promise.all([drawn, listed, counted, total, selecting]);
   document.body.dataset.ready = 'true';
 }
