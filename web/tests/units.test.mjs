@@ -16,6 +16,7 @@ import {
   Schemas, asInput, formFields, parseInput, properties, propertyTitle, shownProperties,
 } from '../src/js/schema.js';
 import { describeChange, groupHistory } from '../src/js/history.js';
+import { FeatureStore } from '../src/js/store.js';
 import { affectedFeatures } from '../src/js/live.js';
 import { basemapFromQuery, formatHash, parseHash } from '../src/js/urlstate.js';
 
@@ -375,5 +376,51 @@ describe('schemas (OGC API – Features Part 5)', () => {
       console.warn = warn;
     }
     assert.equal(failing.get('plots'), null);
+  });
+});
+
+describe('the feature store (what the page fetched one at a time)', () => {
+  const plot = (ref) => ({ type: 'Feature', id: 1, properties: { reference: ref, status: 'available', secret: 'x' } });
+  const building = (ref, plotRef) => ({ type: 'Feature', id: 2, properties: { reference: ref, plot: plotRef } });
+  const server = () => {
+    const asked = [];
+    const getJson = async (path) => {
+      asked.push(path);
+      if (path === 'collections/plots/items/KD-03') return plot('KD-03');
+      if (path.startsWith('collections/buildings/items?')) {
+        assert.equal(new URLSearchParams(path.split('?')[1]).get('plot'), 'KD-03');
+        return { features: [building('KD-03-B', 'KD-03'), building('KD-03-A', 'KD-03')] };
+      }
+      throw Object.assign(new Error('HTTP 404'), { status: 404 });
+    };
+    return { asked, getJson };
+  };
+  const clean = (c, f) => ({ ...f, properties: { ...f.properties, secret: undefined } });
+
+  test('a plot with its buildings is fetched once, cleaned, and a missing one is null', async () => {
+    const { asked, getJson } = server();
+    const store = new FeatureStore({ clean, getJson });
+    assert.equal(store.get({ kind: 'plot', key: 'KD-03' }), undefined, 'unknown until loaded');
+    const [a, b] = await Promise.all([store.load({ kind: 'plot', key: 'KD-03' }), store.load({ kind: 'plot', key: 'KD-03' })]);
+    assert.equal(a, b);
+    assert.equal(a.properties.secret, undefined);
+    assert.equal(asked.length, 2, 'the plot and its buildings, once');
+    assert.deepEqual(store.buildingsByPlot.get('KD-03').map((f) => f.properties.reference), ['KD-03-B', 'KD-03-A']);
+    assert.equal(store.get({ kind: 'building', key: 'KD-03-A' }).properties.plot, 'KD-03');
+    await store.load({ kind: 'plot', key: 'KD-03' });
+    assert.equal(asked.length, 2, 'from the store the second time');
+    assert.equal(await store.load({ kind: 'building', key: 'XX-1' }), null);
+    assert.equal(store.get({ kind: 'building', key: 'XX-1' }), null);
+  });
+
+  test('a changed building makes its plot\'s list of buildings be asked for again', async () => {
+    const { asked, getJson } = server();
+    const store = new FeatureStore({ getJson });
+    await store.load({ kind: 'plot', key: 'KD-03' });
+    assert.equal(store.put('buildings', 'KD-03-A', building('KD-03-A', 'KD-03')), true, 'it held the building');
+    assert.equal(store.buildingsByPlot.has('KD-03'), false);
+    assert.equal(store.put('plots', 'KD-99', null), false, 'a plot it never held');
+    await store.loadBuildingsOf('KD-03');
+    assert.equal(asked.filter((p) => p.startsWith('collections/buildings/items?')).length, 2);
   });
 });

@@ -7,9 +7,13 @@ import { request } from './api.js';
 const KEEP = 500;
 
 export class FeatureStore {
-  /** `clean(collection, feature)` turns an OGC item into what the page shows (public properties). */
-  constructor({ clean = (c, f) => f } = {}) {
+  /**
+   * `clean(collection, feature)` turns an OGC item into what the page shows (public properties);
+   * `getJson(path)` fetches (an ApiError with `status` when it fails).
+   */
+  constructor({ clean = (c, f) => f, getJson = async (path) => (await request(path)).json() } = {}) {
     this.clean = clean;
+    this.getJson = getJson;
     /** Plots and buildings by reference: a feature, null when the server has none, absent while unknown. */
     this.plots = new Map();
     this.buildings = new Map();
@@ -49,7 +53,7 @@ export class FeatureStore {
     return this.once(`${collection}/${ref}`, async () => {
       let feature = null;
       try {
-        feature = this.clean(collection, await (await request(`collections/${collection}/items/${encodeURIComponent(ref)}`)).json());
+        feature = this.clean(collection, await this.getJson(`collections/${collection}/items/${encodeURIComponent(ref)}`));
       } catch (e) {
         if (e.status !== 404) throw e;
       }
@@ -63,7 +67,7 @@ export class FeatureStore {
     if (!force && this.buildingsByPlot.has(plotRef)) return Promise.resolve(this.buildingsByPlot.get(plotRef));
     return this.once(`buildings-of/${plotRef}`, async () => {
       const query = new URLSearchParams({ plot: plotRef, limit: '1000', sortby: 'reference' });
-      const body = await (await request(`collections/buildings/items?${query}`)).json();
+      const body = await this.getJson(`collections/buildings/items?${query}`);
       const list = (body.features || []).map((f) => this.clean('buildings', f));
       for (const b of list) this.remember(this.buildings, b.properties.reference, b);
       this.remember(this.buildingsByPlot, plotRef, list);
