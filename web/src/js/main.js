@@ -114,10 +114,10 @@ async function loadCounts() {
 }
 
 let countsTimer = null;
-/** Count again a little later (after changes, which come in bursts). */
+/** Count again a few seconds later (after changes, which come in bursts). */
 function recount() {
   clearTimeout(countsTimer);
-  countsTimer = setTimeout(() => loadCounts(), 1000);
+  countsTimer = setTimeout(() => loadCounts(), 3000);
 }
 
 /**
@@ -521,16 +521,16 @@ function refOfId(collection, id) {
 
 let refreshing = null;
 /**
- * After changes the map's tiles, the list's page and the counts are asked for again. The
- * server's tile cache may learn of a change a moment after the change stream tells of it, so
- * the tiles are fetched once more a little later (unchanged tiles cost a 304).
+ * After changes the map's tiles and the counts are asked for again; resolves once the map has
+ * drawn the new tiles. The server's tile cache may learn of a change a moment after the change
+ * stream tells of it, so the tiles are fetched once more a little later (unchanged tiles are
+ * cheap: the server keeps them).
  */
-function refreshViews() {
-  const views = Promise.all([mapView?.refreshTiles(), list.reload()]);
+async function refreshMap() {
   clearTimeout(refreshing);
   refreshing = setTimeout(() => mapView?.refreshTiles(), 1500);
   recount();
-  return views;
+  await mapView?.refreshTiles();
 }
 
 /**
@@ -551,16 +551,18 @@ async function applyFeatureChanges(changes) {
     const held = store[collection].get(ref);
     if (pub && held && canonical(held) === canonical(pub)) continue;
     store.put(collection, ref, pub);
-    if (pub && collection === 'plots') list.updateRow(pub.properties);
-    touched.push({ collection, id, ref });
+    touched.push({ collection, id, ref, properties: pub?.properties });
   }
   if (!touched.length) return touched;
   if (touched.some((x) => x.collection === 'buildings')) {
     dgnbPlots.clear();
     if (state.filters.dgnb) applyState({ force: true });
   }
+  // The map first: once the list and the panel show a change, the map draws it, too.
+  await refreshMap();
+  for (const x of touched) if (x.collection === 'plots' && x.properties) list.updateRow(x.properties);
   if (panel.open) panel.render();
-  await refreshViews();
+  await list.reload();
   const refs = selectionRefs(state.selection);
   mapView?.setHighlight(refs.plot, refs.building);
   return touched.filter((x) => x.ref);
@@ -589,8 +591,9 @@ async function flushLive() {
     store.buildingsByPlot.clear();
     dgnbPlots.clear();
     if (state.selection) await store.load(state.selection, { force: true }).catch(() => null);
+    await refreshMap();
     if (panel.open) panel.render();
-    await refreshViews();
+    await list.reload();
     touched = [];
   } else {
     const results = (await Promise.all(queued.map(async (it) => {
