@@ -696,6 +696,7 @@ async function startView(extentPromise, total) {
 async function start() {
   // The list's first page waits for nothing else; the counts beside the filters come after it.
   const listed = applyState().then(() => { timings.firstPage = performance.now(); });
+  mapNote(t('map.loading'));
   // What the first view needs, asked for while MapLibre loads (the map module is the largest).
   const mapModule = import('./mapview.js');
   const extentPromise = initial.view ? null : loadCollection('collections/plots');
@@ -708,39 +709,35 @@ async function start() {
   }, () => null);
   const rulesPromise = loadRules();
   const schemasPromise = loadSchemas();
+  const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
+  const authPromise = auth.refresh();
+  const noMap = (e) => {
+    console.warn('map unavailable:', e);
+    mapNote(t('map.no_webgl'), 'warn');
+    return null;
+  };
+  const mapPromise = mapModule.then(({ createMap }) => createMap($('#map'), {
+    view: initial.view,
+    bounds: DEFAULT_BOUNDS,
+    basemap,
+    handlers: {
+      onSelect: (sel, opts) => select(sel, opts),
+      onAreaLabel: (slug) => select({ kind: 'figures', key: slug }, { via: 'label' }),
+      onMove: () => syncUrl(),
+      onBasemapError: () => {
+        document.body.dataset.basemap = 'failed';
+        mapNote(t('map.basemap_failed'), 'warn');
+      },
+    },
+  })).catch(noMap);
+
   await rulesPromise;
   translateStatic();
   fillSelects();
   writeFilterForm();
   if (!basemap) $('.basemap-toggle').hidden = true;
   if (window.matchMedia('(max-width: 47.99em)').matches) $('#legend').open = false;
-  mapNote(t('map.loading'));
   const counted = listed.then(loadCounts);
-
-  const dataPromise = Promise.all([loadData(), schemasPromise]).then(([d]) => d);
-  const authPromise = auth.refresh();
-  let mapPromise;
-  try {
-    const { createMap } = await mapModule;
-    mapPromise = createMap($('#map'), {
-      view: initial.view,
-      bounds: DEFAULT_BOUNDS,
-      basemap,
-      handlers: {
-        onSelect: (sel, opts) => select(sel, opts),
-        onAreaLabel: (slug) => select({ kind: 'figures', key: slug }, { via: 'label' }),
-        onMove: () => syncUrl(),
-        onBasemapError: () => {
-          document.body.dataset.basemap = 'failed';
-          mapNote(t('map.basemap_failed'), 'warn');
-        },
-      },
-    });
-  } catch (e) {
-    console.warn('map unavailable:', e);
-    mapPromise = Promise.resolve(null);
-    mapNote(t('map.no_webgl'), 'warn');
-  }
 
   try {
     data = await dataPromise;

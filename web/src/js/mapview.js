@@ -21,6 +21,38 @@ const PLOT_LABEL_ZOOM = 15;
 /** The TileJSON of a collection's tiles, as a URL MapLibre can fetch. */
 const tileJsonUrl = (collection) => new URL(`collections/${collection}/tiles/WebMercatorQuad/tilejson.json`, document.baseURI).href;
 
+/**
+ * The TileJSON documents of the tiled collections (null where one failed), asked for as soon as
+ * this module loads. The sources take their tile URLs from them once, so that fetching the
+ * tiles again after a change does not fetch the TileJSON again.
+ */
+const tileSets = Promise.all(TILED.map(async (id) => {
+  try {
+    const res = await fetch(tileJsonUrl(id));
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    return await res.json();
+  } catch (e) {
+    console.warn(`tiles of ${id}:`, e.message);
+    return null;
+  }
+}));
+
+/**
+ * A vector source from a TileJSON. Beyond z16 the z16 tiles are drawn larger (9 cm a unit:
+ * enough for an outline), so that zooming in asks the server for nothing more. Without a
+ * TileJSON MapLibre asks for it itself (and says so on the console if it fails again).
+ */
+function tiledSource(id, tj) {
+  if (!tj?.tiles?.length) return { type: 'vector', url: tileJsonUrl(id), maxzoom: 16 };
+  return {
+    type: 'vector',
+    tiles: tj.tiles.map((t) => new URL(t.replace(/\{(z|x|y)\}/g, '__$1__'), document.baseURI).href.replace(/__(z|x|y)__/g, '{$1}')),
+    minzoom: tj.minzoom ?? 0,
+    maxzoom: Math.min(16, tj.maxzoom ?? 16),
+    ...(Array.isArray(tj.bounds) ? { bounds: tj.bounds } : {}),
+  };
+}
+
 const EMPTY = { type: 'FeatureCollection', features: [] };
 
 const matchColour = (property, colours, fallback) => [
@@ -38,7 +70,7 @@ const LAYER_GROUPS = {
 /** The layers drawn from tiles: hidden until the first view is set, so that no tile is fetched for another. */
 const TILED_LAYERS = ['plots-fill', 'plots-line', 'buildings-fill', 'buildings-line', 'plots-selected', 'buildings-selected', 'plots-problem'];
 
-function style(basemap) {
+function style(basemap, tileJsons) {
   const sources = {};
   const layers = [{ id: 'background', type: 'background', paint: { 'background-color': '#eef0ea' } }];
   if (basemap) {
@@ -51,9 +83,7 @@ function style(basemap) {
   for (const id of ['areas', 'rings', 'stations', 'brt', 'brt-stops', 'cycle']) {
     sources[id] = { type: 'geojson', data: EMPTY };
   }
-  // Beyond z16 the z16 tiles are drawn larger (9 cm a unit: enough for an outline), so that
-  // zooming in asks the server for nothing more.
-  for (const id of TILED) sources[id] = { type: 'vector', url: tileJsonUrl(id), maxzoom: 16 };
+  TILED.forEach((id, i) => { sources[id] = tiledSource(id, tileJsons[i]); });
   const firm = ['in', ['get', 'status'], ['literal', ['decided', 'in_service']]];
   layers.push(
     { id: 'areas-fill', type: 'fill', source: 'areas', paint: { 'fill-color': TRANSIT_COLOURS.area, 'fill-opacity': 0.05 } },
@@ -138,10 +168,10 @@ function style(basemap) {
  * Create the map in `container`. `handlers` gets onSelect({kind, key}), onAreaLabel(slug),
  * onMove(), onBasemapError(). Resolves once the style has loaded.
  */
-export function createMap(container, { view, bounds, basemap, handlers }) {
+export async function createMap(container, { view, bounds, basemap, handlers }) {
   const map = new maplibregl.Map({
     container,
-    style: style(basemap),
+    style: style(basemap, await tileSets),
     ...(view ? { center: view.center, zoom: view.zoom } : { bounds, fitBoundsOptions: { padding: 40 } }),
     attributionControl: { compact: true },
     maxZoom: 19,
