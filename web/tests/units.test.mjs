@@ -119,7 +119,8 @@ describe('filters for the server (CQL2) and for the map (MapLibre expressions)',
       "area = 'kildedal' AND status = 'available' AND nearest_station_distance_m <= 600");
     assert.equal(plotsCql({ ...emptyFilters(), use: 'office', dgnb: 'gold' }, { plotRefs: ['KD-01', 'KD-02'] }),
       "land_use = 'office' AND reference IN ('KD-01', 'KD-02')");
-    assert.equal(plotsCql({ ...emptyFilters(), dgnb: 'gold' }), 'gold_buildings > 0', 'too many plots to list');
+    assert.equal(plotsCql({ ...emptyFilters(), dgnb: 'gold' }), "best_dgnb_level = 'gold'", 'too many plots to list');
+    assert.deepEqual(plotsExpression({ ...emptyFilters(), dgnb: 'gold' }), ['all', ['==', ['get', 'best_dgnb_level'], 'gold']], 'the map says the same');
     assert.equal(cqlText("O'Brien"), "'O''Brien'");
     assert.equal(dgnbClassCql('gold'), "dgnb_phase IN ('certificate', 'in_use') AND dgnb_achieved_level = 'gold'");
     assert.equal(dgnbClassCql('pre_certificate'), "dgnb_phase = 'pre_certificate'");

@@ -241,12 +241,12 @@ export function plotsCql(f, { plotRefs = null } = {}) {
 const refsCql = (refs) => (refs.length ? `reference IN (${refs.map(cqlText).join(', ')})` : 'reference IS NULL');
 
 /**
- * Plots that hold a building of DGNB class `cls`, from the plot's own counts (used when too
- * many buildings match to list their plots): a certified level by its count of buildings that
- * achieved it, the other classes by having buildings at all.
+ * Plots with buildings of DGNB class `cls`, told from the plot's own tile properties when too
+ * many buildings match to list their plots (the map and the list then agree, but a level is
+ * the plot's best achieved one, and the other classes only mean "has buildings").
  */
 function dgnbPlotCql(cls) {
-  return ['silver', 'gold', 'platinum'].includes(cls) ? `${cls}_buildings > 0` : 'building_count > 0';
+  return ['silver', 'gold', 'platinum'].includes(cls) ? `best_dgnb_level = ${cqlText(cls)}` : 'building_count > 0';
 }
 
 /** The plot filters as a MapLibre filter on plot tile properties (null: none). */
