@@ -62,7 +62,7 @@ async fn list(
     let Query(query) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
     let filter = parse_bbox(&query, collection)?;
     // Streamed from PostGIS: memory stays flat whatever the collection's size.
-    let conn = state.pool.acquire().await?;
+    let conn = state.read.acquire().await?;
     let body = crate::ogc::stream_features(
         conn,
         features::list(collection, &filter),
@@ -77,7 +77,7 @@ async fn one(
     Path(id): Path<String>,
     collection: &'static Collection,
 ) -> Result<Response> {
-    match features::get(&state.pool, collection, &id).await? {
+    match features::get(&state.read, collection, &id).await? {
         Some(feature) => Ok(([(header::CONTENT_TYPE, GEOJSON)], feature).into_response()),
         None => Err(Error::NotFound {
             what: collection.singular,

@@ -366,7 +366,8 @@ pub(super) async fn items(
         Role::Planner => super::internal_version(&state.pool).await?,
         Role::Public => 0,
     };
-    let version = data_version(&state.pool).await?;
+    let db = state.reads_for(role);
+    let version = data_version(db).await?;
     let tag = super::etag(
         version,
         &req.method,
@@ -384,7 +385,7 @@ pub(super) async fn items(
         None => None,
     };
     // Count and page from one snapshot, so that numberMatched agrees with the page.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
@@ -595,7 +596,8 @@ pub(super) async fn item(
         (IdKind::Integer, Err(_)) => qb.push(" WHERE k.alt_id = ").push_bind(fid.clone()),
         (IdKind::Text, _) => qb.push(" WHERE k.fid = ").push_bind(fid.clone()),
     };
-    let mut conn = state.pool.acquire().await?;
+    let db = state.reads_for(role);
+    let mut conn = db.acquire().await?;
     let feature: Option<String> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
     let feature = feature.ok_or_else(|| Error::NotFound {
         what: "feature",
@@ -631,7 +633,7 @@ pub(super) async fn item(
             format!("{}{suffix}\"", t.trim_end_matches('"'))
         }
         None => super::etag(
-            data_version(&state.pool).await?,
+            data_version(db).await?,
             &req.method,
             &req.uri,
             format,
