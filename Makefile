@@ -30,7 +30,7 @@ lint: deps
 	cargo clippy --locked --all-targets -- -D warnings
 
 test: lint web
-	scripts/with-db.sh cargo test --locked --all-targets
+	scripts/with-db.sh scripts/with-replica.sh cargo test --locked --all-targets
 	cargo build --locked
 	$(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory browser-test
@@ -49,6 +49,7 @@ bench: deps web
 	scripts/with-db.sh scripts/bench.sh
 
 stop:
+	@scripts/replica.sh stop 2>/dev/null || true
 	@scripts/db.sh stop
 
 db-status:

@@ -97,6 +97,12 @@ pub struct ServeConfig {
     #[arg(long, env = "PLOTLINE_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
 
+    /// A streaming replica that anonymous reads go to (pages, features, tiles, lists); writes,
+    /// `If-Match` checks, LISTEN and everything a signed-in caller reads go to DATABASE_URL, so
+    /// that a planner reads their own writes. Unset: everything goes to DATABASE_URL.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<DatabaseUrl>,
+
     /// Megabytes of vector tiles kept in memory (dropped where the data changes).
     #[arg(long, env = "PLOTLINE_TILE_CACHE_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(0..=65_536))]
     pub tile_cache_mb: u64,

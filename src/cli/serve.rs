@@ -21,6 +21,13 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
     }
     tracing::info!(database = %url, "serving on http://{}", config.listen);
     let mut state = AppState::new(pool);
+    if let Some(read_url) = &config.database_read_url {
+        let read =
+            crate::db::connect_replica(read_url, Some(config.statement_timeout.into())).await?;
+        tracing::info!(replica = %read_url, "anonymous reads go to the replica");
+        state.read = read;
+        state.read_is_replica = true;
+    }
     state.content_security_policy =
         crate::http::edge::content_security_policy(web_dir.as_deref()).into();
     state.web_dir = web_dir;

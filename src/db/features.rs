@@ -16,14 +16,9 @@ fn feature_select(c: &Collection) -> String {
     )
 }
 
-/// The features of a collection, each as GeoJSON text, in id order, that meet `filter` (a box,
-/// from `crate::filter`, or nothing).
-#[tracing::instrument(skip(pool, c, filter), fields(collection = c.id))]
-pub async fn list(
-    pool: &PgPool,
-    c: &Collection,
-    filter: &crate::filter::Sql,
-) -> Result<Vec<String>> {
+/// The query for the features of a collection, each as GeoJSON text, in id order, that meet
+/// `filter` (a box, from `crate::filter`, or nothing): streamed by the caller.
+pub fn list(c: &Collection, filter: &crate::filter::Sql) -> sqlx::QueryBuilder<sqlx::Postgres> {
     let mut qb = sqlx::QueryBuilder::new(format!(
         "SELECT {}::text FROM {} AS k WHERE true",
         sql::feature_json(c, Role::Public),
@@ -31,7 +26,7 @@ pub async fn list(
     ));
     filter.push_to(&mut qb);
     qb.push(" ORDER BY k.fid");
-    Ok(qb.build_query_scalar().fetch_all(pool).await?)
+    qb
 }
 
 /// One feature as GeoJSON text, by id (or, for integer ids, by its `alt_id`); `None` if absent.

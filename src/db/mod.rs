@@ -47,6 +47,23 @@ pub async fn connect_and_migrate(
         .map_err(cannot)
 }
 
+/// Connects to a read-only replica of the database (no migrations: they arrive by replication),
+/// with the same settings as the primary's pool.
+pub async fn connect_replica(
+    url: &DatabaseUrl,
+    statement_timeout: Option<Duration>,
+) -> Result<PgPool> {
+    let options: PgConnectOptions = url.expose().parse()?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_with(session_settings(options, statement_timeout))
+        .await
+        .map_err(|e| Error::Internal(format!("cannot connect to the replica at {url}: {e}")))?;
+    check_postgis(&pool).await?;
+    Ok(pool)
+}
+
 /// Settings for every connection. JIT compilation off: plotline's queries are short, and JIT
 /// doubled the time of an area summary over 100,000 plots (`scripts/bench-summary.sh`).
 /// A larger `work_mem` keeps that summary's sorts in memory instead of temporary files. The

@@ -61,16 +61,14 @@ async fn list(
 ) -> Result<Response> {
     let Query(query) = query.map_err(|e| Error::invalid_parameter("query", e.body_text()))?;
     let filter = parse_bbox(&query, collection)?;
-    let features = features::list(&state.pool, collection, &filter).await?;
-    let mut body = String::with_capacity(features.iter().map(|f| f.len() + 1).sum::<usize>() + 64);
-    body.push_str(r#"{"type":"FeatureCollection","features":["#);
-    for (i, feature) in features.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(feature);
-    }
-    body.push_str("]}");
+    // Streamed from PostGIS: memory stays flat whatever the collection's size.
+    let conn = state.read.acquire().await?;
+    let body = crate::ogc::stream_features(
+        conn,
+        features::list(collection, &filter),
+        r#"{"type":"FeatureCollection","features":["#.to_owned(),
+        (),
+    );
     Ok(([(header::CONTENT_TYPE, GEOJSON)], body).into_response())
 }
 
@@ -79,7 +77,7 @@ async fn one(
     Path(id): Path<String>,
     collection: &'static Collection,
 ) -> Result<Response> {
-    match features::get(&state.pool, collection, &id).await? {
+    match features::get(&state.read, collection, &id).await? {
         Some(feature) => Ok(([(header::CONTENT_TYPE, GEOJSON)], feature).into_response()),
         None => Err(Error::NotFound {
             what: collection.singular,

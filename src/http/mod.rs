@@ -39,7 +39,12 @@ pub use changes::ChangeFeed;
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
+    /// The primary: writes, `If-Match` checks, LISTEN, and whatever signed-in callers read.
     pub pool: PgPool,
+    /// Where anonymous reads go: a streaming replica (`DATABASE_READ_URL`), or the primary.
+    pub read: PgPool,
+    /// Whether `read` is a replica (which may lag the primary by a moment).
+    pub read_is_replica: bool,
     /// The folder with the map page, served at `/`; `None` serves no page.
     pub web_dir: Option<PathBuf>,
     /// Origins allowed to read the API from a browser (CORS); empty means any.
@@ -71,9 +76,19 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The database a caller in this role reads from: a planner reads their own writes.
+    pub fn reads_for(&self, role: crate::schema::Role) -> &PgPool {
+        match role {
+            crate::schema::Role::Planner => &self.pool,
+            crate::schema::Role::Public => &self.read,
+        }
+    }
+
     /// State for a pool with no map page (what most tests need).
     pub fn new(pool: PgPool) -> Self {
         AppState {
+            read: pool.clone(),
+            read_is_replica: false,
             pool,
             web_dir: None,
             cors_origins: Vec::new(),

@@ -54,9 +54,15 @@ struct ItemsQuery {
     sortby: Vec<(&'static Queryable, bool)>,
     /// Equality filters, `bbox`, `datetime` and `filter`, translated once.
     filter: filter::Sql,
+    /// Whether `bbox` was given: the matching rows are then found through the spatial index
+    /// once, for the count and the page together.
+    spatial: bool,
     /// Show the collection as it stood then (plots and buildings, from the history).
     as_of: Option<DateTime<Utc>>,
 }
+
+/// Bytes of features gathered before they are sent on.
+const STREAM_CHUNK: usize = 64 * 1024;
 
 fn bad(parameter: &str, message: impl Into<String>) -> Error {
     Error::invalid_parameter(parameter, message)
@@ -221,6 +227,7 @@ fn parse_query(
         properties,
         sortby,
         filter,
+        spatial: get("bbox").is_some(),
         as_of: get("as_of")
             .map(|v| {
                 if !matches!(c.id, "plots" | "buildings") {
@@ -244,6 +251,17 @@ fn push_where(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     q.filter.push_to(qb);
 }
 
+/// How many features of the source match the query.
+async fn count_matches(tx: &mut sqlx::PgConnection, source: &str, q: &ItemsQuery) -> Result<i64> {
+    let mut count = query_on(q.as_of);
+    count
+        .push("SELECT count(*) FROM ")
+        .push(source)
+        .push(" AS k");
+    push_where(&mut count, q);
+    Ok(count.build_query_scalar().fetch_one(tx).await?)
+}
+
 /// Who reads: planners and admins see the internal properties of the live data; the past
 /// (`as_of`) and everyone else see the public ones.
 pub(super) fn role_for(caller: &Option<Caller>, as_of: Option<DateTime<Utc>>) -> Role {
@@ -265,33 +283,33 @@ fn push_select(
     links: Option<&str>,
 ) {
     let selected: Option<Vec<&str>> = properties.map(|p| p.iter().map(String::as_str).collect());
-    qb.push("SELECT json_build_object('type', 'Feature', 'id', k.fid, 'geometry', ");
-    qb.push(sql::geometry_json(
+    // Text put together, not a json value: PostgreSQL would parse the geometry's GeoJSON again.
+    qb.push(r#"SELECT '{"type":"Feature","id":' || to_json(k.fid)::text || ',"geometry":' || "#);
+    qb.push(sql::geometry_text(
         crs.srid(),
         crs.lat_lon(),
         crs.decimals(),
     ));
-    qb.push(", 'properties', ");
+    qb.push(r#" || ',"properties":' || ("#);
     qb.push(sql::properties_json(c, role, selected.as_deref()));
-    let Some(base) = links else {
-        qb.push(")::text");
-        return;
-    };
-    let base = format!("{base}/collections/");
-    match c.id {
-        "plots" => {
-            qb.push(", 'links', (SELECT coalesce(jsonb_agg(jsonb_build_object('href', ")
-                .push_bind(base.clone())
-                .push(" || 'buildings/items/' || b, 'rel', 'related', 'type', 'application/geo+json', 'title', 'building ' || b)), '[]'::jsonb) FROM jsonb_array_elements_text(k.building_ids) AS b)");
-        }
-        "buildings" => {
-            qb.push(", 'links', jsonb_build_array(jsonb_build_object('href', ")
-                .push_bind(base.clone())
-                .push(" || 'plots/items/' || k.plot_id, 'rel', 'related', 'type', 'application/geo+json', 'title', 'plot ' || k.plot))");
-        }
-        _ => {}
-    }
     qb.push(")::text");
+    if let Some(base) = links {
+        let base = format!("{base}/collections/");
+        match c.id {
+            "plots" => {
+                qb.push(r#" || ',"links":' || (SELECT coalesce(jsonb_agg(jsonb_build_object('href', "#)
+                    .push_bind(base)
+                    .push(" || 'buildings/items/' || b, 'rel', 'related', 'type', 'application/geo+json', 'title', 'building ' || b)), '[]'::jsonb) FROM jsonb_array_elements_text(k.building_ids) AS b)::text");
+            }
+            "buildings" => {
+                qb.push(r#" || ',"links":' || jsonb_build_array(jsonb_build_object('href', "#)
+                    .push_bind(base)
+                    .push(" || 'plots/items/' || k.plot_id, 'rel', 'related', 'type', 'application/geo+json', 'title', 'plot ' || k.plot))::text");
+            }
+            _ => {}
+        }
+    }
+    qb.push(" || '}'");
 }
 
 /// A query on the collection's source for this role, as it stands now or as it stood at
@@ -348,7 +366,8 @@ pub(super) async fn items(
         Role::Planner => super::internal_version(&state.pool).await?,
         Role::Public => 0,
     };
-    let version = data_version(&state.pool).await?;
+    let db = state.reads_for(role);
+    let version = data_version(db).await?;
     let tag = super::etag(
         version,
         &req.method,
@@ -366,21 +385,38 @@ pub(super) async fn items(
         None => None,
     };
     // Count and page from one snapshot, so that numberMatched agrees with the page.
-    let mut tx = state.pool.begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
-    // Every feature of the live table matches: the count kept by migration 0015's triggers.
+    // The page's ids and how many match. With a bbox, one pass over the spatial index finds
+    // both (a window count over the matches); otherwise the count is its own statement (an
+    // index-only scan for the usual filters, migration 0018), and the page's ids a subquery
+    // of the features' statement that stops at the limit.
+    let mut page_ids: Option<Vec<String>> = None;
     let matched: i64 = if q.filter.is_empty() && q.as_of.is_none() {
+        // Every feature of the live table matches: the count kept by migration 0015's triggers.
         super::landing::feature_count(&mut tx, c).await?
-    } else {
-        let mut count = query_on(q.as_of);
-        count
-            .push("SELECT count(*) FROM ")
+    } else if q.spatial {
+        let mut ids = query_on(q.as_of);
+        ids.push("SELECT k.fid::text, count(*) OVER () FROM ")
             .push(source)
             .push(" AS k");
-        push_where(&mut count, &q);
-        count.build_query_scalar().fetch_one(&mut *tx).await?
+        push_where(&mut ids, &q);
+        push_order(&mut ids, &q);
+        ids.push(" LIMIT ")
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
+        let rows: Vec<(String, i64)> = ids.build_query_as().fetch_all(&mut *tx).await?;
+        let matched = match rows.first() {
+            Some((_, n)) => *n,
+            None => count_matches(&mut tx, source, &q).await?,
+        };
+        page_ids = Some(rows.into_iter().map(|(id, _)| id).collect());
+        matched
+    } else {
+        count_matches(&mut tx, source, &q).await?
     };
     let returned = q.limit.min((matched - q.offset).max(0));
 
@@ -414,24 +450,38 @@ pub(super) async fn items(
     }
     links.push(json!({ "href": format!("{base}/collections/{}", c.id), "rel": "collection", "type": "application/json" }));
 
-    // The page's ids first, then their features: the properties are built for the page's rows
-    // only, not for the rows an offset skips. The ids are an uncorrelated subquery (computed
-    // once), so `fid = ANY(…)` reaches the table's primary key whatever the joins; the page is
-    // sorted again by the same keys.
+    // The page's features by their ids: the properties are built for the page's rows only,
+    // not for the rows an offset skips, and `fid = ANY(…)` reaches the table's primary key
+    // whatever the joins (the ids bound, or an uncorrelated subquery computed once); the page
+    // is sorted again by the same keys.
     let mut data = query_on(q.as_of);
     push_select(&mut data, c, role, q.crs, q.properties.as_ref(), None);
     data.push(" FROM ")
         .push(source)
-        .push(" AS k WHERE k.fid = ANY (ARRAY(SELECT k.fid FROM ")
-        .push(source)
-        .push(" AS k");
-    push_where(&mut data, &q);
-    push_order(&mut data, &q);
-    data.push(" LIMIT ")
-        .push_bind(q.limit)
-        .push(" OFFSET ")
-        .push_bind(q.offset);
-    data.push("))");
+        .push(" AS k WHERE k.fid = ");
+    match page_ids {
+        Some(ids) => {
+            let array_type = match c.id_kind {
+                IdKind::Integer => "bigint[]",
+                IdKind::Text => "text[]",
+            };
+            data.push("ANY (CAST(")
+                .push_bind(ids)
+                .push(format!(" AS {array_type}))"));
+        }
+        None => {
+            data.push("ANY (ARRAY(SELECT k.fid FROM ")
+                .push(source)
+                .push(" AS k");
+            push_where(&mut data, &q);
+            push_order(&mut data, &q);
+            data.push(" LIMIT ")
+                .push_bind(q.limit)
+                .push(" OFFSET ")
+                .push_bind(q.offset);
+            data.push("))");
+        }
+    }
     push_order(&mut data, &q);
 
     let head = json!({
@@ -455,43 +505,65 @@ pub(super) async fn items(
         let mut head = head.to_string();
         head.pop();
         head.push_str(r#","features":["#);
-        let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(16);
-        tokio::spawn(async move {
-            // Held until the page is written.
-            let _history = history_turn;
-            if sender.send(Ok(Bytes::from(head))).await.is_err() {
-                return;
-            }
-            let mut rows = data.build_query_scalar::<String>().fetch(&mut *tx);
-            let mut first = true;
-            while let Some(row) = rows.next().await {
-                let chunk = match row {
-                    Ok(feature) if first => {
-                        first = false;
-                        Ok(Bytes::from(feature))
-                    }
-                    Ok(feature) => Ok(Bytes::from(format!(",{feature}"))),
-                    Err(e) => {
-                        tracing::error!(error = %e, "items stream failed");
-                        Err(std::io::Error::other(e))
-                    }
-                };
-                let failed = chunk.is_err();
-                if sender.send(chunk).await.is_err() || failed {
-                    return;
-                }
-            }
-            let _ = sender.send(Ok(Bytes::from_static(b"]}"))).await;
-        });
         (
             [(header::CONTENT_TYPE, "application/geo+json")],
-            Body::from_stream(ReceiverStream::new(receiver)),
+            stream_features(tx, data, head, history_turn),
         )
             .into_response()
     };
     set_cache_headers(response.headers_mut(), &tag);
     content_crs(response.headers_mut(), q.crs);
     Ok(response)
+}
+
+/// A body of `head`, the features `query` selects (GeoJSON text, one per row) separated by
+/// commas, and `]}`: read from PostGIS on `conn` while the client reads, in chunks of about
+/// [`STREAM_CHUNK`] bytes, so that memory stays flat whatever the number of features and the
+/// answer is a few dozen writes rather than one per feature. `keep` is held until the end (a
+/// turn at the history). A failure midway ends the body with an error the client sees.
+pub(crate) fn stream_features<C, K>(
+    mut conn: C,
+    mut query: QueryBuilder<Postgres>,
+    head: String,
+    keep: K,
+) -> Body
+where
+    C: std::ops::DerefMut<Target = sqlx::PgConnection> + Send + 'static,
+    K: Send + 'static,
+{
+    let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::spawn(async move {
+        let _keep = keep;
+        let mut buffer = head;
+        let mut rows = query.build_query_scalar::<String>().fetch(&mut *conn);
+        let mut first = true;
+        while let Some(row) = rows.next().await {
+            match row {
+                Ok(feature) => {
+                    if !first {
+                        buffer.push(',');
+                    }
+                    first = false;
+                    buffer.push_str(&feature);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "feature stream failed");
+                    let _ = sender.send(Err(std::io::Error::other(e))).await;
+                    return;
+                }
+            }
+            if buffer.len() >= STREAM_CHUNK {
+                let next = String::with_capacity(STREAM_CHUNK + 4096);
+                let chunk = std::mem::replace(&mut buffer, next);
+                if sender.send(Ok(Bytes::from(chunk))).await.is_err() {
+                    return;
+                }
+            }
+        }
+        buffer.push_str("]}");
+        let _ = sender.send(Ok(Bytes::from(buffer))).await;
+    });
+    Body::from_stream(ReceiverStream::new(receiver))
 }
 
 fn content_crs(headers: &mut HeaderMap, crs: Crs) {
@@ -524,7 +596,8 @@ pub(super) async fn item(
         (IdKind::Integer, Err(_)) => qb.push(" WHERE k.alt_id = ").push_bind(fid.clone()),
         (IdKind::Text, _) => qb.push(" WHERE k.fid = ").push_bind(fid.clone()),
     };
-    let mut conn = state.pool.acquire().await?;
+    let db = state.reads_for(role);
+    let mut conn = db.acquire().await?;
     let feature: Option<String> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
     let feature = feature.ok_or_else(|| Error::NotFound {
         what: "feature",
@@ -560,7 +633,7 @@ pub(super) async fn item(
             format!("{}{suffix}\"", t.trim_end_matches('"'))
         }
         None => super::etag(
-            data_version(&state.pool).await?,
+            data_version(db).await?,
             &req.method,
             &req.uri,
             format,

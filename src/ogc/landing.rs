@@ -87,7 +87,7 @@ async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Val
         c.table.name
     )))
     .bind(c.table.name)
-    .fetch_one(&state.pool)
+    .fetch_one(&state.read)
     .await?;
     let id = c.id;
     let bbox = match (xmin, ymin, xmax, ymax) {
@@ -134,7 +134,7 @@ pub(super) async fn collections(
         }))
     };
     req.answer(
-        Some(&state.pool),
+        Some(&state.read),
         "application/json",
         body,
         html::collections,
@@ -150,7 +150,7 @@ pub(super) async fn collection(
     let c = find(&id)?;
     let body = async |base: &str| describe(&state, c, base).await;
     req.answer(
-        Some(&state.pool),
+        Some(&state.read),
         "application/json",
         body,
         html::collection,

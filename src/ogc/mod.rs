@@ -79,6 +79,7 @@ pub fn allowed_methods(path: &str, editor: bool) -> &'static str {
     }
 }
 
+pub(crate) use items::stream_features;
 /// The landing page handler, mounted at `/` by the HTTP layer (HTML goes to the map page).
 pub(crate) use landing::landing;
 

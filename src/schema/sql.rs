@@ -98,12 +98,17 @@ pub fn push_as_of(qb: &mut QueryBuilder<Postgres>, time: DateTime<Utc>) {
 /// The geometry of a source row `k` as GeoJSON in the CRS of `srid` (coordinates swapped to
 /// latitude first when `lat_lon`), with `decimals` digits.
 pub fn geometry_json(srid: i32, lat_lon: bool, decimals: i32) -> String {
+    format!("{}::json", geometry_text(srid, lat_lon, decimals))
+}
+
+/// The same as text (to be put into a larger text without being parsed again).
+pub fn geometry_text(srid: i32, lat_lon: bool, decimals: i32) -> String {
     let transformed = match (srid, lat_lon) {
         (25832, _) => "k.geom".to_owned(),
         (s, true) => format!("ST_FlipCoordinates(ST_Transform(k.geom, {s}))"),
         (s, false) => format!("ST_Transform(k.geom, {s})"),
     };
-    format!("ST_AsGeoJSON({transformed}, {decimals})::json")
+    format!("ST_AsGeoJSON({transformed}, {decimals})")
 }
 
 /// The `properties` object of a source row `k` (json, or jsonb beyond 50 properties): the

@@ -44,7 +44,14 @@ pub struct TileCache {
     /// building overlapped one is returned but not kept.
     changes: AtomicU64,
     listening: tokio::sync::Mutex<bool>,
+    /// The primary's WAL position after the last change announced: a tile built on a replica
+    /// is kept only once the replica has replayed that far (else it may show the old state).
+    seen_lsn: std::sync::Mutex<Option<String>>,
 }
+
+/// How long a tile waits for a replica to catch up with the last change before it is built
+/// from the replica anyway (and then not kept).
+const REPLICA_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl TileCache {
     pub fn new(max_bytes: u64) -> Self {
@@ -56,22 +63,33 @@ impl TileCache {
                 .build(),
             changes: AtomicU64::new(0),
             listening: tokio::sync::Mutex::new(false),
+            seen_lsn: std::sync::Mutex::new(None),
         }
     }
 
     /// The tile from the cache, or built by `build` (one build per tile however many ask at
-    /// once). Starts the listener first, so that no change is missed while the tile is kept.
+    /// once). Starts the listener on the `primary` first, so that no change is missed while
+    /// the tile is kept. With a `replica` to build from, waits (a moment) until it has replayed
+    /// the last change announced.
     pub async fn get(
         self: &Arc<Self>,
-        pool: &PgPool,
+        primary: &PgPool,
+        replica: Option<&PgPool>,
         id: TileId,
         build: impl std::future::Future<Output = Result<Tile>>,
     ) -> Result<Tile> {
-        self.listen(pool).await?;
+        self.listen(primary).await?;
         if let Some(t) = self.tiles.get(&id).await {
             return Ok(t);
         }
         let before = self.changes.load(Ordering::Acquire);
+        if let Some(replica) = replica {
+            if !self.replica_caught_up(primary, replica).await? {
+                // Still behind: the tile is built from what the replica has, and not kept.
+                let tile = build.await?;
+                return Ok(tile);
+            }
+        }
         // The caller that built it gets its error as it was; others waiting for the same
         // build get it as a server error.
         let tile = self.tiles.try_get_with(id, build).await.map_err(|e| {
@@ -82,6 +100,51 @@ impl TileCache {
             self.tiles.invalidate(&id).await;
         }
         Ok(tile)
+    }
+
+    /// Whether the replica has replayed the primary's WAL as far as it was when the last change
+    /// was announced, waiting up to [`REPLICA_WAIT`].
+    async fn replica_caught_up(&self, primary: &PgPool, replica: &PgPool) -> Result<bool> {
+        let needed = self
+            .seen_lsn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let Some(needed) = needed else {
+            // No change announced since the listener started: the position when it started.
+            let now: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+                .fetch_one(primary)
+                .await?;
+            *self.seen_lsn.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+            return Box::pin(self.replica_caught_up(primary, replica)).await;
+        };
+        let started = std::time::Instant::now();
+        loop {
+            let replayed: Option<bool> =
+                sqlx::query_scalar("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn")
+                    .bind(&needed)
+                    .fetch_one(replica)
+                    .await?;
+            // NULL: not a replica after all (a primary given as DATABASE_READ_URL).
+            if replayed.unwrap_or(true) {
+                return Ok(true);
+            }
+            if started.elapsed() > REPLICA_WAIT {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Notes the primary's WAL position after a change was announced.
+    async fn note_lsn(&self, primary: &PgPool) {
+        match sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text")
+            .fetch_one(primary)
+            .await
+        {
+            Ok(lsn) => *self.seen_lsn.lock().unwrap_or_else(|e| e.into_inner()) = Some(lsn),
+            Err(e) => tracing::warn!(error = %e, "cannot read the primary's WAL position"),
+        }
     }
 
     /// Drops the tiles of the table's collections that meet a box.
@@ -130,15 +193,19 @@ impl TileCache {
         // Whatever was kept before may have missed changes.
         self.drop_all();
         *listening = true;
-        tokio::spawn(Arc::clone(self).follow(listener));
+        tokio::spawn(Arc::clone(self).follow(listener, pool.clone()));
         Ok(())
     }
 
-    async fn follow(self: Arc<Self>, mut listener: PgListener) {
+    async fn follow(self: Arc<Self>, mut listener: PgListener, primary: PgPool) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
-                    Ok(change) => self.drop_tiles(&change),
+                    Ok(change) => {
+                        // The change has committed: the WAL position now is past it.
+                        self.note_lsn(&primary).await;
+                        self.drop_tiles(&change);
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "unreadable tile notification; dropping every tile");
                         self.drop_all();

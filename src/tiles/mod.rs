@@ -169,7 +169,7 @@ async fn tilesets(
             }],
         }))
     };
-    req.answer(Some(&state.pool), "application/json", body, |b| {
+    req.answer(Some(&state.read), "application/json", body, |b| {
         crate::ogc::html::json_page(c.title, b)
     })
     .await
@@ -218,7 +218,7 @@ async fn tileset(
             }],
         }))
     };
-    req.answer(Some(&state.pool), "application/json", body, |b| {
+    req.answer(Some(&state.read), "application/json", body, |b| {
         crate::ogc::html::json_page(c.title, b)
     })
     .await
@@ -234,7 +234,7 @@ async fn tilejson(
 ) -> Result<Response> {
     let c = find(&id)?;
     check_tms(&tms)?;
-    let pool = state.pool.clone();
+    let pool = state.read.clone();
     let body = async |base: &str| {
         let bounds: Option<Bounds> = sqlx::query_as(
             "SELECT west, south, east, north FROM collection_extents WHERE relation = $1",
@@ -263,7 +263,7 @@ async fn tilejson(
             "vector_layers": [{ "id": c.id, "fields": fields, "minzoom": 0, "maxzoom": MAX_ZOOM }],
         }))
     };
-    req.answer(Some(&state.pool), "application/json", body, |b| {
+    req.answer(Some(&state.read), "application/json", body, |b| {
         crate::ogc::html::json_page(c.title, b)
     })
     .await
@@ -301,14 +301,13 @@ async fn tile(
     let tile = match id.within_area_of_use() {
         None => empty_tile(),
         Some(area) => {
-            let pool = state.pool.clone();
+            let pool = state.read.clone();
+            let replica = state.read_is_replica.then_some(&state.read);
             state
                 .tiles
-                .get(
-                    &state.pool,
-                    id,
-                    async move { build(&pool, c, id, area).await },
-                )
+                .get(&state.pool, replica, id, async move {
+                    build(&pool, c, id, area).await
+                })
                 .await?
         }
     };

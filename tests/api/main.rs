@@ -14,6 +14,7 @@ mod ogc;
 mod planners;
 mod properties;
 mod proximity;
+mod replica;
 mod routes;
 mod rules;
 mod schema;

@@ -28,7 +28,7 @@ fn mercator(lon: f64, lat: f64) -> (f64, f64) {
 }
 
 /// The tile at zoom `z` holding a point, as (x, y).
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let (mx, my) = mercator(lon, lat);
     let side = 2.0 * HALF_WORLD_M / f64::from(1u32 << z);
     (
@@ -281,7 +281,7 @@ async fn a_tile_holds_exactly_the_features_meeting_it_with_public_properties(poo
 }
 
 /// The status of KD-03 as a tile shows it.
-async fn status_in_tile(app: &axum::Router, z: u8, x: u32, y: u32) -> String {
+pub async fn status_in_tile(app: &axum::Router, z: u8, x: u32, y: u32) -> String {
     let (_, bytes) = tile_bytes(app, "plots", z, x, y).await;
     decode(&bytes, "plots", z, x, y)
         .into_iter()

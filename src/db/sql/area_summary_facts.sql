@@ -1,7 +1,9 @@
 -- The facts an area summary is computed from, in one round trip, aggregated by PostgreSQL so
 -- that the answer stays small however many plots the area has: plots and buildings grouped by
 -- everything a figure distinguishes (sums of m², homes and jobs per group), and the first
--- `$7` entries, by reference, of each list the summary names.
+-- `$7` entries, by reference, of each list the summary names. Sums of m² are taken as numeric
+-- and the groups sorted, so that the figures do not depend on the order a plan reads the rows
+-- in: the live tables and the history give the same answer to the last digit.
 --
 -- A template, filled in by src/db/analytics.rs: the words in braces name the live tables, or
 -- the rows as they stood at $2 rebuilt from the history (`plots_as_of($2)` …). Over the live
@@ -64,7 +66,7 @@ WITH v AS (
 ), ratio AS MATERIALIZED (
     SELECT p.reference, p.plot_area_m2, coalesce(f.floor_area_m2, 0) AS floor_area_m2, p.max_plot_ratio_pct,
            coalesce(f.floor_area_m2, 0) * 100 / nullif(p.plot_area_m2, 0) > p.max_plot_ratio_pct AS over_max
-    FROM p LEFT JOIN (SELECT plot_id, sum(floor_area_m2) AS floor_area_m2 FROM b GROUP BY plot_id) AS f
+    FROM p LEFT JOIN (SELECT plot_id, sum(floor_area_m2::numeric)::float8 AS floor_area_m2 FROM b GROUP BY plot_id) AS f
         ON f.plot_id = p.id
 )
 SELECT
@@ -72,22 +74,22 @@ SELECT
     CASE WHEN v.stale THEN (SELECT to_json(a) FROM a) END AS area,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(g), '[]') FROM (
         SELECT status, land_use, near_station, near_cycle, brt AS brt_statuses_nearby, count(*) AS plots,
-               sum(plot_area_m2) AS plot_area_m2, sum(planned_homes) AS planned_homes,
+               sum(plot_area_m2::numeric)::float8 AS plot_area_m2, sum(planned_homes) AS planned_homes,
                sum(planned_jobs) AS planned_jobs
         FROM (SELECT p.*, coalesce(bp.statuses, '{}') AS brt
               FROM p LEFT JOIN brt_plot bp ON bp.id = p.id) AS p
-        GROUP BY 1, 2, 3, 4, 5) AS g) END AS plot_groups,
+        GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5) AS g) END AS plot_groups,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(g), '[]') FROM (
         SELECT phase AS dgnb_phase, target_level AS dgnb_target_level, achieved_level AS dgnb_achieved_level,
                near_station, near_cycle, brt AS brt_statuses_nearby, count(*) AS buildings,
-               sum(floor_area_residential_m2) AS floor_area_residential_m2,
-               sum(floor_area_office_m2) AS floor_area_office_m2,
-               sum(floor_area_laboratory_m2) AS floor_area_laboratory_m2,
-               sum(floor_area_retail_m2) AS floor_area_retail_m2,
-               sum(floor_area_other_m2) AS floor_area_other_m2
+               sum(floor_area_residential_m2::numeric)::float8 AS floor_area_residential_m2,
+               sum(floor_area_office_m2::numeric)::float8 AS floor_area_office_m2,
+               sum(floor_area_laboratory_m2::numeric)::float8 AS floor_area_laboratory_m2,
+               sum(floor_area_retail_m2::numeric)::float8 AS floor_area_retail_m2,
+               sum(floor_area_other_m2::numeric)::float8 AS floor_area_other_m2
         FROM (SELECT b.*, coalesce(bb.statuses, '{}') AS brt
               FROM b LEFT JOIN brt_building bb ON bb.id = b.id) AS b
-        GROUP BY 1, 2, 3, 4, 5, 6) AS g) END AS building_groups,
+        GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6) AS g) END AS building_groups,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(g ORDER BY year), '[]') FROM (
         SELECT extract(year FROM issued_on)::int AS year, count(*) AS count
         FROM b WHERE issued_on IS NOT NULL GROUP BY 1) AS g) END AS certificates_by_year,
