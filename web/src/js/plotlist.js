@@ -54,6 +54,10 @@ export class PlotList {
       if (tr) this.select(tr.dataset.ref);
     });
     table.addEventListener('keydown', (e) => this.onKey(e));
+    pager?.addEventListener('click', (e) => {
+      const step = { prev: -PAGE_SIZE, next: PAGE_SIZE }[e.target.closest('button[data-page]')?.dataset.page];
+      if (step) this.load({ offset: Math.max(0, this.offset + step) });
+    });
     table.addEventListener('focusin', (e) => {
       const tr = e.target.closest('tbody tr[data-ref]');
       if (tr) this.setRoving(tr);
@@ -199,8 +203,6 @@ export class PlotList {
     next.textContent = t('list.next');
     prev.disabled = this.offset === 0;
     next.disabled = last >= this.matched;
-    prev.onclick = () => this.load({ offset: Math.max(0, this.offset - PAGE_SIZE) });
-    next.onclick = () => this.load({ offset: this.offset + PAGE_SIZE });
   }
 
   render(colourBy = this.colourBy) {
