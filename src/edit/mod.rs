@@ -26,7 +26,7 @@ use crate::geo::Crs;
 use crate::{Error, Result};
 pub use fields::Unknown;
 pub use geometry::{Outline, MAX_RINGS, MAX_VERTICES};
-pub use store::feature_etag;
+pub use store::{etag_of_public, feature_etag};
 
 /// The collections that can be edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -74,8 +74,17 @@ pub async fn feature_etag(
     } else {
         None
     };
-    let digest = crate::auth::sha256_hex(&format!("{feature}|{internal:?}"));
-    Ok(Some(format!("\"{}\"", &digest[..32])))
+    Ok(Some(etag_of_public(&feature, internal)))
+}
+
+/// The ETag of a feature from its public GeoJSON (CRS84, as `schema::sql::feature_json`
+/// writes it) and when its internal fields last changed (`None` for the public tag).
+pub fn etag_of_public(
+    public_feature: &str,
+    internal: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let digest = crate::auth::sha256_hex(&format!("{public_feature}|{internal:?}"));
+    format!("\"{}\"", &digest[..32])
 }
 
 /// The feature's writable properties as stored (what a PATCH merges into).

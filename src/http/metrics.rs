@@ -59,6 +59,11 @@ impl Metrics {
     pub fn summary_computed(&self) {
         self.summary_computations.inc();
     }
+
+    /// Area summaries computed so far.
+    pub fn summary_computations(&self) -> u64 {
+        self.summary_computations.get()
+    }
 }
 
 impl Default for Metrics {

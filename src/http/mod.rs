@@ -57,6 +57,9 @@ pub struct AppState {
     pub summaries: std::sync::Arc<SummaryCache>,
     /// The one LISTEN connection the change streams share.
     pub changes: std::sync::Arc<ChangeFeed>,
+    /// How many features match a filter, by collection, data version and filter (items'
+    /// `numberMatched`); bounded in entries, the old versions' fall out.
+    pub counts: std::sync::Arc<moka::sync::Cache<String, i64>>,
     /// The vector tiles built, until a change meets them.
     pub tiles: std::sync::Arc<crate::tiles::TileCache>,
     /// Turns at reconstructing the past (`as_of`, the timeline): a few at a time.
@@ -97,6 +100,7 @@ impl AppState {
             summaries: Default::default(),
             changes: Default::default(),
             history: Default::default(),
+            counts: std::sync::Arc::new(moka::sync::Cache::new(10_000)),
             tiles: std::sync::Arc::new(crate::tiles::TileCache::new(
                 crate::tiles::cache::DEFAULT_BYTES,
             )),

@@ -394,9 +394,18 @@ pub(super) async fn items(
     // index-only scan for the usual filters, migration 0018), and the page's ids a subquery
     // of the features' statement that stops at the limit.
     let mut page_ids: Option<Vec<String>> = None;
+    // How many features match a filter is kept per data version: a client paging through one
+    // filter (QGIS, GDAL, the map's table) has it counted once, not at every page.
+    let count_key = q
+        .as_of
+        .is_none()
+        .then(|| format!("{}\n{version}\n{:?}", c.id, q.filter));
+    let kept = count_key.as_ref().and_then(|k| state.counts.get(k));
     let matched: i64 = if q.filter.is_empty() && q.as_of.is_none() {
         // Every feature of the live table matches: the count kept by migration 0015's triggers.
         super::landing::feature_count(&mut tx, c).await?
+    } else if let Some(n) = kept {
+        n
     } else if q.spatial {
         let mut ids = query_on(q.as_of);
         ids.push("SELECT k.fid::text, count(*) OVER () FROM ")
@@ -418,6 +427,9 @@ pub(super) async fn items(
     } else {
         count_matches(&mut tx, source, &q).await?
     };
+    if let (Some(key), None) = (count_key, kept) {
+        state.counts.insert(key, matched);
+    }
     let returned = q.limit.min((matched - q.offset).max(0));
 
     let path = format!("{base}/collections/{}/items", c.id);
@@ -588,8 +600,17 @@ pub(super) async fn item(
         .unwrap_or(Crs::Crs84);
     let base = base_url(headers);
     let role = role_for(&caller, None);
+    // Public answers of editable features also select the canonical public GeoJSON their ETag
+    // hashes: one statement, not a second read of the feature.
+    let canonical_in_query = role == Role::Public && matches!(c.id, "plots" | "buildings");
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, c, role, crs, None, Some(&base));
+    qb.push(", ");
+    qb.push(if canonical_in_query {
+        format!("{}::text", sql::feature_json(c, Role::Public))
+    } else {
+        "NULL::text".to_owned()
+    });
     qb.push(" FROM ").push(sql::source(c, role)).push(" AS k");
     match (c.id_kind, fid.parse::<i64>()) {
         (IdKind::Integer, Ok(n)) => qb.push(" WHERE k.fid = ").push_bind(n),
@@ -598,21 +619,27 @@ pub(super) async fn item(
     };
     let db = state.reads_for(role);
     let mut conn = db.acquire().await?;
-    let feature: Option<String> = qb.build_query_scalar().fetch_optional(&mut *conn).await?;
-    let feature = feature.ok_or_else(|| Error::NotFound {
+    let row: Option<(String, Option<String>)> =
+        qb.build_query_as().fetch_optional(&mut *conn).await?;
+    let (feature, public) = row.ok_or_else(|| Error::NotFound {
         what: "feature",
         id: format!("{}/{fid}", c.id),
     })?;
     // Editable features carry the ETag that If-Match checks (the same in every CRS and format,
     // with a suffix per representation); the rest follow the data version.
-    let numeric_id = serde_json::from_str::<Value>(&feature)
-        .ok()
-        .and_then(|f| f["id"].as_i64());
-    let canonical = match (c.id, numeric_id) {
-        ("plots" | "buildings", Some(n)) => {
-            super::write::feature_etag(&mut conn, c.id, n, role == Role::Planner).await?
+    let canonical = match public {
+        Some(public) => Some(super::write::public_etag(&public)),
+        None => {
+            let numeric_id = serde_json::from_str::<Value>(&feature)
+                .ok()
+                .and_then(|f| f["id"].as_i64());
+            match (c.id, numeric_id) {
+                ("plots" | "buildings", Some(n)) => {
+                    super::write::feature_etag(&mut conn, c.id, n, role == Role::Planner).await?
+                }
+                _ => None,
+            }
         }
-        _ => None,
     };
     let tag = match canonical {
         Some(t) => {

@@ -20,6 +20,11 @@ use crate::{Error, Result};
 
 pub use crate::edit::{etag_matches, feature_etag};
 
+/// The public ETag of a feature from its canonical public GeoJSON (what `feature_etag` hashes).
+pub fn public_etag(public_feature: &str) -> String {
+    crate::edit::etag_of_public(public_feature, None)
+}
+
 /// The editable collection named in the path: 405 for a read-only one, 404 for none.
 fn target(collection: &str) -> Result<Target> {
     Target::parse(collection).ok_or_else(|| match collections::find(collection) {

@@ -91,8 +91,7 @@ fn transit(t: &str) -> Vec<Property> {
             Text,
             ("Nearest S-train station", "Nærmeste S-togsstation"),
             format!("{t}_station.name"),
-        )
-        .tile(),
+        ),
         prop(
             "nearest_station_distance_m",
             number(),
@@ -106,8 +105,7 @@ fn transit(t: &str) -> Vec<Property> {
             Boolean,
             ("Station-near", "Stationsnær"),
             format!("{t}.nearest_station_distance_m <= {STATION_NEAR_RADIUS_M}"),
-        )
-        .tile(),
+        ),
         prop(
             "nearest_brt_stop",
             Text,
@@ -272,7 +270,6 @@ fn plots() -> Collection {
             ("Plot area", "Grundareal"),
             "round(p.plot_area_m2::numeric, 1)",
         )
-        .tile()
         .unit(Unit::SquareMetre),
         prop(
             "plot_area_ha",
@@ -457,9 +454,7 @@ fn buildings() -> Collection {
         prop("reference", Text, ("Reference", "Reference"), "b.reference")
             .tile()
             .required(),
-        prop("name", Text, ("Name", "Navn"), "b.name")
-            .tile()
-            .optional(),
+        prop("name", Text, ("Name", "Navn"), "b.name").optional(),
         prop("plot", Text, ("Plot", "Grund"), "b_plot.reference")
             .tile()
             .required(),
@@ -483,7 +478,6 @@ fn buildings() -> Collection {
             ("Floor area", "Etageareal"),
             "b.floor_area_m2",
         )
-        .tile()
         .unit(Unit::SquareMetre),
         floor_area(
             "floor_area_residential_m2",
@@ -504,7 +498,6 @@ fn buildings() -> Collection {
             ("Construction status", "Byggestatus"),
             "b.construction_status",
         )
-        .tile()
         .optional(),
         prop(
             "dgnb_scheme",
@@ -534,7 +527,6 @@ fn buildings() -> Collection {
             ("DGNB target", "DGNB-mål"),
             "d.target_level",
         )
-        .tile()
         .optional(),
         prop(
             "dgnb_achieved_level",

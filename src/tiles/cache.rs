@@ -19,10 +19,11 @@ pub const CHANNEL: &str = "plotline_tiles";
 /// Bytes of tiles kept by default (`PLOTLINE_TILE_CACHE_MB`).
 pub const DEFAULT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// A built tile: the MVT bytes (empty when no feature meets it) and its ETag.
+/// A built tile: the MVT bytes (empty when no feature meets it; shared, not copied, by every
+/// answer) and its ETag.
 #[derive(Debug, Clone)]
 pub struct Tile {
-    pub bytes: Arc<[u8]>,
+    pub bytes: axum::body::Bytes,
     pub etag: Arc<str>,
 }
 

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use crate::geo::Crs;
 use crate::http::AppState;
 use crate::ogc::OgcRequest;
-use crate::schema::{sql, Collection, IdKind, Kind, Role, COLLECTIONS};
+use crate::schema::{sql, Collection, IdKind, Kind, Role, Unit, COLLECTIONS};
 use crate::{Error, Result};
 
 pub use cache::{Tile, TileCache};
@@ -320,11 +320,7 @@ async fn tile(
     } else if tile.bytes.is_empty() {
         StatusCode::NO_CONTENT.into_response()
     } else {
-        (
-            [(header::CONTENT_TYPE, MVT)],
-            axum::body::Bytes::copy_from_slice(&tile.bytes),
-        )
-            .into_response()
+        ([(header::CONTENT_TYPE, MVT)], tile.bytes.clone()).into_response()
     };
     let h = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&tile.etag) {
@@ -340,7 +336,7 @@ async fn tile(
 
 fn empty_tile() -> Tile {
     Tile {
-        bytes: Vec::new().into(),
+        bytes: axum::body::Bytes::new(),
         etag: "\"empty\"".into(),
     }
 }
@@ -361,13 +357,18 @@ fn tile_sql(c: &Collection) -> String {
         "ST_AsMVTGeom(m.g, ST_TileEnvelope($1, $2, $3), {EXTENT}, {BUFFER}, true) AS geom"
     ));
     for p in c.tile_properties() {
-        let cast = match p.kind {
-            Kind::Number { .. } => "float8",
-            Kind::Integer { .. } => "int8",
-            Kind::Boolean => "boolean",
-            _ => "text",
+        let column = match p.kind {
+            // Distances to whole metres: a map filters by them, and fewer distinct values make
+            // a tile's value table smaller.
+            Kind::Number { .. } if p.unit == Some(Unit::Metre) => {
+                format!("round((k.\"{0}\")::float8) AS \"{0}\"", p.name)
+            }
+            Kind::Number { .. } => format!("(k.\"{0}\")::float8 AS \"{0}\"", p.name),
+            Kind::Integer { .. } => format!("(k.\"{0}\")::int8 AS \"{0}\"", p.name),
+            Kind::Boolean => format!("(k.\"{0}\")::boolean AS \"{0}\"", p.name),
+            _ => format!("(k.\"{0}\")::text AS \"{0}\"", p.name),
         };
-        columns.push(format!("(k.\"{0}\")::{cast} AS \"{0}\"", p.name));
+        columns.push(column);
     }
     let id_column = if with_id { ", 'fid'" } else { "" };
     format!(
@@ -442,7 +443,7 @@ async fn build(
     let digest = Sha256::digest(&bytes);
     Ok(Tile {
         etag: format!("\"{}\"", hex::encode(&digest[..12])).into(),
-        bytes: bytes.into(),
+        bytes: axum::body::Bytes::from(bytes),
     })
 }
 

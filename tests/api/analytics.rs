@@ -664,3 +664,28 @@ async fn the_history_rebuilds_the_live_figures(pool: PgPool) {
         assert_eq!(figures(rebuilt.json), figures(live.json), "{area}");
     }
 }
+
+/// Sixteen requests at once for a summary whose data just changed: one computation, the others
+/// wait for it and are answered from it, none refused.
+#[sqlx::test]
+async fn simultaneous_requests_for_a_changed_summary_compute_it_once(pool: PgPool) {
+    crate::helpers::load(&pool).await;
+    let state = plotline::AppState::new(pool.clone());
+    let metrics = state.metrics.clone();
+    let app = plotline::app(state);
+    assert_eq!(
+        get(&app, "/areas/kildedal/summary").await.status,
+        StatusCode::OK
+    );
+    sqlx::query("UPDATE data_version SET version = version + 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let before = metrics.summary_computations();
+    let answers =
+        futures_util::future::join_all((0..16).map(|_| get(&app, "/areas/kildedal/summary"))).await;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    }
+    assert_eq!(metrics.summary_computations() - before, 1);
+}
