@@ -53,15 +53,14 @@ OGR_CAP = int(os.environ.get("BENCH_OGR_CAP", "300"))
 TILE_BYPASS = os.environ.get("BENCH_TILE_BYPASS", "")
 METRICS_TOKEN = "bench-metrics-token"
 
-# The map page's start-up requests (web/src/js/main.js: rules, the session, both schemas, the
-# collections it draws). Keep this list in step with the page. The page's whole-collection
-# loads of plots and buildings (`plots`, `buildings`) are left out: at 1,000,000 plots the page
-# must not load them whole (tiles instead).
+# The map page's start-up requests (web/src/js/main.js): the page, rules, the session, both
+# schemas, areas and transit (small whatever the number of plots), the tile sets' TileJSON, the
+# table's first page (100 plots, served and counted by the OGC items endpoint) and one filter
+# count. Plots and buildings come as tiles (timed above), never as one GeoJSON document.
 STARTUP_PATHS = [
     "/",
     "/rules",
     "/auth/me",
-    "/collections",
     "/collections/plots/schema",
     "/collections/buildings/schema",
     "/areas",
@@ -69,6 +68,11 @@ STARTUP_PATHS = [
     "/transit/brt",
     "/transit/brt-stops",
     "/transit/cycle-superhighways",
+    "/collections/plots/tiles/WebMercatorQuad/tilejson.json",
+    "/collections/buildings/tiles/WebMercatorQuad/tilejson.json",
+    "/collections/plots/items?limit=100&offset=0&properties=reference,land_use,status,plot_area_ha,"
+    "nearest_station_distance_m,nearest_station",
+    "/collections/plots/items?limit=1&properties=reference&filter=status%3D%27available%27&filter-lang=cql2-text",
 ]
 
 # Benchtown (scripts/bench-db.sh): a square grid of 30 m plots from EPSG:25832 700000,6170000.
