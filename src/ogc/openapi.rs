@@ -118,8 +118,8 @@ pub fn definition(base: &str) -> Value {
         }
         let mut parameters = vec![
             f_param(),
-            json!({ "name": "limit", "in": "query", "required": false, "description": format!("Page size, default {}; values above {} are clamped to it", LIMIT.0, LIMIT.1),
-                    "schema": { "type": "integer", "minimum": 1, "default": LIMIT.0 } }),
+            // A reference: GDAL and QGIS read the largest page from `components/parameters/limit`.
+            json!({ "$ref": "#/components/parameters/limit" }),
             json!({ "name": "offset", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } }),
             json!({ "name": "bbox", "in": "query", "required": false, "style": "form", "explode": false,
                     "description": "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs axis order",
@@ -300,6 +300,11 @@ pub fn definition(base: &str) -> Value {
         "servers": [{ "url": base }],
         "paths": paths,
         "components": {
+        "parameters": {
+            "limit": { "name": "limit", "in": "query", "required": false,
+                       "description": format!("Page size, default {}, at most {} (larger values are taken as {}, as OGC API – Features asks)", LIMIT.0, LIMIT.1, LIMIT.1),
+                       "schema": { "type": "integer", "minimum": 1, "maximum": LIMIT.1, "default": LIMIT.0 } },
+        },
         "securitySchemes": {
             "bearer": { "type": "http", "scheme": "bearer", "description": "An API token from `plotline token create`" },
             "session": { "type": "apiKey", "in": "cookie", "name": "plotline_session", "description": "The map page's session (writes also need X-CSRF-Token)" },

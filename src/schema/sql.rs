@@ -108,7 +108,9 @@ pub fn geometry_text(srid: i32, lat_lon: bool, decimals: i32) -> String {
         (s, true) => format!("ST_FlipCoordinates(ST_Transform(k.geom, {s}))"),
         (s, false) => format!("ST_Transform(k.geom, {s})"),
     };
-    format!("ST_AsGeoJSON({transformed}, {decimals})")
+    // Options 0: no legacy `crs` member in the geometry (RFC 7946 has none; `Content-Crs` says
+    // which CRS an answer is in).
+    format!("ST_AsGeoJSON({transformed}, {decimals}, 0)")
 }
 
 /// The `properties` object of a source row `k` (json, or jsonb beyond 50 properties): the

@@ -93,11 +93,19 @@ async fn landing_conformance_and_api(pool: PgPool) {
     ] {
         assert!(paths.contains_key(path), "{path}");
     }
+    // `limit` is a reference into `components/parameters`, where GDAL and QGIS read its maximum.
+    let components = &api.json["components"]["parameters"];
+    assert_eq!(components["limit"]["schema"]["maximum"], 10_000);
     let names: Vec<&str> = paths["/collections/plots/items"]["get"]["parameters"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["name"].as_str().unwrap())
+        .map(|p| match p["$ref"].as_str() {
+            Some(r) => components[r.trim_start_matches("#/components/parameters/")]["name"]
+                .as_str()
+                .unwrap(),
+            None => p["name"].as_str().unwrap(),
+        })
         .collect();
     for name in [
         "limit",
@@ -346,6 +354,8 @@ async fn crs_output_and_bbox_crs(pool: PgPool) {
         (c[0].as_f64().unwrap() - x).abs() < 0.01 && (c[1].as_f64().unwrap() - y).abs() < 0.01,
         "{c}"
     );
+    // No legacy `crs` member in the geometry: `Content-Crs` says it (RFC 7946 has none).
+    assert!(utm.json["geometry"].get("crs").is_none(), "{}", utm.json);
 
     let crs84 = get(&app, &base).await;
     assert_eq!(
