@@ -62,6 +62,8 @@ def main():
         if "{" in concrete:
             continue
         for p in op.get("parameters", []):
+            if "$ref" in p:
+                p = api["components"]["parameters"][p["$ref"].rsplit("/", 1)[-1]]
             if p.get("in") != "query":
                 continue
             for value in HOSTILE:

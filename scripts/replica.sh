@@ -35,8 +35,32 @@ else
 fi
 running() { [[ -f $data/PG_VERSION ]] && as_db "${bin}pg_ctl" status -D "$data" >/dev/null 2>&1; }
 
+# Whether the replica streams from the primary (within a few seconds of starting).
+streaming() {
+  local url="postgres://plotline:$password@$host:$port/postgres"
+  for _ in $(seq 50); do
+    [[ $(psql -X -At "$url" -c "SELECT status FROM pg_stat_wal_receiver" 2>/dev/null) == streaming ]] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 start() {
-  if running; then say "already running on port $port ($dir)"; return; fi
+  if running && streaming; then say "already running on port $port ($dir)"; return; fi
+  launch
+  if ! streaming; then
+    # Stopped for a while, the primary may have recycled the WAL it needs (no replication slot
+    # holds it, so that a forgotten replica never fills the primary's disk): copy it afresh.
+    say "the replica cannot follow the primary any more; copying it again"
+    as_db "${bin}pg_ctl" stop -w -s -m fast -D "$data" || true
+    as_db rm -rf "$data"
+    launch
+    streaming || { tail -n 20 "$log" >&2; die "the replica does not stream; log: $log"; }
+  fi
+}
+
+launch() {
+  if running; then return; fi
   if [[ ! -f $data/PG_VERSION ]]; then
     say "copying the primary on port $primary_port into $dir (pg_basebackup)"
     if ((EUID == 0)); then (umask 077 && mkdir -p "$dir") && chown "$dbuser:" "$dir"; else mkdir -p "$dir"; fi
