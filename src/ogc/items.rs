@@ -322,6 +322,16 @@ fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<Postgres> {
     qb
 }
 
+/// `WHERE … ORDER BY … LIMIT … OFFSET …`: the rows of the requested page.
+fn push_page(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
+    push_where(qb, q);
+    push_order(qb, q);
+    qb.push(" LIMIT ")
+        .push_bind(q.limit)
+        .push(" OFFSET ")
+        .push_bind(q.offset);
+}
+
 fn push_order(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" ORDER BY ");
     for (prop, ascending) in &q.sortby {
@@ -411,12 +421,7 @@ pub(super) async fn items(
         ids.push("SELECT k.fid::text, count(*) OVER () FROM ")
             .push(source)
             .push(" AS k");
-        push_where(&mut ids, &q);
-        push_order(&mut ids, &q);
-        ids.push(" LIMIT ")
-            .push_bind(q.limit)
-            .push(" OFFSET ")
-            .push_bind(q.offset);
+        push_page(&mut ids, &q);
         let rows: Vec<(String, i64)> = ids.build_query_as().fetch_all(&mut *tx).await?;
         let matched = match rows.first() {
             Some((_, n)) => *n,
@@ -485,12 +490,7 @@ pub(super) async fn items(
             data.push("ANY (ARRAY(SELECT k.fid FROM ")
                 .push(source)
                 .push(" AS k");
-            push_where(&mut data, &q);
-            push_order(&mut data, &q);
-            data.push(" LIMIT ")
-                .push_bind(q.limit)
-                .push(" OFFSET ")
-                .push_bind(q.offset);
+            push_page(&mut data, &q);
             data.push("))");
         }
     }

@@ -45,6 +45,8 @@ pub struct TileCache {
     /// building overlapped one is returned but not kept.
     changes: AtomicU64,
     listening: tokio::sync::Mutex<bool>,
+    /// The same, read without the lock on the hot path (every tile request).
+    listening_now: std::sync::atomic::AtomicBool,
     /// The primary's WAL position after the last change announced: a tile built on a replica
     /// is kept only once the replica has replayed that far (else it may show the old state).
     seen_lsn: std::sync::Mutex<Option<String>>,
@@ -64,6 +66,7 @@ impl TileCache {
                 .build(),
             changes: AtomicU64::new(0),
             listening: tokio::sync::Mutex::new(false),
+            listening_now: std::sync::atomic::AtomicBool::new(false),
             seen_lsn: std::sync::Mutex::new(None),
         }
     }
@@ -111,13 +114,14 @@ impl TileCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        let Some(needed) = needed else {
-            // No change announced since the listener started: the position when it started.
-            let now: String = sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
-                .fetch_one(primary)
-                .await?;
-            *self.seen_lsn.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
-            return Box::pin(self.replica_caught_up(primary, replica)).await;
+        let needed = match needed {
+            Some(lsn) => lsn,
+            // No change announced since the listener started: the position now will do.
+            None => {
+                let now = current_lsn(primary).await?;
+                *self.seen_lsn.lock().unwrap_or_else(|e| e.into_inner()) = Some(now.clone());
+                now
+            }
         };
         let started = std::time::Instant::now();
         loop {
@@ -139,10 +143,7 @@ impl TileCache {
 
     /// Notes the primary's WAL position after a change was announced.
     async fn note_lsn(&self, primary: &PgPool) {
-        match sqlx::query_scalar::<_, String>("SELECT pg_current_wal_lsn()::text")
-            .fetch_one(primary)
-            .await
-        {
+        match current_lsn(primary).await {
             Ok(lsn) => *self.seen_lsn.lock().unwrap_or_else(|e| e.into_inner()) = Some(lsn),
             Err(e) => tracing::warn!(error = %e, "cannot read the primary's WAL position"),
         }
@@ -185,6 +186,9 @@ impl TileCache {
 
     /// Starts the listener unless it runs. It returns once LISTEN is in place.
     async fn listen(self: &Arc<Self>, pool: &PgPool) -> Result<()> {
+        if self.listening_now.load(Ordering::Acquire) {
+            return Ok(());
+        }
         let mut listening = self.listening.lock().await;
         if *listening {
             return Ok(());
@@ -194,6 +198,7 @@ impl TileCache {
         // Whatever was kept before may have missed changes.
         self.drop_all();
         *listening = true;
+        self.listening_now.store(true, Ordering::Release);
         tokio::spawn(Arc::clone(self).follow(listener, pool.clone()));
         Ok(())
     }
@@ -217,10 +222,19 @@ impl TileCache {
                 Err(e) => {
                     tracing::warn!(error = %e, "tile listener failed; tiles are not kept until it is back");
                     self.drop_all();
-                    *self.listening.lock().await = false;
+                    let mut listening = self.listening.lock().await;
+                    *listening = false;
+                    self.listening_now.store(false, Ordering::Release);
                     return;
                 }
             }
         }
     }
+}
+
+/// The primary's WAL position now.
+async fn current_lsn(primary: &PgPool) -> Result<String> {
+    Ok(sqlx::query_scalar("SELECT pg_current_wal_lsn()::text")
+        .fetch_one(primary)
+        .await?)
 }

@@ -25,7 +25,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::geo::Crs;
+use crate::geo::{Bbox, Crs};
 use crate::http::AppState;
 use crate::ogc::OgcRequest;
 use crate::schema::{sql, Collection, IdKind, Kind, Role, Unit, COLLECTIONS};
@@ -86,16 +86,14 @@ impl TileId {
 
     /// The part of the tile inside the area where EPSG:25832 is defined (in Web Mercator), or
     /// `None`: a tile outside it holds no feature.
-    fn within_area_of_use(&self) -> Option<[f64; 4]> {
-        let t = self.bounds_mercator();
-        let a = Crs::Epsg3857.area_of_use();
-        let clamped = [
-            t[0].max(a[0]),
-            t[1].max(a[1]),
-            t[2].min(a[2]),
-            t[3].min(a[3]),
-        ];
-        (clamped[0] < clamped[2] && clamped[1] < clamped[3]).then_some(clamped)
+    fn within_area_of_use(&self) -> Option<Bbox> {
+        let [west, south, east, north] = self.bounds_mercator();
+        Bbox {
+            min: [west, south],
+            max: [east, north],
+            crs: Crs::Epsg3857,
+        }
+        .clamped()
     }
 }
 
@@ -147,11 +145,8 @@ fn field_type(kind: &Kind) -> &'static str {
     }
 }
 
-async fn tilesets(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    req: OgcRequest,
-) -> Result<Response> {
+/// The tile set list and metadata change only with the program: no data version is asked for.
+async fn tilesets(Path(id): Path<String>, req: OgcRequest) -> Result<Response> {
     let c = find(&id)?;
     let body = async |base: &str| {
         let own = format!("{base}/collections/{}/tiles/{TILE_MATRIX_SET}", c.id);
@@ -169,17 +164,13 @@ async fn tilesets(
             }],
         }))
     };
-    req.answer(Some(&state.read), "application/json", body, |b| {
+    req.answer(None, "application/json", body, |b| {
         crate::ogc::html::json_page(c.title, b)
     })
     .await
 }
 
-async fn tileset(
-    State(state): State<AppState>,
-    Path((id, tms)): Path<(String, String)>,
-    req: OgcRequest,
-) -> Result<Response> {
+async fn tileset(Path((id, tms)): Path<(String, String)>, req: OgcRequest) -> Result<Response> {
     let c = find(&id)?;
     check_tms(&tms)?;
     let body = async |base: &str| {
@@ -218,7 +209,7 @@ async fn tileset(
             }],
         }))
     };
-    req.answer(Some(&state.read), "application/json", body, |b| {
+    req.answer(None, "application/json", body, |b| {
         crate::ogc::html::json_page(c.title, b)
     })
     .await
@@ -341,9 +332,20 @@ fn empty_tile() -> Tile {
     }
 }
 
-/// The SQL of a collection's tiles: `$1, $2, $3` are z, x, y; `$4…$7` the tile's part in the
-/// area of use (Web Mercator), `$8` the step its outline is densified with before it is
-/// transformed to EPSG:25832 for the index; `$9` the sampling stride (1: every feature).
+/// The tile's part in the area of use as a box in EPSG:25832 for the index, from parameters
+/// `$first…$first+3` (its corners in Web Mercator) and `$first+4` (the step its outline is
+/// densified with before it is transformed, so that the box holds the whole curved tile):
+/// an uncorrelated subquery, computed once per statement.
+fn index_box(first: usize) -> String {
+    let [a, b, c, d, step] = [0, 1, 2, 3, 4].map(|i| first + i);
+    format!(
+        "(SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, 3857), ${step}), {}))",
+        crate::geo::STORAGE_SRID
+    )
+}
+
+/// The SQL of a collection's tiles: `$1, $2, $3` are z, x, y; `$4…$8` the tile's part in the
+/// area of use ([`index_box`]); `$9` the sampling stride (1: every feature).
 static TILE_SQL: LazyLock<Vec<String>> =
     LazyLock::new(|| COLLECTIONS.iter().map(tile_sql).collect());
 
@@ -376,14 +378,14 @@ fn tile_sql(c: &Collection) -> String {
              SELECT {columns}
              FROM {source} AS k
              CROSS JOIN LATERAL (SELECT ST_Transform(k.geom, 3857) AS g) AS m
-             WHERE k.geom && (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($4, $5, $6, $7, 3857), $8), {srid}))
+             WHERE k.geom && {index_box}
                AND ST_Intersects(m.g, ST_TileEnvelope($1, $2, $3))
                AND ($9 = 1 OR (hashtext(k.fid::text) & ($9 - 1)) = 0)
          ) AS t WHERE t.geom IS NOT NULL",
         id = c.id,
         columns = columns.join(", "),
         source = sql::source(c, Role::Public),
-        srid = crate::geo::STORAGE_SRID,
+        index_box = index_box(4),
     )
 }
 
@@ -392,25 +394,28 @@ async fn build(
     pool: &sqlx::PgPool,
     c: &'static Collection,
     id: TileId,
-    area: [f64; 4],
+    area: Bbox,
 ) -> Result<Tile> {
     let i = COLLECTIONS
         .iter()
         .position(|x| x.id == c.id)
         .expect("every collection is in COLLECTIONS");
-    let step = (area[2] - area[0]).max(area[3] - area[1]) / 16.0;
+    // A degenerate part (a line on the area's edge) needs no densifying: any step will do.
+    let step = area.densify_step(4).unwrap_or(1.0);
+    let [west, south] = area.min;
+    let [east, north] = area.max;
     let stride = if id.z < DETAIL_ZOOM {
         // How many features meet the tile's box, counting no further than the limit.
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {geom} && (SELECT ST_Transform(ST_Segmentize(ST_MakeEnvelope($1, $2, $3, $4, 3857), $5), {srid})) LIMIT $6) AS x",
+            "SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {geom} && {index_box} LIMIT $6) AS x",
             table = c.table.name,
             geom = c.table.geometry,
-            srid = crate::geo::STORAGE_SRID,
+            index_box = index_box(1),
         )))
-        .bind(area[0])
-        .bind(area[1])
-        .bind(area[2])
-        .bind(area[3])
+        .bind(west)
+        .bind(south)
+        .bind(east)
+        .bind(north)
         .bind(step)
         .bind(MAX_SAMPLED + 1)
         .fetch_one(pool)
@@ -428,10 +433,10 @@ async fn build(
         .bind(i32::from(id.z))
         .bind(id.x as i32)
         .bind(id.y as i32)
-        .bind(area[0])
-        .bind(area[1])
-        .bind(area[2])
-        .bind(area[3])
+        .bind(west)
+        .bind(south)
+        .bind(east)
+        .bind(north)
         .bind(step)
         .bind(stride)
         .fetch_one(pool)
