@@ -86,6 +86,19 @@ pub async fn etag_as(app: &Router, uri: &str, auth: &str) -> String {
         .to_owned()
 }
 
+/// A PATCH as a signed-in caller, with the ETag they read the feature at.
+pub async fn patch_as(app: &Router, uri: &str, auth: &str, body: Value) -> Answer {
+    let tag = etag_as(app, uri, auth).await;
+    send(
+        app,
+        "PATCH",
+        uri,
+        &[("authorization", auth), ("if-match", &tag)],
+        Some(body),
+    )
+    .await
+}
+
 /// The ETag of a plot as a client reads it.
 async fn etag(app: &Router, uri: &str) -> String {
     get(app, uri).await.headers["etag"]

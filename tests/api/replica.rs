@@ -10,8 +10,8 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
 use crate::helpers::{get, load};
-use crate::planners::{etag_as, planner_auth, plot_id, send};
-use crate::tiles::{status_in_tile, tile_of};
+use crate::planners::{patch_as, planner_auth, plot_id, send};
+use crate::tiles::{kd03_tile, kd03_tile_status_becomes, status_in_tile};
 
 /// The replica's pool for this test's database, once the database has arrived there; `None`
 /// (and a note) when no replica is configured, unless `PLOTLINE_REQUIRE_REPLICA=1` (as `make
@@ -58,35 +58,24 @@ async fn an_edit_through_one_instance_is_seen_on_an_instance_reading_the_replica
     state.read_is_replica = true;
     let two = plotline::app(state);
 
-    let kd03 = get(&one, "/collections/plots/items/KD-03").await.json;
-    let c = &kd03["geometry"]["coordinates"][0][0];
-    let (x, y) = tile_of(c[0].as_f64().unwrap(), c[1].as_f64().unwrap(), 16);
+    let (x, y) = kd03_tile(&one).await;
     // The second instance has read the plot and its tile from the replica.
     assert_eq!(status_in_tile(&two, 16, x, y).await, "available");
     let uri = format!("/collections/plots/items/{}", plot_id(&pool, "KD-03").await);
 
     let auth = planner_auth(&pool, "anna", &["kildedal"]).await;
-    let tag = etag_as(&one, &uri, &auth).await;
-    let edit = send(
+    let edit = patch_as(
         &one,
-        "PATCH",
         &uri,
-        &[("authorization", &auth), ("if-match", &tag)],
-        Some(json!({ "reason": "letter of intent", "properties": { "status": "reserved" } })),
+        &auth,
+        json!({ "reason": "letter of intent", "properties": { "status": "reserved" } }),
     )
     .await;
     assert_eq!(edit.status.as_u16(), 200, "{}", edit.text);
 
     // The next tile the second instance serves shows the edit: the notification dropped the
     // kept tile, and the rebuild waited for the replica to replay the change.
-    let mut seen = String::new();
-    for _ in 0..50 {
-        seen = status_in_tile(&two, 16, x, y).await;
-        if seen == "reserved" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = kd03_tile_status_becomes(&two, x, y, "reserved").await;
     assert_eq!(seen, "reserved");
     assert_eq!(
         get(&two, &uri).await.json["properties"]["status"],
@@ -94,13 +83,11 @@ async fn an_edit_through_one_instance_is_seen_on_an_instance_reading_the_replica
     );
 
     // A planner writing through the second instance reads the write at once (from the primary).
-    let tag = etag_as(&two, &uri, &auth).await;
-    let edit = send(
+    let edit = patch_as(
         &two,
-        "PATCH",
         &uri,
-        &[("authorization", &auth), ("if-match", &tag)],
-        Some(json!({ "reason": "intent withdrawn", "properties": { "status": "available" } })),
+        &auth,
+        json!({ "reason": "intent withdrawn", "properties": { "status": "available" } }),
     )
     .await;
     assert_eq!(edit.status.as_u16(), 200, "{}", edit.text);

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::helpers::{get, load, request};
-use crate::planners::{etag_as, planner_auth, plot_id, send};
+use crate::planners::{patch_as, planner_auth, plot_id};
 
 const HALF_WORLD_M: f64 = 20_037_508.342_789_244;
 
@@ -280,6 +280,27 @@ async fn a_tile_holds_exactly_the_features_meeting_it_with_public_properties(poo
     assert_eq!(again.status.as_u16(), 304);
 }
 
+/// The zoom-16 tile that holds KD-03's first corner, as (x, y).
+pub async fn kd03_tile(app: &axum::Router) -> (u32, u32) {
+    let kd03 = get(app, "/collections/plots/items/KD-03").await.json;
+    let c = &kd03["geometry"]["coordinates"][0][0];
+    tile_of(c[0].as_f64().unwrap(), c[1].as_f64().unwrap(), 16)
+}
+
+/// KD-03's status as the instance's zoom-16 tile shows it once it shows `want`, or after
+/// five seconds of asking.
+pub async fn kd03_tile_status_becomes(app: &axum::Router, x: u32, y: u32, want: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..50 {
+        seen = status_in_tile(app, 16, x, y).await;
+        if seen == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
 /// The status of KD-03 as a tile shows it.
 pub async fn status_in_tile(app: &axum::Router, z: u8, x: u32, y: u32) -> String {
     let (_, bytes) = tile_bytes(app, "plots", z, x, y).await;
@@ -295,10 +316,7 @@ async fn an_edit_through_one_instance_refreshes_the_tiles_of_another(pool: PgPoo
     load(&pool).await;
     let one = plotline::app(plotline::AppState::new(pool.clone()));
     let two = plotline::app(plotline::AppState::new(pool.clone()));
-    let kd03 = get(&one, "/collections/plots/items/KD-03").await.json;
-    let c = &kd03["geometry"]["coordinates"][0][0];
-    let (lon, lat) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
-    let (x, y) = tile_of(lon, lat, 16);
+    let (x, y) = kd03_tile(&one).await;
     // Both instances keep the tile.
     assert_eq!(status_in_tile(&one, 16, x, y).await, "available");
     assert_eq!(status_in_tile(&two, 16, x, y).await, "available");
@@ -320,26 +338,17 @@ async fn an_edit_through_one_instance_refreshes_the_tiles_of_another(pool: PgPoo
 
     let auth = planner_auth(&pool, "anna", &["kildedal"]).await;
     let uri = format!("/collections/plots/items/{}", plot_id(&pool, "KD-03").await);
-    let tag = etag_as(&one, &uri, &auth).await;
-    let edit = send(
+    let edit = patch_as(
         &one,
-        "PATCH",
         &uri,
-        &[("authorization", &auth), ("if-match", &tag)],
-        Some(json!({ "reason": "letter of intent", "properties": { "status": "reserved" } })),
+        &auth,
+        json!({ "reason": "letter of intent", "properties": { "status": "reserved" } }),
     )
     .await;
     assert_eq!(edit.status.as_u16(), 200, "{}", edit.text);
 
     // The notification reaches the other instance's listener within moments.
-    let mut seen = String::new();
-    for _ in 0..50 {
-        seen = status_in_tile(&two, 16, x, y).await;
-        if seen == "reserved" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = kd03_tile_status_becomes(&two, x, y, "reserved").await;
     assert_eq!(
         seen, "reserved",
         "the second instance still serves the old tile"
