@@ -18,7 +18,7 @@ with exactly the WGS84 coordinates listed in /work/shared/domain.md.
 
 Files written next to this script:
     areas.geojson, plots.geojson, buildings.geojson, stations.geojson,
-    cycle_superhighways.geojson, brt_lines.geojson, brt_stops.geojson
+    cycle_superhighways.geojson, brt_lines.geojson, brt_stops.geojson, companies.geojson
 
 Topology: the plots of an area tile the area boundary. Neighbouring plots share
 identical vertices along shared edges (T-junctions are removed by inserting the
