@@ -137,6 +137,16 @@ async fn the_goal_figures_match_the_hand_worked_fixture(pool: PgPool) {
     let point = &t.json["points"].as_array().unwrap().last().unwrap()["new_private_jobs"];
     assert_eq!(point["target"], 3000, "{point}");
     assert_eq!(point["period_ended"], true);
+    // Kildedal's timeline: its first homes (KD-07, target 2027) delivered in 2026.
+    let today = chrono::Utc::now().date_naive();
+    let t = get(&app, &format!("/areas/kildedal/timeline?from={today}"))
+        .await
+        .json;
+    let years = t["targets_by_year"].as_array().unwrap();
+    let y2026 = years.iter().find(|y| y["year"] == 2026).unwrap();
+    assert_eq!(y2026["delivered_homes"], 200, "{y2026}");
+    let y2027 = years.iter().find(|y| y["year"] == 2027).unwrap();
+    assert!(y2027["planned_homes"].as_i64().unwrap() >= 200, "{y2027}");
 }
 
 /// A company's job figure of its own is the planners'; published only where its source is.
