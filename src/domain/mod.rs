@@ -4,6 +4,7 @@
 
 pub mod construction;
 pub mod dgnb;
+pub mod fingerplan;
 pub mod goals;
 pub mod land_use;
 pub mod mix;

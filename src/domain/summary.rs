@@ -96,12 +96,7 @@ fn dgnb_record(
     target_level: Option<DgnbLevel>,
     achieved_level: Option<DgnbLevel>,
 ) -> DgnbRecord {
-    DgnbRecord {
-        phase,
-        target_level,
-        achieved_level,
-        total_score_pct: None,
-    }
+    DgnbRecord::of_levels(phase, target_level, achieved_level)
 }
 
 /// One plot of a plot-ratio list.
