@@ -66,6 +66,8 @@ struct FactsRow {
     uncertified: Option<Json<Vec<ListedBuilding>>>,
     large_offices: Option<Json<Vec<LargeOffice>>>,
     large_offices_count: Option<i64>,
+    offices_outside_rule: Option<Json<Vec<LargeOffice>>>,
+    offices_outside_rule_count: Option<i64>,
     goals: Option<Json<Vec<GoalFacts>>>,
     municipal_jobs: Option<Json<Vec<MunicipalJobs>>>,
 }
@@ -136,6 +138,8 @@ pub async fn area_facts(
         uncertified: list(row.uncertified),
         large_offices: list(row.large_offices),
         large_offices_count: count(row.large_offices_count),
+        offices_outside_rule: list(row.offices_outside_rule),
+        offices_outside_rule_count: count(row.offices_outside_rule_count),
         goals: list(row.goals),
         municipal_jobs: list(row.municipal_jobs),
         list_limit,

@@ -13,10 +13,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
+use super::fingerplan::EXTRA_MEASURES_RADIUS_M;
 use super::goals::{self, Development, Progress};
 use super::mix::{entropy_index, share};
 use super::plot_ratio;
-use super::transit::BrtStatus;
+use super::transit::{BrtStatus, LARGE_OFFICE_FLOOR_AREA_M2, STATION_NEAR_RADIUS_M};
 use super::{LandUse, PlotStatus};
 
 /// The area itself.
@@ -156,6 +157,9 @@ pub struct Facts {
     pub uncertified: Vec<ListedBuilding>,
     pub large_offices: Vec<LargeOffice>,
     pub large_offices_count: usize,
+    /// The large offices beyond the radius without an exemption (the Fingerplan's rule).
+    pub offices_outside_rule: Vec<LargeOffice>,
+    pub offices_outside_rule_count: usize,
     pub goals: Vec<GoalFacts>,
     pub municipal_jobs: Vec<MunicipalJobs>,
     pub list_limit: usize,
@@ -229,6 +233,7 @@ pub struct Summary {
     pub plot_ratio: PlotRatioOut,
     pub dgnb: DgnbOut,
     pub transit: TransitOut,
+    pub fingerplan: FingerplanOut,
     pub goals: Vec<GoalOut>,
 }
 
@@ -389,6 +394,25 @@ pub struct LargeOffice {
     pub name: String,
     pub office_floor_area_m2: f64,
     pub nearest_station_distance_m: Option<f64>,
+    /// The lokalplan of a recorded Fingerplan exemption.
+    #[serde(default)]
+    pub fingerplan_exemption_lokalplan: Option<String>,
+}
+
+/// The Fingerplan's office rule in an area (src/domain/fingerplan.rs): the existing offices
+/// over the floor-area limit beyond the station radius with no exemption, which the rule would
+/// refuse today, and how many are exempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerplanOut {
+    pub rule: String,
+    pub distance_method: &'static str,
+    pub office_floor_area_limit_m2: f64,
+    pub station_near_radius_m: f64,
+    pub extra_measures_radius_m: f64,
+    /// The first `list_limit` by reference.
+    pub offices_outside_rule: Vec<LargeOffice>,
+    pub offices_outside_rule_count: usize,
+    pub offices_exempt_count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -565,7 +589,25 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             large_offices_outside_station_zone: facts.large_offices.clone(),
             large_offices_outside_station_zone_count: facts.large_offices_count,
         },
+        fingerplan: fingerplan_section(facts),
         goals: goals_section(facts),
+    }
+}
+
+fn fingerplan_section(facts: &Facts) -> FingerplanOut {
+    FingerplanOut {
+        rule: format!(
+            "Fingerplan 2019: offices over {LARGE_OFFICE_FLOOR_AREA_M2} m² within {STATION_NEAR_RADIUS_M} m of a station, within {EXTRA_MEASURES_RADIUS_M} m with extra measures; otherwise only with an exemption (a lokalplan that allows it)"
+        ),
+        distance_method: DISTANCE_METHOD,
+        office_floor_area_limit_m2: LARGE_OFFICE_FLOOR_AREA_M2,
+        station_near_radius_m: STATION_NEAR_RADIUS_M,
+        extra_measures_radius_m: EXTRA_MEASURES_RADIUS_M,
+        offices_outside_rule: facts.offices_outside_rule.clone(),
+        offices_outside_rule_count: facts.offices_outside_rule_count,
+        offices_exempt_count: facts
+            .large_offices_count
+            .saturating_sub(facts.offices_outside_rule_count),
     }
 }
 

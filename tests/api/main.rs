@@ -5,8 +5,10 @@
 mod analytics;
 mod collections;
 mod data_set;
+mod dgnb;
 mod durability;
 mod filter;
+mod fingerplan;
 mod hardening;
 mod helpers;
 mod import;
