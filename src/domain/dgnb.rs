@@ -337,29 +337,6 @@ pub fn check_record(record: &DgnbRecord) -> Vec<Violation> {
             ),
         });
     }
-    if let (Some(weighted), true) = (
-        weighted_total_pct(&record.groups_pct),
-        record.weights_apply(),
-    ) {
-        let weights = "environmental 22.5 %, economic 22.5 %, social 22.5 %, technical 15 %, process 12.5 %, over their sum of 95 %";
-        match record.total_score_pct {
-            None => violations.push(Violation {
-                field: "dgnb_total_score_pct",
-                message: format!(
-                    "give the total score with the five group scores: their weighted sum ({weights}) is {weighted:.2} %"
-                ),
-            }),
-            Some(total) if (total - weighted).abs() > TOTAL_TOLERANCE_PCT + 1e-9 => {
-                violations.push(Violation {
-                    field: "dgnb_total_score_pct",
-                    message: format!(
-                        "a total score of {total} % is not the weighted sum of the five group scores ({weights}): {weighted:.2} %, within {TOTAL_TOLERANCE_PCT} points"
-                    ),
-                })
-            }
-            Some(_) => {}
-        }
-    }
     if let Some(achieved) = record.achieved_level {
         if record.phase == DgnbPhase::None {
             violations.push(Violation {
@@ -409,6 +386,29 @@ pub fn check_record(record: &DgnbRecord) -> Vec<Violation> {
                     reached.min_area_pct()
                 ),
             });
+        }
+    }
+    if let (Some(weighted), true) = (
+        weighted_total_pct(&record.groups_pct),
+        record.weights_apply(),
+    ) {
+        let weights = "environmental 22.5 %, economic 22.5 %, social 22.5 %, technical 15 %, process 12.5 %, over their sum of 95 %";
+        match record.total_score_pct {
+            None => violations.push(Violation {
+                field: "dgnb_total_score_pct",
+                message: format!(
+                    "give the total score with the five group scores: their weighted sum ({weights}) is {weighted:.2} %"
+                ),
+            }),
+            Some(total) if (total - weighted).abs() > TOTAL_TOLERANCE_PCT + 1e-9 => {
+                violations.push(Violation {
+                    field: "dgnb_total_score_pct",
+                    message: format!(
+                        "a total score of {total} % is not the weighted sum of the five group scores ({weights}): {weighted:.2} %, within {TOTAL_TOLERANCE_PCT} points"
+                    ),
+                })
+            }
+            Some(_) => {}
         }
     }
     violations

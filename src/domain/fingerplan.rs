@@ -8,7 +8,8 @@
 //! - a building recorded for the first time that is not completed (a completed one records what
 //!   stands: an existing office),
 //! - or whose office floor area grows,
-//! - or that moves further from its nearest station.
+//! - or that moves further from its nearest station,
+//! - or, not completed, loses its exemption.
 //!
 //! Such an office beyond 600 m is refused unless the planner records an exemption: the
 //! lokalplan that allows it and the reason. Both are public: the lokalplan is public planning
@@ -127,6 +128,8 @@ pub fn check_save(before: Option<&Office>, completed: bool, after: &Office) -> O
         Some(b) if after.distance_m() > b.distance_m() => {
             "an office moved further from its station"
         }
+        // Not yet completed, it is still a new office: its exemption cannot simply go.
+        Some(b) if b.exempt && !completed => "a new office whose exemption is removed",
         Some(_) => return None,
     };
     let area = after.office_floor_area_m2;
@@ -228,7 +231,13 @@ mod tests {
             "{}",
             r.message
         );
-        assert_eq!(check_save(None, false, &office(2000.0, 900.0, true)), None);
+        let exempt = office(2000.0, 900.0, true);
+        assert_eq!(check_save(None, false, &exempt), None);
+        // Dropping the exemption of a building not yet completed is refused; of a completed
+        // one it leaves an existing office outside the rule, listed.
+        let r = check_save(Some(&exempt), false, &far).unwrap();
+        assert!(r.message.contains("exemption is removed"), "{}", r.message);
+        assert_eq!(check_save(Some(&exempt), true, &far), None);
     }
 
     #[test]

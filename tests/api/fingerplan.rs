@@ -147,6 +147,21 @@ async fn an_office_enlarged_far_from_a_station_is_refused_unless_exempt(pool: Pg
         "mobility plan and shuttle bus to Malmparken St."
     );
     assert_eq!(office_m2(&pool, id).await, 1500.5);
+
+    // Not yet completed, it cannot lose its exemption.
+    let dropped = patch_as(
+        &app,
+        &uri,
+        &auth,
+        json!({ "properties": { "fingerplan_exemption_lokalplan": null,
+                                "fingerplan_exemption_reason": null } }),
+    )
+    .await;
+    assert_refused(&dropped, "exemption is removed");
+    assert_eq!(
+        check_of(&app, id).await["fingerplan_office_check"],
+        "exempt"
+    );
 }
 
 #[sqlx::test]
