@@ -69,6 +69,16 @@ LAUTRUP_HA = 250.0      # domain.md: Trap Danmark's figure
 FINGERPLAN_OFFICE_M2 = 1500.0   # domain.md: Stationsnærhedsprincippet (Fingerplan 2019)
 FINGERPLAN_NEAR_M = 600.0
 
+# domain.md "DGNB certification" / "DGNB criteria groups" (German scheme, unconfirmed for the Danish
+# manual): the least total and the least score in every one of the five groups per level, and the
+# groups' weights for new buildings (environmental, economic, sociocultural 22.5 % each, technical
+# 15 %, process 12.5 %; site quality's 5 % does not count, so the total is the sum over 95 %).
+DGNB_MIN_TOTAL = {"silver": 50.0, "gold": 65.0, "platinum": 80.0}
+DGNB_MIN_GROUP = {"silver": 35.0, "gold": 50.0, "platinum": 65.0}
+DGNB_WEIGHTS = {"environmental": 0.225, "economic": 0.225, "social": 0.225, "technical": 0.15,
+                "process": 0.125}
+DGNB_ROUNDING = 0.1     # scores are published to one decimal
+
 FAILED = []
 
 
@@ -293,6 +303,51 @@ def main():
         check(d <= FINGERPLAN_NEAR_M, f"{p['reference']} ({p['construction_status']}, "
                                       f"{p['floor_area_office_m2']:,} m² offices): {d:.0f} m from {st}")
     check(new_offices > 0, f"{new_offices} new offices over 1,500 m² checked")
+
+    print("== existing offices over 1,500 m² beyond 600 m (listed by /summary, marked on the map) ==")
+    for p, g in bldgs:
+        if p["floor_area_office_m2"] <= FINGERPLAN_OFFICE_M2:
+            continue
+        d, st = min((s.Distance(g), n) for n, s in stations.items())
+        if d <= FINGERPLAN_NEAR_M:
+            continue
+        lokalplan = p.get("fingerplan_exemption_lokalplan")
+        reason = p.get("fingerplan_exemption_reason")
+        if (lokalplan is None) != (reason is None):
+            check(False, f"{p['reference']}: an exemption needs both its lokalplan and its reason")
+        zone = "extra measures" if d <= 1200 else "outside the station-near area"
+        state = f"exempt under {lokalplan}" if lokalplan else "listed, no exemption"
+        print(f"  list {p['reference']} ({p['construction_status']}, {p['floor_area_office_m2']:,} m² offices): "
+              f"{d:.0f} m from {st}, {zone}: {state}")
+
+    print("== DGNB: every achieved level reached in the total and in each of the five groups ==")
+    certified = 0
+    for p, _ in bldgs:
+        level, total = p["dgnb_achieved_level"], p["dgnb_total_score_pct"]
+        groups = {g: p.get(f"dgnb_{g}_pct") for g in DGNB_WEIGHTS}
+        given = [v for v in groups.values() if v is not None]
+        if len(given) not in (0, 5):
+            check(False, f"{p['reference']}: the five group scores together or none ({len(given)} given)")
+        if level is None:
+            if given:
+                check(False, f"{p['reference']}: group scores without an achieved level")
+            continue
+        certified += 1
+        check(total is not None and total >= DGNB_MIN_TOTAL[level],
+              f"{p['reference']} {level}: total {total} % ≥ {DGNB_MIN_TOTAL[level]:.0f} %")
+        check(len(given) == 5, f"{p['reference']} {level}: all five group scores given")
+        if len(given) != 5:
+            continue
+        low = {g: v for g, v in groups.items() if v < DGNB_MIN_GROUP[level]}
+        check(not low, f"{p['reference']} {level}: every group ≥ {DGNB_MIN_GROUP[level]:.0f} % "
+                       f"(least {min(given)} %){' - below: ' + str(low) if low else ''}")
+        weighted = sum(DGNB_WEIGHTS[g] * v for g, v in groups.items()) / sum(DGNB_WEIGHTS.values())
+        check(abs(weighted - total) <= DGNB_ROUNDING,
+              f"{p['reference']}: total {total} % is the groups' weighted sum {weighted:.2f} %")
+        higher = [lv for lv in DGNB_MIN_TOTAL if DGNB_MIN_TOTAL[lv] > DGNB_MIN_TOTAL[level]
+                  and total >= DGNB_MIN_TOTAL[lv] and min(given) >= DGNB_MIN_GROUP[lv]]
+        check(not higher, f"{p['reference']}: the scores reach no level above {level}")
+    check(certified > 0, f"{certified} buildings with an achieved DGNB level checked")
 
     if FAILED:
         print(f"\n{len(FAILED)} check(s) FAILED")

@@ -412,6 +412,32 @@ NONE_DGNB = dict(scheme=None, manual=None, phase="none", target=None, achieved=N
                  score=None, cert=None, issued=None, valid=None)
 
 
+# DGNB criteria groups (domain.md "DGNB criteria groups"): environmental, economic, social
+# (sociocultural), technical, process, with the German scheme's weights for new buildings. The five
+# weights add up to 95 % (site quality's 5 % does not count), so the total is the weighted sum
+# over 0.95. Each level needs a least score in every group (Silver 35, Gold 50, Platinum 65).
+DGNB_GROUPS = ("environmental", "economic", "social", "technical", "process")
+DGNB_WEIGHTS = (0.225, 0.225, 0.225, 0.15, 0.125)
+DGNB_GROUP_MIN = {"silver": 35.0, "gold": 50.0, "platinum": 65.0}
+# a spread around the total whose weighted sum is zero: 0.225 * (2 - 3 + 4) - 0.15 * 6 + 0.125 * 1.8 = 0
+DGNB_SPREAD = (2.0, -3.0, 4.0, -6.0, 1.8)
+
+
+def dgnb_groups(total, level, key):
+    """Five illustrative group scores (one decimal) whose weighted sum is `total` within 0.05 and
+    each at least the level's group minimum; the spread varies per certificate (`key`)."""
+    if total is None:
+        return (None,) * 5
+    scale = 0.6 + 0.8 * (zlib.crc32(key.encode()) % 1000) / 999
+    groups = [round(total + scale * d, 1) for d in DGNB_SPREAD]
+    weighted = sum(w * g for w, g in zip(DGNB_WEIGHTS, groups)) / sum(DGNB_WEIGHTS)
+    groups[4] = round(groups[4] + (total - weighted) * sum(DGNB_WEIGHTS) / DGNB_WEIGHTS[4], 1)
+    weighted = sum(w * g for w, g in zip(DGNB_WEIGHTS, groups)) / sum(DGNB_WEIGHTS)
+    assert abs(weighted - total) <= 0.05, (key, groups, weighted, total)
+    assert all(DGNB_GROUP_MIN[level] <= g <= 100 for g in groups), (key, groups)
+    return tuple(groups)
+
+
 def kd_dgnb(phase, target="gold", achieved=None, score=None, cert=None, issued=None):
     return dict(scheme="new_construction", manual="DGNB DK 2020", phase=phase, target=target,
                 achieved=achieved, score=score, cert=cert, issued=issued, valid=None)
@@ -833,7 +859,10 @@ def build():
                     "dgnb_phase": d["phase"], "dgnb_target_level": d["target"],
                     "dgnb_achieved_level": d["achieved"], "dgnb_total_score_pct": d["score"],
                     "dgnb_certificate_id": d["cert"], "dgnb_issued_on": d["issued"],
-                    "dgnb_valid_until": d["valid"], "accuracy": "illustrative",
+                    "dgnb_valid_until": d["valid"],
+                    **dict(zip((f"dgnb_{g}_pct" for g in DGNB_GROUPS),
+                               dgnb_groups(d["score"], d["achieved"], d["cert"] or bref))),
+                    "accuracy": "illustrative",
                 }, fp))
 
     # ---- lines and points -------------------------------------------------
@@ -1059,6 +1088,10 @@ def validate():
             lo, hi = band[lvl]
             if not (sc is not None and lo <= sc < hi) or p["dgnb_phase"] not in ("certificate", "in_use", "pre_certificate"):
                 check(False, f"{ref} DGNB level/score/phase inconsistent")
+            groups = [p[f"dgnb_{g}_pct"] for g in DGNB_GROUPS]
+            weighted = sum(w * g for w, g in zip(DGNB_WEIGHTS, groups)) / sum(DGNB_WEIGHTS)
+            if min(groups) < DGNB_GROUP_MIN[lvl] or abs(weighted - sc) > 0.1:
+                check(False, f"{ref} DGNB groups {groups} do not fit {lvl} / total {sc}")
         elif sc is not None:
             check(False, f"{ref} score without level")
         if pp["area"] == "kildedal" and p["dgnb_target_level"] not in ("gold", "platinum"):
@@ -1066,7 +1099,7 @@ def validate():
         if p["dgnb_phase"] in ("certificate", "in_use") and p["construction_status"] != "completed":
             check(False, f"{ref} certified but not completed")
     check(True, "building attribute rules checked (floor area ~ footprint x storeys x 0.9, DGNB "
-                "levels vs scores, Gold rule, projected on planned/available plots)")
+                "levels vs scores and group minimums, Gold rule, projected on planned/available plots)")
     # plot ratio respected by the drawn buildings
     for ref, (pp, pg) in plot_by_ref.items():
         gross = sum(g.area * p["storeys"] for p, g in bldgs if p["plot"] == ref)

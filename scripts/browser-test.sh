@@ -8,6 +8,7 @@
 #   PLOTLINE_BIN   the plotline binary (default target/debug/plotline); web/tests/scale.test.mjs
 #                  serves a generated area of 100,000 plots with it from a database of its own
 #   CHROMIUM       the browser (default /usr/bin/chromium)
+# Arguments: test files to run instead of all of web/tests/ (e.g. web/tests/dgnb.test.mjs).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -77,4 +78,4 @@ healthy || { echo "browser-test: $url/health did not answer; server log:" >&2; c
 mkdir -p test-artifacts
 echo "browser-test: testing $url (database $scratch_db)"
 PLOTLINE_BIN=$bin PLOTLINE_URL=$url PLOTLINE_TEST_USER=anna PLOTLINE_TEST_PASSWORD=$planner_password PLOTLINE_TEST_TOKEN=$planner_token \
-  node --test --test-concurrency=1 web/tests/
+  node --test --test-concurrency=1 "${@:-web/tests/}"

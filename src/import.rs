@@ -371,10 +371,12 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
     let mut problems = Vec::new();
     for b in db::buildings_with_area_target(&mut tx).await? {
         let record = DgnbRecord {
-            phase: DgnbPhase::parse(&b.phase).unwrap_or(DgnbPhase::None),
-            target_level: b.target_level.as_deref().and_then(DgnbLevel::parse),
-            achieved_level: b.achieved_level.as_deref().and_then(DgnbLevel::parse),
             total_score_pct: b.total_score_pct,
+            ..DgnbRecord::of_levels(
+                DgnbPhase::parse(&b.phase).unwrap_or(DgnbPhase::None),
+                b.target_level.as_deref().and_then(DgnbLevel::parse),
+                b.achieved_level.as_deref().and_then(DgnbLevel::parse),
+            )
         };
         let area_target = DgnbLevel::parse(&b.area_target);
         for v in dgnb::check_area_target(&record, area_target) {

@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use super::company::{Cluster, Ownership};
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
+use super::fingerplan::EXTRA_MEASURES_RADIUS_M;
 use super::goals::{self, Period, Premises, Progress};
 use super::mix::{entropy_index, share};
 use super::plot_ratio;
-use super::transit::BrtStatus;
+use super::transit::{BrtStatus, LARGE_OFFICE_FLOOR_AREA_M2, STATION_NEAR_RADIUS_M};
 use super::{LandUse, PlotStatus};
 
 /// The area itself.
@@ -99,12 +100,7 @@ fn dgnb_record(
     target_level: Option<DgnbLevel>,
     achieved_level: Option<DgnbLevel>,
 ) -> DgnbRecord {
-    DgnbRecord {
-        phase,
-        target_level,
-        achieved_level,
-        total_score_pct: None,
-    }
+    DgnbRecord::of_levels(phase, target_level, achieved_level)
 }
 
 /// One plot of a plot-ratio list.
@@ -204,6 +200,9 @@ pub struct Facts {
     pub uncertified: Vec<ListedBuilding>,
     pub large_offices: Vec<LargeOffice>,
     pub large_offices_count: usize,
+    /// The large offices beyond the radius without an exemption (the Fingerplan's rule).
+    pub offices_outside_rule: Vec<LargeOffice>,
+    pub offices_outside_rule_count: usize,
     pub goals: Vec<GoalFacts>,
     pub companies: Vec<CompanyFacts>,
     pub clusters: Vec<ClusterRow>,
@@ -280,6 +279,7 @@ pub struct Summary {
     pub plot_ratio: PlotRatioOut,
     pub dgnb: DgnbOut,
     pub transit: TransitOut,
+    pub fingerplan: FingerplanOut,
     pub goals: Vec<GoalOut>,
     /// The area's present companies by cluster, every cluster listed.
     pub clusters: Vec<ClusterRow>,
@@ -444,6 +444,25 @@ pub struct LargeOffice {
     pub name: String,
     pub office_floor_area_m2: f64,
     pub nearest_station_distance_m: Option<f64>,
+    /// The lokalplan of a recorded Fingerplan exemption.
+    #[serde(default)]
+    pub fingerplan_exemption_lokalplan: Option<String>,
+}
+
+/// The Fingerplan's office rule in an area (src/domain/fingerplan.rs): the existing offices
+/// over the floor-area limit beyond the station radius with no exemption, which the rule would
+/// refuse today, and how many are exempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct FingerplanOut {
+    pub rule: String,
+    pub distance_method: &'static str,
+    pub office_floor_area_limit_m2: f64,
+    pub station_near_radius_m: f64,
+    pub extra_measures_radius_m: f64,
+    /// The first `list_limit` by reference.
+    pub offices_outside_rule: Vec<LargeOffice>,
+    pub offices_outside_rule_count: usize,
+    pub offices_exempt_count: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -640,6 +659,7 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             large_offices_outside_station_zone: facts.large_offices.clone(),
             large_offices_outside_station_zone_count: facts.large_offices_count,
         },
+        fingerplan: fingerplan_section(facts),
         goals: goals_section(facts, as_of.date_naive()),
         clusters: Cluster::ALL
             .into_iter()
@@ -653,6 +673,23 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             .collect(),
         targets_by_year: facts.targets_by_year.clone(),
         stages: facts.stages.clone(),
+    }
+}
+
+fn fingerplan_section(facts: &Facts) -> FingerplanOut {
+    FingerplanOut {
+        rule: format!(
+            "Fingerplan 2019: offices over {LARGE_OFFICE_FLOOR_AREA_M2} m² within {STATION_NEAR_RADIUS_M} m of a station, within {EXTRA_MEASURES_RADIUS_M} m with extra measures; otherwise only with an exemption (a lokalplan that allows it)"
+        ),
+        distance_method: DISTANCE_METHOD,
+        office_floor_area_limit_m2: LARGE_OFFICE_FLOOR_AREA_M2,
+        station_near_radius_m: STATION_NEAR_RADIUS_M,
+        extra_measures_radius_m: EXTRA_MEASURES_RADIUS_M,
+        offices_outside_rule: facts.offices_outside_rule.clone(),
+        offices_outside_rule_count: facts.offices_outside_rule_count,
+        offices_exempt_count: facts
+            .large_offices_count
+            .saturating_sub(facts.offices_outside_rule_count),
     }
 }
 

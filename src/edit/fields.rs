@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::Target;
 use crate::domain::dgnb::{self, DgnbRecord};
+use crate::domain::fingerplan::{self, EXEMPTION_LOKALPLAN, EXEMPTION_REASON};
 use crate::schema::{self, Collection, Kind, Property, Write};
 use crate::{Error, Result};
 
@@ -69,7 +70,21 @@ pub fn validate(
         out.insert(p.name.to_owned(), value);
     }
     match target {
-        Target::Buildings => check_dgnb(&out)?,
+        Target::Buildings => {
+            check_dgnb(&out)?;
+            let text = |n: &str| out.get(n).and_then(Value::as_str);
+            if let Some(missing) = fingerplan::missing_exemption_part(
+                text(EXEMPTION_LOKALPLAN),
+                text(EXEMPTION_REASON),
+            ) {
+                return Err(Error::unprocessable(
+                    missing,
+                    format!(
+                        "a Fingerplan exemption needs both the lokalplan that allows it ({EXEMPTION_LOKALPLAN}) and the reason ({EXEMPTION_REASON}): `{missing}` is missing"
+                    ),
+                ));
+            }
+        }
         Target::Companies => check_company(&out)?,
         Target::Plots => {}
     }

@@ -21,6 +21,10 @@ use sqlx::{PgConnection, PgPool};
 use crate::auth::Caller;
 use crate::db::history::set_change_context;
 use crate::domain::dgnb::{self, DgnbLevel, DgnbRecord};
+use crate::domain::fingerplan;
+use crate::domain::transit::{
+    LARGE_OFFICE_FLOOR_AREA_M2, OUTLINE_DISTANCE_METHOD, STATION_NEAR_RADIUS_M,
+};
 use crate::domain::PlotStatus;
 use crate::geo::Crs;
 use crate::{Error, Result};
@@ -441,7 +445,48 @@ async fn save_feature(
     if placement == Placement::Now && target.has_outline() {
         store::check_placement(conn, target, id, &ewkb, &to).await?;
     }
-    store::save(conn, target, id, props, &ewkb).await
+    if target != Target::Buildings {
+        return store::save(conn, target, id, props, &ewkb).await;
+    }
+    let before = match id {
+        Some(id) => store::office_facts(conn, id)
+            .await?
+            .map(|(office, _)| office),
+        None => None,
+    };
+    let saved = store::save(conn, target, id, props, &ewkb).await?;
+    check_fingerplan(conn, before.as_ref(), saved).await?;
+    Ok(saved)
+}
+
+/// The Fingerplan's office rule, after the save (the distance is the proximity trigger's):
+/// 422 for a new, enlarged or moved office beyond 600 m without an exemption. The caller's
+/// transaction is dropped with the error, so the save is rolled back.
+async fn check_fingerplan(
+    conn: &mut PgConnection,
+    before: Option<&fingerplan::Office>,
+    id: i64,
+) -> Result<()> {
+    let (after, completed) = store::office_facts(conn, id)
+        .await?
+        .ok_or_else(|| Error::Internal("the saved building is gone".into()))?;
+    match fingerplan::check_save(before, completed, &after) {
+        None => Ok(()),
+        Some(refusal) => Err(
+            Error::unprocessable("floor_area_office_m2", refusal.message).with_details(json!({
+                "rule": "fingerplan_office",
+                "office_floor_area_m2": after.office_floor_area_m2,
+                "limit_m2": LARGE_OFFICE_FLOOR_AREA_M2,
+                "nearest_station": after.station,
+                "nearest_station_distance_m": refusal.distance_m,
+                "distance_method": OUTLINE_DISTANCE_METHOD,
+                "station_near_radius_m": STATION_NEAR_RADIUS_M,
+                "extra_measures_radius_m": fingerplan::EXTRA_MEASURES_RADIUS_M,
+                "extra_measures_zone": refusal.extra_measures_zone,
+                "exemption_fields": [fingerplan::EXEMPTION_LOKALPLAN, fingerplan::EXEMPTION_REASON],
+            })),
+        ),
+    }
 }
 
 /// The status rule: 409 with the allowed next statuses; a change of status needs a reason.

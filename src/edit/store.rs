@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use sqlx::{AssertSqlSafe, PgConnection};
 
 use super::{fields, Outline, Target};
+use crate::domain::fingerplan::Office;
 use crate::schema::{self, Role};
 use crate::{Error, Result};
 
@@ -395,4 +396,36 @@ pub(super) async fn delete(conn: &mut PgConnection, target: Target, id: i64) -> 
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A building's office floor area (m²), distance to and name of its nearest station, whether
+/// it has an exemption, and whether it is completed.
+type OfficeRow = (f64, Option<f64>, Option<String>, bool, bool);
+
+/// What the Fingerplan's office rule looks at in a stored building, and whether it is
+/// completed: read before a save (the building as it was) and after it (as the proximity
+/// trigger placed it), in the save's transaction.
+pub(super) async fn office_facts(
+    conn: &mut PgConnection,
+    id: i64,
+) -> Result<Option<(Office, bool)>> {
+    let row: Option<OfficeRow> = sqlx::query_as(
+        "SELECT b.floor_area_office_m2, b.nearest_station_distance_m, s.name,
+                b.fingerplan_exemption_lokalplan IS NOT NULL, b.construction_status = 'completed'
+         FROM buildings b LEFT JOIN stations s ON s.id = b.nearest_station_id WHERE b.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(m2, distance, station, exempt, completed)| {
+        (
+            Office {
+                office_floor_area_m2: m2,
+                station_distance_m: distance,
+                station,
+                exempt,
+            },
+            completed,
+        )
+    }))
 }

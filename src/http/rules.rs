@@ -14,7 +14,8 @@ use serde_json::{json, Value};
 
 use super::AppState;
 use crate::domain::construction::ConstructionStatus;
-use crate::domain::dgnb::{DgnbLevel, DgnbPhase, DgnbScheme};
+use crate::domain::dgnb::{DgnbGroup, DgnbLevel, DgnbPhase, DgnbScheme, TOTAL_TOLERANCE_PCT};
+use crate::domain::fingerplan::{OfficeCheck, EXTRA_MEASURES_RADIUS_M};
 use crate::domain::summary::{DGNB_URBAN_HOUSING_SHARE, DISTANCE_METHOD, FLOOR_USES};
 use crate::domain::transit::{
     BrtStatus, BRT_STOP_RADIUS_M, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
@@ -54,6 +55,7 @@ pub fn document() -> Value {
         "fingerplan": {
             "large_office_floor_area_m2": LARGE_OFFICE_FLOOR_AREA_M2,
             "station_radius_m": STATION_NEAR_RADIUS_M,
+            "extra_measures_radius_m": EXTRA_MEASURES_RADIUS_M,
         },
         "dgnb": {
             "levels": DgnbLevel::ALL.iter().map(|l| json!({
@@ -61,6 +63,13 @@ pub fn document() -> Value {
                 "min_total_pct": l.min_total_pct(),
                 "min_group_pct": l.min_area_pct(),
             })).collect::<Vec<_>>(),
+            // The weights for new buildings; the total is the weighted sum over their sum (95 %).
+            "groups": DgnbGroup::ALL.iter().map(|g| json!({
+                "group": g.as_str(),
+                "property": g.property(),
+                "weight": g.weight(),
+            })).collect::<Vec<_>>(),
+            "total_tolerance_pct": TOTAL_TOLERANCE_PCT,
             "urban_housing_share": {
                 "min": DGNB_URBAN_HOUSING_SHARE.0,
                 "max": DGNB_URBAN_HOUSING_SHARE.1,
@@ -75,6 +84,7 @@ pub fn document() -> Value {
             "construction_status": strs(&construction),
             "brt_status": strs(&brt_statuses),
             "floor_use": strs(&FLOOR_USES),
+            "fingerplan_office_check": strs(&OfficeCheck::ALL.map(OfficeCheck::as_str)),
         },
     })
 }

@@ -12,6 +12,8 @@ use std::sync::LazyLock;
 use super::Kind::{Boolean, Date, Integer, List, Number, Text, Timestamp, Uuid};
 use super::{prop, Collection, IdKind, Kind, Property, Table, Unit};
 use crate::domain::company::{Cluster, Ownership};
+use crate::domain::dgnb::DgnbGroup;
+use crate::domain::fingerplan::{self, OfficeCheck, EXEMPTION_LOKALPLAN, EXEMPTION_REASON};
 use crate::domain::transit::BrtStatus;
 use crate::domain::transit::{OUTLINE_DISTANCE_METHOD, STATION_NEAR_RADIUS_M};
 use crate::domain::{ConstructionStatus, DgnbLevel, DgnbPhase, DgnbScheme, LandUse, PlotStatus};
@@ -53,6 +55,24 @@ fn one_of<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Kind {
 
 fn levels() -> Kind {
     one_of(&DgnbLevel::ALL, DgnbLevel::as_str)
+}
+
+/// A DGNB criteria group's score, stored in the building's DGNB record.
+fn dgnb_group(group: DgnbGroup, column: &str) -> Property {
+    let (en, da) = match group {
+        DgnbGroup::Environmental => ("DGNB environmental quality", "DGNB miljømæssig kvalitet"),
+        DgnbGroup::Economic => ("DGNB economic quality", "DGNB økonomisk kvalitet"),
+        DgnbGroup::Social => (
+            "DGNB sociocultural and functional quality",
+            "DGNB sociokulturel og funktionel kvalitet",
+        ),
+        DgnbGroup::Technical => ("DGNB technical quality", "DGNB teknisk kvalitet"),
+        DgnbGroup::Process => ("DGNB process quality", "DGNB proceskvalitet"),
+    };
+    prop(group.property(), number(), (en, da), format!("d.{column}"))
+        .range(0.0, 100.0)
+        .unit(Unit::Percent)
+        .optional()
 }
 
 fn brt_statuses() -> Kind {
@@ -598,6 +618,11 @@ fn buildings() -> Collection {
         .range(0.0, 100.0)
         .unit(Unit::Percent)
         .optional(),
+        dgnb_group(DgnbGroup::Environmental, "environmental_pct"),
+        dgnb_group(DgnbGroup::Economic, "economic_pct"),
+        dgnb_group(DgnbGroup::Social, "social_pct"),
+        dgnb_group(DgnbGroup::Technical, "technical_pct"),
+        dgnb_group(DgnbGroup::Process, "process_pct"),
         prop(
             "dgnb_certificate_id",
             Text,
@@ -626,6 +651,43 @@ fn buildings() -> Collection {
             "d.auditor",
         )
         .optional(),
+        // The Fingerplan's office rule (src/domain/fingerplan.rs): the exemption a planner
+        // records, and how the building stands with the rule.
+        prop(
+            EXEMPTION_LOKALPLAN,
+            Text,
+            (
+                "Fingerplan exemption: lokalplan",
+                "Fingerplan-dispensation: lokalplan",
+            ),
+            format!("b.{EXEMPTION_LOKALPLAN}"),
+        )
+        .optional(),
+        prop(
+            EXEMPTION_REASON,
+            Text,
+            (
+                "Fingerplan exemption: reason and extra measures",
+                "Fingerplan-dispensation: begrundelse og ekstra tiltag",
+            ),
+            format!("b.{EXEMPTION_REASON}"),
+        )
+        .long()
+        .optional(),
+        prop(
+            "fingerplan_office_check",
+            one_of(&OfficeCheck::ALL, OfficeCheck::as_str),
+            (
+                "Fingerplan office rule (straight-line distance)",
+                "Fingerplanens kontorregel (afstand i lige linje)",
+            ),
+            fingerplan::classify_sql(
+                "b.floor_area_office_m2",
+                "b.nearest_station_distance_m",
+                &format!("b.{EXEMPTION_LOKALPLAN}"),
+            ),
+        )
+        .tile(),
         prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "b.accuracy").optional(),
         prop(
             "updated_at",

@@ -51,7 +51,7 @@ WITH v AS (
     SELECT b.id, b.plot_id, b.reference, b.name, b.footprint,
            b.floor_area_residential_m2, b.floor_area_office_m2, b.floor_area_laboratory_m2,
            b.floor_area_retail_m2, b.floor_area_other_m2, b.floor_area_m2,
-           b.nearest_station_distance_m, b.completed_on,
+           b.nearest_station_distance_m, b.completed_on, b.fingerplan_exemption_lokalplan,
            coalesce(b.nearest_station_distance_m <= $4, false) AS near_station,
            coalesce(b.nearest_cycle_superhighway_distance_m <= $5, false) AS near_cycle,
            coalesce(d.phase, 'none') AS phase, d.target_level, d.achieved_level, d.issued_on,
@@ -125,11 +125,20 @@ SELECT
         FROM b WHERE uncertified ORDER BY reference COLLATE "C" LIMIT $7) AS r) END AS uncertified,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(r), '[]') FROM (
         SELECT reference, name, floor_area_office_m2 AS office_floor_area_m2,
-               nearest_station_distance_m
+               nearest_station_distance_m, fingerplan_exemption_lokalplan
         FROM b WHERE floor_area_office_m2 > $6 AND NOT near_station
         ORDER BY reference COLLATE "C" LIMIT $7) AS r) END AS large_offices,
     CASE WHEN v.stale THEN (SELECT count(*) FROM b WHERE floor_area_office_m2 > $6 AND NOT near_station)
     END AS large_offices_count,
+    -- The Fingerplan's office rule: the large offices beyond the radius without an exemption.
+    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(r), '[]') FROM (
+        SELECT reference, name, floor_area_office_m2 AS office_floor_area_m2,
+               nearest_station_distance_m, fingerplan_exemption_lokalplan
+        FROM b WHERE floor_area_office_m2 > $6 AND NOT near_station AND fingerplan_exemption_lokalplan IS NULL
+        ORDER BY reference COLLATE "C" LIMIT $7) AS r) END AS offices_outside_rule,
+    CASE WHEN v.stale THEN (SELECT count(*) FROM b WHERE floor_area_office_m2 > $6 AND NOT near_station
+                                                   AND fingerplan_exemption_lokalplan IS NULL)
+    END AS offices_outside_rule_count,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(json_build_object(
                'id', g.id, 'scope', g.scope, 'metric', g.metric, 'target', g.target, 'source', g.source,
                'title', g.title, 'period_start', g.period_start, 'period_end', g.period_end,

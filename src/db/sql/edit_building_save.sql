@@ -9,15 +9,19 @@ WITH r AS (
         floor_area_retail_m2 float8, floor_area_other_m2 float8, construction_status text, completed_on date, accuracy text,
         dgnb_scheme text, dgnb_manual_version text, dgnb_phase text, dgnb_target_level text,
         dgnb_achieved_level text, dgnb_total_score_pct float8, dgnb_certificate_id text,
-        dgnb_issued_on date, dgnb_valid_until date, dgnb_auditor text)
+        dgnb_issued_on date, dgnb_valid_until date, dgnb_auditor text, dgnb_environmental_pct float8,
+        dgnb_economic_pct float8, dgnb_social_pct float8, dgnb_technical_pct float8, dgnb_process_pct float8,
+        fingerplan_exemption_lokalplan text, fingerplan_exemption_reason text)
 ), ins AS (
     INSERT INTO buildings (reference, plot_id, name, footprint, bbr_id, storeys, floor_area_residential_m2,
                            floor_area_office_m2, floor_area_laboratory_m2, floor_area_retail_m2,
-                           floor_area_other_m2, construction_status, completed_on, accuracy)
+                           floor_area_other_m2, construction_status, completed_on, accuracy,
+                           fingerplan_exemption_lokalplan, fingerplan_exemption_reason)
     SELECT r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
            coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
            coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
-           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy,
+           r.fingerplan_exemption_lokalplan, r.fingerplan_exemption_reason
     FROM r JOIN plots p ON p.reference = r.plot
     WHERE $3::bigint IS NULL
     RETURNING id
@@ -31,19 +35,23 @@ WITH r AS (
         floor_area_retail_m2 = coalesce(r.floor_area_retail_m2, 0),
         floor_area_other_m2 = coalesce(r.floor_area_other_m2, 0),
         construction_status = coalesce(r.construction_status, 'projected'), completed_on = r.completed_on,
-        accuracy = r.accuracy
+        accuracy = r.accuracy,
+        fingerplan_exemption_lokalplan = r.fingerplan_exemption_lokalplan,
+        fingerplan_exemption_reason = r.fingerplan_exemption_reason
     FROM r JOIN plots p ON p.reference = r.plot
     WHERE $3::bigint IS NOT NULL AND b.id = $3
       -- A building whose columns would not change is left alone: an unchanged save moves
       -- nothing public (no data version, no history).
       AND (b.reference, b.plot_id, b.name, b.footprint, b.bbr_id, b.storeys,
            b.floor_area_residential_m2, b.floor_area_office_m2, b.floor_area_laboratory_m2,
-           b.floor_area_retail_m2, b.floor_area_other_m2, b.construction_status, b.completed_on, b.accuracy)
+           b.floor_area_retail_m2, b.floor_area_other_m2, b.construction_status, b.completed_on, b.accuracy,
+           b.fingerplan_exemption_lokalplan, b.fingerplan_exemption_reason)
           IS DISTINCT FROM
           (r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
            coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
            coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
-           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy)
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy,
+           r.fingerplan_exemption_lokalplan, r.fingerplan_exemption_reason)
     RETURNING b.id
 ), saved AS (
     -- The building $3 is locked by the caller (edit::update) or was just looked up by its
@@ -54,24 +62,31 @@ WITH r AS (
     FROM saved, r
 ), upsert_record AS (
     INSERT INTO dgnb_records (building_id, scheme, manual_version, phase, target_level, achieved_level,
-                              total_score_pct, certificate_id, issued_on, valid_until, auditor)
+                              total_score_pct, certificate_id, issued_on, valid_until, auditor,
+                              environmental_pct, economic_pct, social_pct, technical_pct, process_pct)
     SELECT h.id, r.dgnb_scheme, r.dgnb_manual_version, coalesce(r.dgnb_phase, 'none'), r.dgnb_target_level,
            r.dgnb_achieved_level, r.dgnb_total_score_pct, r.dgnb_certificate_id, r.dgnb_issued_on, r.dgnb_valid_until,
-           r.dgnb_auditor
+           r.dgnb_auditor, r.dgnb_environmental_pct, r.dgnb_economic_pct, r.dgnb_social_pct, r.dgnb_technical_pct,
+           r.dgnb_process_pct
     FROM has_record h, r WHERE h.yes
     ON CONFLICT (building_id) DO UPDATE SET
         scheme = EXCLUDED.scheme, manual_version = EXCLUDED.manual_version, phase = EXCLUDED.phase,
         target_level = EXCLUDED.target_level, achieved_level = EXCLUDED.achieved_level,
         total_score_pct = EXCLUDED.total_score_pct, certificate_id = EXCLUDED.certificate_id,
         issued_on = EXCLUDED.issued_on, valid_until = EXCLUDED.valid_until,
-        auditor = EXCLUDED.auditor
+        auditor = EXCLUDED.auditor, environmental_pct = EXCLUDED.environmental_pct,
+        economic_pct = EXCLUDED.economic_pct, social_pct = EXCLUDED.social_pct,
+        technical_pct = EXCLUDED.technical_pct, process_pct = EXCLUDED.process_pct
     WHERE (dgnb_records.scheme, dgnb_records.manual_version, dgnb_records.phase, dgnb_records.target_level,
            dgnb_records.achieved_level, dgnb_records.total_score_pct, dgnb_records.certificate_id,
-           dgnb_records.issued_on, dgnb_records.valid_until, dgnb_records.auditor)
+           dgnb_records.issued_on, dgnb_records.valid_until, dgnb_records.auditor,
+           dgnb_records.environmental_pct, dgnb_records.economic_pct, dgnb_records.social_pct,
+           dgnb_records.technical_pct, dgnb_records.process_pct)
           IS DISTINCT FROM
           (EXCLUDED.scheme, EXCLUDED.manual_version, EXCLUDED.phase, EXCLUDED.target_level,
            EXCLUDED.achieved_level, EXCLUDED.total_score_pct, EXCLUDED.certificate_id,
-           EXCLUDED.issued_on, EXCLUDED.valid_until, EXCLUDED.auditor)
+           EXCLUDED.issued_on, EXCLUDED.valid_until, EXCLUDED.auditor, EXCLUDED.environmental_pct,
+           EXCLUDED.economic_pct, EXCLUDED.social_pct, EXCLUDED.technical_pct, EXCLUDED.process_pct)
 ), delete_record AS (
     DELETE FROM dgnb_records d USING has_record h WHERE d.building_id = h.id AND NOT h.yes
 )

@@ -43,6 +43,9 @@ export const TRANSIT_COLOURS = {
   cycle: '#0a7f6f',
 };
 
+/** The dashed outline that marks an existing office outside the Fingerplan's office rule. */
+export const FINGERPLAN_COLOUR = '#c8102e';
+
 /**
  * A building's DGNB class for colouring and filtering: the achieved level once certified
  * (certificate or in use), "pre_certificate" while only pre-certified, otherwise "none".

@@ -1,5 +1,5 @@
 // The legend: the same colours the map layers use, from domain.js.
-import { DGNB_CLASSES, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS } from './domain.js';
+import { DGNB_CLASSES, DGNB_COLOURS, FINGERPLAN_COLOUR, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS } from './domain.js';
 import { h } from './dom.js';
 import { label, t } from './i18n.js';
 import { enumValues } from './rules.js';
@@ -33,7 +33,8 @@ export function renderLegend(root, colourBy) {
       { class: 'legend-list', dataset: { legend: group } },
       plotValues.map((value) => item(box(plotColours[value] || '#cccccc', '#8a949e'), label(group, value), value))),
     group_(t('legend.buildings'), { class: 'legend-list', dataset: { legend: 'dgnb' } },
-      DGNB_CLASSES.map((c) => item(box(DGNB_COLOURS[c], '#26323d'), label('dgnb_class', c), c))),
+      [...DGNB_CLASSES.map((c) => item(box(DGNB_COLOURS[c], '#26323d'), label('dgnb_class', c), c)),
+        item(line(FINGERPLAN_COLOUR, 2.5, '4 2'), t('legend.fingerplan'), 'fingerplan_outside_rule')]),
     group_(t('legend.transit'), { class: 'legend-list', dataset: { legend: 'transit' } }, [
       item(line(TRANSIT_COLOURS.area, 2.5), t('legend.area')),
       item(symbol(svg('circle', { cx: 14, cy: 7, r: 5, fill: TRANSIT_COLOURS.station, stroke: '#fff', 'stroke-width': 1.5 })), t('legend.station')),

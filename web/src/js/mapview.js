@@ -4,7 +4,8 @@
 // view), selection and hover highlights.
 import * as maplibregl from '../vendor/maplibre-gl.mjs';
 import {
-  DGNB_CLASS_EXPRESSION, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing, labelPoint,
+  DGNB_CLASS_EXPRESSION, DGNB_COLOURS, FINGERPLAN_COLOUR, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing,
+  labelPoint,
 } from './domain.js';
 
 /** Layer ids the tests and the click handler use. */
@@ -61,14 +62,17 @@ const matchColour = (property, colours, fallback) => [
 
 /** Groups of layers that the "Layers" switches show and hide. */
 const LAYER_GROUPS = {
-  buildings: ['buildings-fill', 'buildings-line', 'buildings-selected'],
+  buildings: ['buildings-fill', 'buildings-line', 'buildings-fingerplan', 'buildings-selected'],
   rings: ['rings-fill', 'rings-line'],
   transit: ['cycle-casing', 'cycle-line', 'brt-line-firm', 'brt-line-tentative', 'brt-stops'],
   basemap: ['basemap'],
 };
 
 /** The layers drawn from tiles: hidden until the first view is set, so that no tile is fetched for another. */
-const TILED_LAYERS = ['plots-fill', 'plots-line', 'buildings-fill', 'buildings-line', 'plots-selected', 'buildings-selected', 'plots-problem'];
+const TILED_LAYERS = ['plots-fill', 'plots-line', 'buildings-fill', 'buildings-line', 'buildings-fingerplan', 'plots-selected', 'buildings-selected', 'plots-problem'];
+
+/** Existing offices outside the Fingerplan's office rule (the tiles' `fingerplan_office_check`). */
+export const FINGERPLAN_OUTSIDE = ['==', ['get', 'fingerplan_office_check'], 'outside_rule'];
 
 function style(basemap, tileJsons) {
   const sources = {};
@@ -116,6 +120,10 @@ function style(basemap, tileJsons) {
         'line-color': '#26323d',
         'line-width': ['case', ['boolean', ['feature-state', 'hover'], false], 2, 0.8],
       },
+    },
+    {
+      id: 'buildings-fingerplan', type: 'line', source: 'buildings', 'source-layer': 'buildings', filter: FINGERPLAN_OUTSIDE,
+      paint: { 'line-color': FINGERPLAN_COLOUR, 'line-width': 2.5, 'line-dasharray': [2, 1] },
     },
     {
       id: 'areas-line', type: 'line', source: 'areas',
@@ -429,6 +437,7 @@ class MapView {
   setFilters(plots, buildings) {
     for (const id of ['plots-fill', 'plots-line']) this.map.setFilter(id, plots);
     for (const id of ['buildings-fill', 'buildings-line']) this.map.setFilter(id, buildings);
+    this.map.setFilter('buildings-fingerplan', buildings ? ['all', FINGERPLAN_OUTSIDE, buildings] : FINGERPLAN_OUTSIDE);
   }
 
   setColourBy(mode) {

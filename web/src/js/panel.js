@@ -6,7 +6,7 @@
 import * as fmt from './format.js';
 import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, dgnbClass } from './domain.js';
 import { label, language, t } from './i18n.js';
-import { enumValues } from './rules.js';
+import { dgnbGroups, enumValues, rules } from './rules.js';
 import { propertyTitle, shownProperties } from './schema.js';
 import { renderSummary } from './summary.js';
 import { h } from './dom.js';
@@ -93,6 +93,54 @@ function transitSection(r) {
     ),
     h('p', { class: 'note', title: p.distance_method || '' }, t('panel.distance_note')),
   );
+}
+
+/**
+ * A building's score in each DGNB criteria group beside the least score its level needs in every
+ * group (the achieved level, else the target): a table, or nothing when the record has no group
+ * scores. The groups, their properties and the minimums come from GET /rules; the labels from
+ * the schema.
+ */
+function dgnbGroupTable(r) {
+  const p = r.p;
+  const groups = dgnbGroups();
+  r.mark(...groups.map((g) => g.property));
+  if (!groups.some((g) => p[g.property] !== null && p[g.property] !== undefined)) return null;
+  const level = p.dgnb_achieved_level || p.dgnb_target_level || null;
+  const min = (rules()?.dgnb?.levels || []).find((l) => l.level === level)?.min_group_pct;
+  const hasMin = Number.isFinite(min);
+  return h('table', { class: 'mini-table dgnb-groups', dataset: { level: level || '' } },
+    h('caption', {}, hasMin
+      ? t('panel.dgnb_groups_min', { level: label('dgnb_level', level), min: fmt.percent(min, 0) })
+      : t('panel.dgnb_groups')),
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, t('panel.dgnb_group')),
+      h('th', { scope: 'col', class: 'num' }, t('panel.dgnb_score')),
+      h('th', { scope: 'col', class: 'num' }, t('panel.dgnb_minimum')))),
+    h('tbody', {}, groups.map((g) => {
+      const v = p[g.property];
+      const below = hasMin && Number.isFinite(v) && v < min;
+      return h('tr', { dataset: { group: g.group, field: g.property }, class: below ? 'below-min' : '' },
+        h('th', { scope: 'row' }, r.label(g.property)),
+        h('td', { class: 'num' }, Number.isFinite(v) ? fmt.percent(v) : t('value.none')),
+        h('td', { class: 'num' }, hasMin ? fmt.percent(min, 0) : t('value.none')));
+    })));
+}
+
+/** How the building stands with the Fingerplan's office rule, and its exemption if it has one. */
+function fingerplanSection(r) {
+  const p = r.p;
+  const check = p.fingerplan_office_check;
+  if (!check || check === 'not_applicable') {
+    r.mark('fingerplan_office_check', 'fingerplan_exemption_lokalplan', 'fingerplan_exemption_reason');
+    return null;
+  }
+  return section(t('panel.section.fingerplan'),
+    h('dl', { dataset: { section: 'fingerplan' } },
+      r.prop('fingerplan_office_check', label('fingerplan_office_check', check)),
+      r.prop('fingerplan_exemption_lokalplan', p.fingerplan_exemption_lokalplan),
+      r.prop('fingerplan_exemption_reason', p.fingerplan_exemption_reason)),
+    h('p', { class: 'note' }, t('panel.fingerplan_note')));
 }
 
 /** The properties no other section showed, then the record's accuracy and last change. */
@@ -304,7 +352,8 @@ export class Panel {
         r.prop('dgnb_certificate_id', p.dgnb_certificate_id),
         r.prop('dgnb_issued_on', p.dgnb_issued_on ? fmt.date(p.dgnb_issued_on) : null),
         r.prop('dgnb_valid_until', p.dgnb_valid_until ? fmt.date(p.dgnb_valid_until) : null),
-      )),
+      ), dgnbGroupTable(r)),
+      fingerplanSection(r),
       transitSection(r),
       ...moreSection(r),
       this.extra('history', 'building', f),

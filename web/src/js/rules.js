@@ -32,6 +32,11 @@ export function enumValues(name, doc = current) {
   return Array.isArray(doc?.enums?.[name]) ? [...doc.enums[name]] : [];
 }
 
+/** The DGNB criteria groups ({group, property, weight}), in the server's order. */
+export function dgnbGroups(doc = current) {
+  return Array.isArray(doc?.dgnb?.groups) ? [...doc.dgnb.groups] : [];
+}
+
 /** The DGNB levels that meet `level` (it and the ones above it), lowest first. */
 export function levelsAtLeast(level, doc = current) {
   const levels = (doc?.dgnb?.levels || []).map((l) => l.level);

@@ -180,7 +180,10 @@ function transitSection(s) {
     offices.length
       ? [h('h4', {}, t('summary.large_offices')), h('ul', { class: 'warn-list' }, offices.map((o) => h('li', {},
         h('strong', {}, o.reference), o.name ? ` ${o.name}` : '',
-        ` – ${fmt.squareMetres(o.office_floor_area_m2)}, ${fmt.metres(o.nearest_station_distance_m)}`))),
+        ` – ${fmt.squareMetres(o.office_floor_area_m2)}, ${fmt.metres(o.nearest_station_distance_m)}`,
+        o.fingerplan_exemption_lokalplan
+          ? h('span', { class: 'muted', dataset: { exempt: 'true' } }, ` (${t('summary.office_exempt', { lokalplan: o.fingerplan_exemption_lokalplan })})`)
+          : ''))),
       more(offices, tr.large_offices_outside_station_zone_count)]
       : h('p', { class: 'ok' }, t('summary.no_large_offices')),
   );
