@@ -260,19 +260,33 @@ export function clusterCql(cls) {
 export const CLUSTER_EXPRESSION = ['coalesce', ['get', 'cluster'], 'none'];
 
 /**
- * The plot filters as CQL2 text (null: no filter). A DGNB class and a cluster are properties of
- * buildings: `plotRefs` and `clusterPlotRefs` are the references of the plots that hold such a
- * building, when known.
+ * The building filters (DGNB class, cluster) as CQL2 text on building properties, null without
+ * them: the plots kept are those that hold a building matching all of them.
  */
-export function plotsCql(f, { plotRefs = null, clusterPlotRefs = null } = {}) {
+export function buildingsCql(f) {
+  const parts = [];
+  if (f.dgnb) parts.push(`(${dgnbClassCql(f.dgnb)})`);
+  if (f.cluster) parts.push(clusterCql(f.cluster));
+  return parts.length ? parts.join(' AND ') : null;
+}
+
+/**
+ * The plot filters as CQL2 text (null: no filter). A DGNB class and a cluster are properties of
+ * buildings: `plotRefs` are the references of the plots that hold a building matching them (see
+ * buildingsCql), when known.
+ */
+export function plotsCql(f, { plotRefs = null } = {}) {
   const parts = [];
   if (f.area) parts.push(`area = ${cqlText(f.area)}`);
   if (f.status) parts.push(`status = ${cqlText(f.status)}`);
   if (f.use) parts.push(`land_use = ${cqlText(f.use)}`);
   if (f.near !== null && f.near !== undefined) parts.push(`nearest_station_distance_m <= ${Number(f.near)}`);
-  if (f.dgnb) parts.push(plotRefs ? refsCql(plotRefs) : dgnbPlotCql(f.dgnb));
-  // A plot's tile and record know nothing of clusters: without the list, plots with buildings.
-  if (f.cluster) parts.push(clusterPlotRefs ? refsCql(clusterPlotRefs) : 'building_count > 0');
+  if (plotRefs && (f.dgnb || f.cluster)) parts.push(refsCql(plotRefs));
+  else {
+    if (f.dgnb) parts.push(dgnbPlotCql(f.dgnb));
+    // A plot's own properties know nothing of clusters: without the list, plots with buildings.
+    if (f.cluster && !parts.includes('building_count > 0')) parts.push('building_count > 0');
+  }
   return parts.length ? parts.join(' AND ') : null;
 }
 
@@ -288,7 +302,7 @@ function dgnbPlotCql(cls) {
 }
 
 /** The plot filters as a MapLibre filter on plot tile properties (null: none). */
-export function plotsExpression(f, { plotRefs = null, clusterPlotRefs = null } = {}) {
+export function plotsExpression(f, { plotRefs = null } = {}) {
   const parts = [];
   if (f.area) parts.push(['==', ['get', 'area'], f.area]);
   if (f.status) parts.push(['==', ['get', 'status'], f.status]);
@@ -296,14 +310,11 @@ export function plotsExpression(f, { plotRefs = null, clusterPlotRefs = null } =
   if (f.near !== null && f.near !== undefined) {
     parts.push(['all', ['has', 'nearest_station_distance_m'], ['<=', ['to-number', ['get', 'nearest_station_distance_m']], Number(f.near)]]);
   }
-  if (f.dgnb) {
-    parts.push(plotRefs ? ['in', ['get', 'reference'], ['literal', plotRefs]]
-      : ['silver', 'gold', 'platinum'].includes(f.dgnb) ? ['==', ['get', 'best_dgnb_level'], f.dgnb]
-        : ['>', ['to-number', ['get', 'building_count'], 0], 0]);
-  }
-  if (f.cluster) {
-    parts.push(clusterPlotRefs ? ['in', ['get', 'reference'], ['literal', clusterPlotRefs]]
-      : ['>', ['to-number', ['get', 'building_count'], 0], 0]);
+  const hasBuildings = ['>', ['to-number', ['get', 'building_count'], 0], 0];
+  if (plotRefs && (f.dgnb || f.cluster)) parts.push(['in', ['get', 'reference'], ['literal', plotRefs]]);
+  else {
+    if (f.dgnb) parts.push(['silver', 'gold', 'platinum'].includes(f.dgnb) ? ['==', ['get', 'best_dgnb_level'], f.dgnb] : hasBuildings);
+    if (f.cluster && !(f.dgnb && parts.at(-1) === hasBuildings)) parts.push(hasBuildings);
   }
   return parts.length ? ['all', ...parts] : null;
 }

@@ -7,8 +7,8 @@
 import * as api from './api.js';
 import { Auth } from './auth.js';
 import {
-  CLUSTER_CLASSES, DGNB_CLASSES, bboxOf, buildingsExpression, clusterCql, cqlText, dgnbClassCql, emptyFilters, filtersActive,
-  plotAttributeFilters, plotsCql, plotsExpression,
+  CLUSTER_CLASSES, DGNB_CLASSES, bboxOf, buildingsCql, buildingsExpression, clusterCql, cqlText, dgnbClassCql, emptyFilters,
+  filtersActive, plotAttributeFilters, plotsCql, plotsExpression,
 } from './domain.js';
 import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
@@ -362,13 +362,11 @@ function applyState({ force = false } = {}) {
   appliedFilters = key;
   const seq = ++applySeq;
   applying = (async () => {
-    const [plotRefs, clusterPlotRefs] = await Promise.all([
-      f.dgnb ? plotsWithBuildings(dgnbClassCql(f.dgnb)) : null,
-      f.cluster ? plotsWithBuildings(clusterCql(f.cluster)) : null,
-    ]);
+    const byBuildings = buildingsCql(f);
+    const plotRefs = byBuildings ? await plotsWithBuildings(byBuildings) : null;
     if (seq !== applySeq) return;
-    setMapFilters(plotsExpression(f, { plotRefs, clusterPlotRefs }), buildingsExpression(f));
-    await list.setFilter(plotsCql(f, { plotRefs, clusterPlotRefs }));
+    setMapFilters(plotsExpression(f, { plotRefs }), buildingsExpression(f));
+    await list.setFilter(plotsCql(f, { plotRefs }));
     if (seq !== applySeq || !plotAttributeFilters(f)) return;
     // A building's tile does not carry its plot's status, land use or distance: when the kept
     // plots fit on the list's page, the buildings follow them by reference.
