@@ -96,11 +96,13 @@ async function countMatched(collection, filter) {
 
 /** The counts beside the filters' choices, a few at a time. */
 async function loadCounts() {
+  // Buildings have a cluster on a server that knows companies (its schema says so).
+  const clusters = (await schemas.load('buildings'))?.properties?.cluster ? CLUSTER_CLASSES : [];
   const jobs = [
     ...enumValues('plot_status').map((v) => ['status', v, 'plots', `status = ${cqlText(v)}`]),
     ...enumValues('land_use').map((v) => ['use', v, 'plots', `land_use = ${cqlText(v)}`]),
     ...DGNB_CLASSES.map((v) => ['dgnb', v, 'buildings', dgnbClassCql(v)]),
-    ...CLUSTER_CLASSES.map((v) => ['cluster', v, 'buildings', clusterCql(v)]),
+    ...clusters.map((v) => ['cluster', v, 'buildings', clusterCql(v)]),
   ];
   const next = async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
