@@ -5,11 +5,11 @@
 // change here.
 import * as fmt from './format.js';
 import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, dgnbClass } from './domain.js';
-import { CLUSTER_COLOURS, CLUSTERS, clusterClass } from './domain.js';
+import { CLUSTER_COLOURS, clusterClass } from './domain.js';
 import { label, language, t } from './i18n.js';
 import { enumValues } from './rules.js';
 import { propertyTitle, shownProperties } from './schema.js';
-import { renderSummary } from './summary.js';
+import { clusterFigures, renderSummary } from './summary.js';
 import { h } from './dom.js';
 
 const row = (field, term, value) => [
@@ -110,23 +110,9 @@ function occupantsSection(r) {
 }
 
 /** Companies within 1 km of a plot by cluster (the proximity answer's `companies_within_1km`). */
-function nearbyClustersTable(rows) {
-  const byCluster = new Map(rows.map((r) => [r.cluster, r]));
-  const clusters = [...CLUSTERS, ...rows.map((r) => r.cluster).filter((c) => !CLUSTERS.includes(c))];
+function nearbyClustersList(rows) {
   if (!rows.some((r) => Number(r.companies) > 0)) return h('p', { class: 'note', dataset: { field: 'clusters_none' } }, t('panel.clusters_none'));
-  return h('table', { class: 'mini-table', dataset: { chart: 'clusters_near' } },
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, t('summary.cluster')),
-      h('th', { scope: 'col', class: 'num' }, t('summary.companies')),
-      h('th', { scope: 'col', class: 'num' }, t('summary.jobs_unit')))),
-    h('tbody', {}, clusters.map((c) => {
-      const r = byCluster.get(c) || {};
-      return h('tr', { dataset: { cluster: c } },
-        h('th', { scope: 'row' }, h('span', { class: 'swatch', style: `background:${CLUSTER_COLOURS[c] || CLUSTER_COLOURS.other}`, 'aria-hidden': 'true' }),
-          label('cluster', c)),
-        h('td', { class: 'num' }, fmt.number(r.companies ?? 0)),
-        h('td', { class: 'num' }, fmt.number(r.jobs ?? 0)));
-    })));
+  return clusterFigures(rows.map(({ cluster, companies, jobs }) => ({ cluster, companies, jobs })), { chart: 'clusters_near' });
 }
 
 /** The properties no other section showed, then the record's accuracy and last change. */
@@ -376,7 +362,7 @@ export class Panel {
     const draw = (res) => {
       if (!res.ok) return body.replaceChildren(h('p', { class: 'note notice' }, t('panel.clusters_failed', { error: res.error })));
       const rows = res.data?.companies_within_1km;
-      return body.replaceChildren(Array.isArray(rows) ? nearbyClustersTable(rows) : h('p', { class: 'note' }, t('value.none')));
+      return body.replaceChildren(Array.isArray(rows) ? nearbyClustersList(rows) : h('p', { class: 'note' }, t('value.none')));
     };
     const known = this.proximity.get(ref);
     if (known) draw(known);

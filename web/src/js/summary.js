@@ -186,34 +186,47 @@ function transitSection(s) {
   );
 }
 
-/** A small table: `columns` of [heading, numeric?], `rows` of [row heading, ...cells]; a total row if given. */
-function table({ caption, chart, columns, rows, total = null, rowData = () => ({}) }) {
-  const cells = (cells) => cells.map((c, i) => h('td', { class: columns[i + 1]?.[1] ? 'num' : null }, c));
+/** A small table: `columns` of [heading, numeric?], `rows` of [row heading, ...cells]. */
+function table({ chart, columns, rows, rowData = () => ({}) }) {
   return h('table', { class: 'mini-table', dataset: chart ? { chart } : {} },
-    caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {}, columns.map(([name, num]) => h('th', { scope: 'col', class: num ? 'num' : null }, name)))),
-    h('tbody', {}, rows.map((r, i) => h('tr', { dataset: rowData(i) }, h('th', { scope: 'row' }, r[0]), cells(r.slice(1))))),
-    total ? h('tfoot', {}, h('tr', {}, h('th', { scope: 'row' }, total[0]), cells(total.slice(1)))) : null);
+    h('tbody', {}, rows.map((r, i) => h('tr', { dataset: rowData(i) }, h('th', { scope: 'row' }, r[0]),
+      r.slice(1).map((c, j) => h('td', { class: columns[j + 1]?.[1] ? 'num' : null }, c))))));
 }
 
 /** A cluster's name with its map colour. */
 const clusterName = (c) => [h('span', { class: 'swatch', style: `background:${CLUSTER_COLOURS[c] || CLUSTER_COLOURS.other}`, 'aria-hidden': 'true' }),
   label('cluster', c)];
 
+/** One line of figures, each a span named by its field: "2 companies · 350 jobs · 8,000 m²". */
+function figureLine(r) {
+  const parts = [['companies', () => fmt.count(r.companies, 'companies')], ['jobs', () => fmt.count(r.jobs ?? 0, 'jobs')],
+    ['floor_area_m2', () => fmt.squareMetres(r.floor_area_m2)]].filter(([field]) => field in r);
+  return h('span', { class: 'figure-values' }, parts.map(([field, text], i) => [i ? ' · ' : '', h('span', { dataset: { field } }, text())]));
+}
+
+/**
+ * Companies, jobs (and floor area where given) by cluster, one cluster a line, the four clusters
+ * in their order (those the server adds after them), and a total line when `total` is set.
+ */
+export function clusterFigures(rows, { chart, total = false }) {
+  const byCluster = new Map(rows.map((r) => [r.cluster, r]));
+  const clusters = [...CLUSTERS, ...rows.map((r) => r.cluster).filter((c) => !CLUSTERS.includes(c))];
+  const sum = (key) => rows.reduce((a, r) => a + (Number(r[key]) || 0), 0);
+  const fields = Object.fromEntries(['companies', 'jobs', 'floor_area_m2'].filter((k) => rows.some((r) => k in r)).map((k) => [k, sum(k)]));
+  return h('ul', { class: 'figure-list', dataset: { chart } },
+    clusters.map((c) => h('li', { dataset: { cluster: c } },
+      h('span', { class: 'figure-name' }, clusterName(c)), figureLine({ companies: 0, jobs: 0, ...byCluster.get(c) }))),
+    total ? h('li', { class: 'figure-total', dataset: { total: '' } }, h('span', { class: 'figure-name' }, t('summary.total')), figureLine(fields)) : null);
+}
+
 /** The present occupants of the area's buildings by cluster: companies, jobs and floor area. */
 function clustersSection(s) {
   const rows = arr(s.clusters);
   if (!rows.length) return null;
-  const sum = (key) => rows.reduce((a, r) => a + (Number(r[key]) || 0), 0);
   return section(t('summary.clusters'),
     h('p', { class: 'note' }, t('summary.clusters_note')),
-    table({
-      chart: 'clusters',
-      columns: [[t('summary.cluster')], [t('summary.companies'), true], [t('summary.jobs_unit'), true], [t('summary.floor_area_unit'), true]],
-      rows: rows.map((r) => [clusterName(r.cluster), fmt.number(r.companies), fmt.number(r.jobs), fmt.squareMetres(r.floor_area_m2)]),
-      rowData: (i) => ({ cluster: rows[i].cluster }),
-      total: [t('summary.total'), fmt.number(sum('companies')), fmt.number(sum('jobs')), fmt.squareMetres(sum('floor_area_m2'))],
-    }));
+    clusterFigures(rows, { chart: 'clusters', total: true }));
 }
 
 /** A goal's period, and whether it has ended (in so many words), or null without a period. */
@@ -308,23 +321,21 @@ function targetsSection(s) {
   const years = arr(s.targets_by_year);
   const stages = arr(s.stages);
   if (!years.length && !stages.length) return null;
-  const n = (v) => fmt.number(v);
+  const pair = (planned, delivered) => `${fmt.number(planned)} / ${fmt.number(delivered)}`;
+  const both = t('summary.planned_delivered');
   return section(t('summary.targets_by_year'),
     years.length ? [h('p', { class: 'note' }, t('summary.targets_note')), table({
       chart: 'targets_by_year',
-      columns: [[t('summary.target_year')], [t('summary.planned_homes'), true], [t('summary.delivered_homes'), true],
-        [t('summary.planned_jobs'), true], [t('summary.delivered_jobs'), true]],
-      rows: years.map((y) => [String(y.year), n(y.planned_homes), n(y.delivered_homes), n(y.planned_jobs), n(y.delivered_jobs)]),
+      columns: [[t('summary.target_year')], [`${t('summary.homes')}, ${both}`, true], [`${t('summary.jobs')}, ${both}`, true]],
+      rows: years.map((y) => [String(y.year), pair(y.planned_homes, y.delivered_homes), pair(y.planned_jobs, y.delivered_jobs)]),
       rowData: (i) => ({ year: String(years[i].year) }),
     })] : null,
-    stages.length ? table({
-      caption: t('summary.stages'),
-      chart: 'stages',
-      columns: [[t('summary.stage')], [t('summary.stage_plots'), true], [t('summary.stage_built_plots'), true],
-        [t('summary.planned_homes'), true], [t('summary.planned_jobs'), true]],
-      rows: stages.map((x) => [x.stage ?? t('value.none'), n(x.plots), n(x.built_plots), n(x.planned_homes), n(x.planned_jobs)]),
-      rowData: (i) => ({ stage: stages[i].stage }),
-    }) : null);
+    stages.length ? [h('h4', {}, t('summary.stages')), h('ul', { class: 'figure-list', dataset: { chart: 'stages' } }, stages.map((x) => h('li', { dataset: { stage: x.stage ?? '' } },
+      h('span', { class: 'figure-name' }, x.stage ?? t('value.none')),
+      h('span', { class: 'figure-values' }, t('summary.stage_line', {
+        plots: fmt.count(x.plots, 'plots'), built: fmt.number(x.built_plots),
+        homes: fmt.count(x.planned_homes, 'homes'), jobs: fmt.count(x.planned_jobs, 'jobs'),
+      })))))] : null);
 }
 
 /** The figures of one area as a DOM fragment. */
