@@ -234,10 +234,10 @@ function goalPeriod(g) {
   const start = g.period_start ? fmt.date(g.period_start) : null;
   const end = g.period_end ? fmt.date(g.period_end) : null;
   if (!start && !end) return null;
-  const span = start && end ? t('summary.goal_period', { start, end })
-    : start ? t('summary.goal_period_from', { start }) : t('summary.goal_period_until', { end });
+  // Without a start the end says it all ("runs until …").
+  const span = start && end ? t('summary.goal_period', { start, end }) : start ? t('summary.goal_period_from', { start }) : null;
   return h('p', { class: 'goal-period', dataset: { field: 'goal_period' } }, span,
-    end ? [' ', h('span', { class: g.period_ended ? 'warn' : 'ok', dataset: { field: 'period_ended' } },
+    end ? [span ? ' ' : null, h('span', { class: g.period_ended ? 'warn' : 'ok', dataset: { field: 'period_ended' } },
       t(g.period_ended ? 'summary.goal_period_ended' : 'summary.goal_period_running', { date: end }))] : null);
 }
 
