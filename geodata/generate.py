@@ -18,7 +18,7 @@ with exactly the WGS84 coordinates listed in /work/shared/domain.md.
 
 Files written next to this script:
     areas.geojson, plots.geojson, buildings.geojson, stations.geojson,
-    cycle_superhighways.geojson, brt_lines.geojson, brt_stops.geojson
+    cycle_superhighways.geojson, brt_lines.geojson, brt_stops.geojson, companies.geojson
 
 Topology: the plots of an area tile the area boundary. Neighbouring plots share
 identical vertices along shared edges (T-junctions are removed by inserting the
@@ -607,6 +607,82 @@ def write_fc(name, features):
 
 
 # ---------------------------------------------------------------------------
+# stages, completion dates and companies (illustrative; issue #14)
+# ---------------------------------------------------------------------------
+
+# Kildedal's stages follow its lokalplans (10-15 years to about 2035, domain.md); the target
+# year is when a plot's homes and jobs are planned to be delivered.
+KD_STAGES = {"Lokalplan 116": ("Kildedal etape 1", 2027), "Lokalplan 124": ("Kildedal etape 2", 2030),
+             "Lokalplan 131": ("Kildedal etape 3", 2035)}
+# Lautrup's ten-year revitalisation (vision plan 2020): plots not yet built, by how far along.
+LT_TARGET_YEAR = {"under_construction": 2027, "sold": 2028, "reserved": 2029, "available": 2031,
+                  "planned": 2033}
+
+
+def stage_of(slug, status, lokalplan):
+    """(stage, target year) of a plot; (None, None) for what is not part of a stage."""
+    if slug == "kildedal":
+        return KD_STAGES.get(lokalplan, (None, None))
+    if status in LT_TARGET_YEAR:
+        return "Lautrup revitalisering", LT_TARGET_YEAR[status]
+    return None, None
+
+
+# When completed buildings were completed. Lautrup's older buildings get a year from their
+# reference (1970-2009); Lautruphøj 1 was rebuilt (its new-construction certificate is from
+# 2023); Kildedal's first homes were completed in 2026 (after Lokalplan 116 of 2024).
+COMPLETED_ON = {"KD-07-A": "2026-06-30", "KD-07-B": "2026-10-01", "LT-16-A": "2023-02-20"}
+
+
+def completed_on(bref, cstatus):
+    if cstatus != "completed":
+        return None
+    if bref in COMPLETED_ON:
+        return COMPLETED_ON[bref]
+    h = zlib.crc32(bref.encode())
+    return f"{1970 + h % 40}-{1 + h // 40 % 12:02d}-01"
+
+
+def cvr(n):
+    """An eight-digit number with the CVR register's modulus-11 check digit (weights
+    2 7 6 5 4 3 2 1): illustrative, not a real company's. Seven-digit stems whose check
+    would be 10 are skipped to the next stem."""
+    w = [2, 7, 6, 5, 4, 3, 2]
+    while True:
+        stem = f"{n:07d}"
+        r = sum(int(d) * k for d, k in zip(stem, w)) % 11
+        digit = (11 - r) % 11
+        if digit < 10:
+            return stem + str(digit)
+        n += 1
+
+
+# Companies: (reference, name, cluster, sub-sector, ownership, building, share of the building's
+# floor area, jobs, moved in, moved out, job figure public). Names are invented; dates chosen so
+# that the goals' periods see companies before, during and after them (geodata/README.md).
+COMPANIES = [
+    ("CO-01", "Lautrupbjerg Software A/S", "it_technology", "software", "private", "LT-11-A", 0.8, 160, "2012-03-01", None, False),
+    ("CO-02", "Nordbuen Data ApS", "it_technology", "data services", "private", "LT-28-A", 0.6, 45, "2023-06-01", None, False),
+    ("CO-03", "Borupvang Payments A/S", "finance_fintech", "payments", "private", "LT-04-A", 0.5, 210, "2019-09-01", None, True),
+    ("CO-04", "WTC Fintech Hub ApS", "finance_fintech", "fintech incubator", "private", "LT-04-B", 0.3, 60, "2024-02-01", None, False),
+    ("CO-05", "Lautruphøj MedTech A/S", "life_science", "medical devices", "private", "LT-16-A", 0.9, 300, "2008-01-01", None, True),
+    ("CO-06", "Ballerup Diagnostics ApS", "life_science", "diagnostics", "private", "LT-17-A", 0.4, 85, "2022-05-01", "2024-12-31", False),
+    ("CO-07", "Lautrupparken Cloud ApS", "it_technology", "cloud services", "private", "LT-22-A", 0.5, 140, "2025-11-01", None, True),
+    ("CO-08", "Lautrupvang Industri A/S", "other", "manufacturing", "private", "LT-06-A", 0.9, 120, "1998-04-01", None, False),
+    ("CO-09", "DTU Ballerup Campus", "other", "higher education", "public", "LT-09-A", 1.0, 400, "2022-08-01", None, True),
+    ("CO-10", "Lautrupparken Robotics ApS", "it_technology", "robotics", "private", "LT-24-A", 0.4, 70, "2026-03-01", None, False),
+    ("CO-11", "Nordic Insurtech A/S", "finance_fintech", "insurance technology", "private", "LT-22-B", 0.5, 95, "2021-10-01", "2026-06-30", False),
+    ("CO-12", "Lautrupsgade Logistik ApS", "other", "logistics", "private", "LT-29-A", 0.7, 35, "2016-05-01", None, False),
+    ("CO-13", "BioLautrup ApS", "life_science", "biotech", "private", "LT-12-A", 0.5, 55, "2024-09-01", None, False),
+    ("CO-14", "Ballerup Fintech Lab ApS", "finance_fintech", "fintech", "private", "LT-24-B", 0.3, 40, "2023-01-15", None, False),
+    ("CO-15", "Kildedal Stationscafé ApS", "other", "café", "private", "KD-07-A", 0.03, 8, "2026-09-01", None, False),
+    ("CO-16", "Kildedal MedData ApS", "life_science", "AI and data for life science", "private", "KD-10-A", 0.4, 90, "2027-03-01", None, False),
+    ("CO-17", "Kildedal Life Science Hub P/S", "life_science", "life science incubator", "private", "KD-11-A", 0.6, 150, "2027-09-01", None, False),
+    ("CO-18", "Kildedal Skole og Børnehus", "other", "school", "public", "KD-05-A", 1.0, 70, "2027-08-01", None, True),
+]
+
+
+# ---------------------------------------------------------------------------
 # main build
 # ---------------------------------------------------------------------------
 
@@ -705,6 +781,8 @@ def build():
                 "max_plot_ratio_pct": p["ratio"], "max_height_m": p["height"],
                 "lokalplan": p["lokalplan"], "matrikelnummer": matrikel(RNG, A["mat_base"]),
                 "ejerlav": A["ejerlav"], "planned_homes": h, "planned_jobs": j,
+                "stage": stage_of(slug, p["status"], p["lokalplan"])[0],
+                "target_year": stage_of(slug, p["status"], p["lokalplan"])[1],
                 "accuracy": "illustrative",
             }, p["poly"]))
 
@@ -750,6 +828,7 @@ def build():
                     "floor_area_residential_m2": fl["residential"], "floor_area_office_m2": fl["office"],
                     "floor_area_laboratory_m2": fl["laboratory"], "floor_area_retail_m2": fl["retail"],
                     "floor_area_other_m2": fl["other"], "construction_status": cstatus,
+                    "completed_on": completed_on(bref, cstatus),
                     "dgnb_scheme": d["scheme"], "dgnb_manual_version": d["manual"],
                     "dgnb_phase": d["phase"], "dgnb_target_level": d["target"],
                     "dgnb_achieved_level": d["achieved"], "dgnb_total_score_pct": d["score"],
@@ -848,6 +927,22 @@ def build():
     write_fc("cycle_superhighways.geojson", [(p, ll_line(c)) for p, c in cycle])
     write_fc("brt_lines.geojson", [(p, ll_line(c)) for p, c in brt])
     write_fc("brt_stops.geojson", [(p, ll_point(c)) for p, c in stops])
+
+    # ---- companies ----------------------------------------------------------
+    by_bref = {p["reference"]: (p, g) for p, g in bldg_feats}
+    comp_feats = []
+    for k, (ref, name, cluster, sub, owner, bref, share, jobs, moved_in, moved_out, public) in enumerate(COMPANIES):
+        b, fp = by_bref[bref]
+        total = sum(b[f] for f in b if f.startswith("floor_area"))
+        comp_feats.append(({
+            "reference": ref, "name": name, "cvr": cvr(3_100_000 + 7_919 * (k + 1)), "p_number": None,
+            "cluster": cluster, "sub_sector": sub, "ownership": owner, "building": bref,
+            "floor_area_m2": int(round(total * share)), "jobs_on_site": jobs, "jobs_public": public,
+            "moved_in": moved_in, "moved_out": moved_out, "accuracy": "illustrative",
+            "source": "Invented for plotline (name, CVR number, jobs and dates illustrative; CVR passes the "
+                      "modulus-11 check but names no real company)",
+        }, fp.representative_point()))
+    write_fc("companies.geojson", [(p, ll_point((g.x, g.y))) for p, g in comp_feats])
 
 
 # ---------------------------------------------------------------------------
@@ -1019,6 +1114,23 @@ def validate():
     for p, g in stops:
         d = ln[p["line"]].distance(g)
         check(d < 1e-6, f"stop '{p['name']}' on line {p['line']} (distance {d:.2e} m)")
+
+    # companies: in their building, no more floor area than it has, moved in only once it stands
+    comps = load("companies.geojson")
+    bldg_by_ref = {p["reference"]: (p, g) for p, g in bldgs}
+    for p, g in comps:
+        b, fp = bldg_by_ref[p["building"]]
+        ref = p["reference"]
+        total = sum(b[k] for k in b if k.startswith("floor_area"))
+        check(fp.contains(g), f"{ref} lies in its building {p['building']}")
+        if p["floor_area_m2"] > total:
+            check(False, f"{ref} occupies {p['floor_area_m2']} m2 of {total} m2")
+        if p["moved_in"] <= SCENARIO_DATE and b["construction_status"] != "completed":
+            check(False, f"{ref} moved in on {p['moved_in']} but {p['building']} is {b['construction_status']}")
+        w = [2, 7, 6, 5, 4, 3, 2, 1]
+        if sum(int(d) * k for d, k in zip(p["cvr"], w)) % 11:
+            check(False, f"{ref} CVR {p['cvr']} fails modulus 11")
+    check(True, f"{len(comps)} companies inside their buildings, floor areas and dates consistent")
 
     # ---- totals -------------------------------------------------------------
     print("\n== per-area totals ==")

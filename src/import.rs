@@ -45,6 +45,7 @@ fn edit_target(layer: Layer) -> Option<Target> {
     match layer {
         Layer::Plots => Some(Target::Plots),
         Layer::Buildings => Some(Target::Buildings),
+        Layer::Companies => Some(Target::Companies),
         _ => None,
     }
 }
@@ -155,6 +156,9 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
         for (field, value) in feature.fields() {
             properties.insert(field, value.map_or(Value::Null, field_to_json));
         }
+        if let Some(target) = edit_target(layer) {
+            fields::coerce_from_gis(target, &mut properties);
+        }
         let location = match properties.get(key).and_then(Value::as_str) {
             Some(k) => format!("{name}, feature {} ({key} {k})", index + 1),
             None => format!("{name}, feature {}", index + 1),
@@ -174,14 +178,16 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
         }
         // Plots and buildings go the editing path: typed GeoJSON and its cheap checks.
         let outline = match edit_target(layer) {
-            Some(_) => match Outline::from_text(&geometry.json()?, Crs::Epsg25832) {
-                Ok(o) => Some(o),
-                Err(e) => {
-                    problems.push(format!("{location}: {e}"));
-                    continue;
+            Some(t) if t.has_outline() => {
+                match Outline::from_text(&geometry.json()?, Crs::Epsg25832) {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        problems.push(format!("{location}: {e}"));
+                        continue;
+                    }
                 }
-            },
-            None => None,
+            }
+            _ => None,
         };
         features.push(SourceFeature {
             location,
@@ -306,10 +312,15 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
                 },
                 other => other,
             };
-            if let (Some(target), Some(outline)) = (edit_target(source.layer), &feature.outline) {
-                match edit::import_feature(&mut tx, target, &feature.properties, outline)
-                    .await
-                    .map_err(at)?
+            if let Some(target) = edit_target(source.layer) {
+                match edit::import_feature(
+                    &mut tx,
+                    target,
+                    &feature.properties,
+                    feature.outline.as_ref(),
+                )
+                .await
+                .map_err(at)?
                 {
                     Imported::Inserted(_) => report.inserted += 1,
                     Imported::Updated(_) => report.updated += 1,

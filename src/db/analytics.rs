@@ -8,8 +8,9 @@ use sqlx::types::Json;
 use sqlx::PgPool;
 
 use crate::domain::summary::{
-    failing_combinations, uncertified_combinations, AreaFacts, BuildingGroup, Facts, GoalFacts,
-    LargeOffice, ListedBuilding, MunicipalJobs, PlotGroup, PlotRatioFacts, YearRow,
+    failing_combinations, uncertified_combinations, AreaFacts, BuildingGroup, ClusterRow,
+    CompanyFacts, Facts, GoalFacts, LargeOffice, ListedBuilding, PlotGroup, PlotRatioFacts,
+    StageRow, TargetYearRow, YearRow,
 };
 use crate::domain::transit::{
     BRT_STOP_RADIUS_M, CYCLE_SUPERHIGHWAY_RADIUS_M, LARGE_OFFICE_FLOOR_AREA_M2,
@@ -27,11 +28,13 @@ static UNCERTIFIED: LazyLock<Vec<String>> = LazyLock::new(uncertified_combinatio
 /// The facts query over the live tables, or (`as_of`) over the history; its parameters are
 /// those [`area_facts`] binds.
 pub fn facts_query(as_of: bool) -> String {
-    let words: [(&str, &str); 5] = if as_of {
+    let words: [(&str, &str); 7] = if as_of {
         [
             ("{plots}", "plots_as_of($2)"),
             ("{buildings}", "buildings_as_of($2)"),
             ("{dgnb_records}", "dgnb_records_as_of($2)"),
+            ("{companies}", "companies_as_of($2)"),
+            ("{company_internal}", "company_internal_as_of($2)"),
             ("{materialized}", "MATERIALIZED"),
             ("{buildings_near_stops}", "b"),
         ]
@@ -40,6 +43,8 @@ pub fn facts_query(as_of: bool) -> String {
             ("{plots}", "plots"),
             ("{buildings}", "buildings"),
             ("{dgnb_records}", "dgnb_records"),
+            ("{companies}", "companies"),
+            ("{company_internal}", "company_internal"),
             ("{materialized}", "NOT MATERIALIZED"),
             ("{buildings_near_stops}", "buildings"),
         ]
@@ -67,7 +72,10 @@ struct FactsRow {
     large_offices: Option<Json<Vec<LargeOffice>>>,
     large_offices_count: Option<i64>,
     goals: Option<Json<Vec<GoalFacts>>>,
-    municipal_jobs: Option<Json<Vec<MunicipalJobs>>>,
+    companies: Option<Json<Vec<CompanyFacts>>>,
+    clusters: Option<Json<Vec<ClusterRow>>>,
+    targets_by_year: Option<Json<Vec<TargetYearRow>>>,
+    stages: Option<Json<Vec<StageRow>>>,
 }
 
 /// What [`area_facts`] found.
@@ -137,7 +145,10 @@ pub async fn area_facts(
         large_offices: list(row.large_offices),
         large_offices_count: count(row.large_offices_count),
         goals: list(row.goals),
-        municipal_jobs: list(row.municipal_jobs),
+        companies: list(row.companies),
+        clusters: list(row.clusters),
+        targets_by_year: list(row.targets_by_year),
+        stages: list(row.stages),
         list_limit,
     };
     Ok(AreaFactsAnswer::Facts {
@@ -214,4 +225,39 @@ pub async fn plot_proximity(
         .await
         .map_err(Error::from)?;
     Ok(Some((id, reference, nearby)))
+}
+
+/// The present companies of one cluster near a plot.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct NearbyCluster {
+    pub cluster: String,
+    pub companies: i64,
+    /// Only the job figures whose source is public (the others are planners' figures).
+    pub jobs: i64,
+}
+
+/// The present companies within `radius_m` metres (straight line, EPSG:25832) of plot `id`,
+/// by cluster: every cluster of `clusters`, in their order, with zero where there are none.
+pub async fn companies_near_plot(
+    pool: &PgPool,
+    id: i64,
+    radius_m: f64,
+    clusters: &[&str],
+) -> Result<Vec<NearbyCluster>> {
+    Ok(sqlx::query_as(
+        "WITH p AS (SELECT boundary FROM plots WHERE id = $1)
+         SELECT k.cluster, count(c.id) AS companies, coalesce(sum(c.jobs_published), 0)::bigint AS jobs
+         FROM unnest($3::text[]) WITH ORDINALITY AS k (cluster, n)
+         LEFT JOIN (SELECT c.* FROM companies c, p
+                    WHERE ST_DWithin(c.location, p.boundary, $2)
+                      AND (c.moved_in IS NULL OR c.moved_in <= current_date)
+                      AND (c.moved_out IS NULL OR c.moved_out > current_date)) AS c
+             ON c.cluster = k.cluster
+         GROUP BY k.cluster, k.n ORDER BY k.n",
+    )
+    .bind(id)
+    .bind(radius_m)
+    .bind(clusters)
+    .fetch_all(pool)
+    .await?)
 }

@@ -19,11 +19,12 @@ pub enum Layer {
     Areas,
     Plots,
     Buildings,
+    Companies,
 }
 
 impl Layer {
     /// Every layer in load order.
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Stations,
         Layer::BrtLines,
         Layer::BrtStops,
@@ -31,6 +32,7 @@ impl Layer {
         Layer::Areas,
         Layer::Plots,
         Layer::Buildings,
+        Layer::Companies,
     ];
 
     /// The layer's name; a source file is recognised by it (`plots.geojson`, `plots.gpkg`…).
@@ -43,6 +45,7 @@ impl Layer {
             Layer::Areas => "areas",
             Layer::Plots => "plots",
             Layer::Buildings => "buildings",
+            Layer::Companies => "companies",
         }
     }
 
@@ -58,7 +61,7 @@ impl Layer {
             Layer::BrtLines => "code",
             Layer::CycleSuperhighways => "route",
             Layer::Areas => "slug",
-            Layer::Plots | Layer::Buildings => "reference",
+            Layer::Plots | Layer::Buildings | Layer::Companies => "reference",
         }
     }
 
@@ -68,6 +71,7 @@ impl Layer {
             Layer::BrtStops => Some(("line", "BRT line")),
             Layer::Plots => Some(("area", "area")),
             Layer::Buildings => Some(("plot", "plot")),
+            Layer::Companies => Some(("building", "building")),
             _ => None,
         }
     }
@@ -82,7 +86,7 @@ impl Layer {
             Layer::BrtStops => ("brt_stops", &["line_id", "name"], "geom"),
             Layer::CycleSuperhighways => ("cycle_superhighways", &["route"], "geom"),
             Layer::Areas => ("areas", &["slug"], "boundary"),
-            Layer::Plots | Layer::Buildings => return None,
+            Layer::Plots | Layer::Buildings | Layer::Companies => return None,
         };
         let columns = match self {
             Layer::Stations => "name text, rejseplanen_id integer, line text",
@@ -93,7 +97,7 @@ impl Layer {
                 "slug text, name text, description text, target_dgnb_level text, \
                  area_certification text, development text"
             }
-            Layer::Plots | Layer::Buildings => return None,
+            Layer::Plots | Layer::Buildings | Layer::Companies => return None,
         };
         // Where a feature came from; stops have no source of their own.
         let provenance = match self {

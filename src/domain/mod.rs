@@ -2,6 +2,7 @@
 //! station-proximity rule. No I/O here; the importer, the HTTP layer and the analytics call
 //! these rules so that each lives in one place.
 
+pub mod company;
 pub mod construction;
 pub mod dgnb;
 pub mod goals;

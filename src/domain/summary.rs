@@ -9,11 +9,14 @@
 //! go to the database from here as parameters ([`failing_combinations`]); lists (plots over
 //! their maximum, failing buildings …) come as their first entries by reference and a count.
 
-use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::company::{Cluster, Ownership};
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
-use super::goals::{self, Development, Progress};
+use super::goals::{self, Period, Premises, Progress};
 use super::mix::{entropy_index, share};
 use super::plot_ratio;
 use super::transit::BrtStatus;
@@ -127,19 +130,59 @@ pub struct ListedBuilding {
 /// A goal from the `goals` table.
 #[derive(Debug, Clone, Deserialize)]
 pub struct GoalFacts {
+    pub id: i64,
     pub scope: String,
     pub metric: String,
     pub target: i64,
     pub source: Option<String>,
+    pub title: Option<String>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    pub accuracy: Option<String>,
 }
 
-/// Jobs of all areas by status, for the municipality's goal.
+/// Companies (of every area) that share what the goals' rule reads, with their jobs summed.
 #[derive(Debug, Clone, Deserialize)]
-pub struct MunicipalJobs {
-    pub status: PlotStatus,
-    pub development: String,
-    pub public_institution: bool,
+pub struct CompanyFacts {
+    pub cluster: Cluster,
+    pub ownership: Ownership,
+    pub area: String,
+    pub moved_in: Option<NaiveDate>,
+    pub moved_out: Option<NaiveDate>,
+    pub building_completed_on: Option<NaiveDate>,
     pub jobs: i64,
+}
+
+/// The present companies of the area in one cluster.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ClusterRow {
+    pub cluster: Option<Cluster>,
+    pub companies: i64,
+    pub jobs: i64,
+    pub floor_area_m2: f64,
+}
+
+/// Planned homes and jobs of the plots with this target year, and those delivered (plots
+/// built, by the year their last building was completed).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct TargetYearRow {
+    pub year: i32,
+    pub planned_homes: i64,
+    pub planned_jobs: i64,
+    pub delivered_homes: i64,
+    pub delivered_jobs: i64,
+}
+
+/// One development stage of the area.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct StageRow {
+    pub stage: String,
+    pub plots: i64,
+    pub planned_homes: i64,
+    pub planned_jobs: i64,
+    pub built_plots: i64,
+    pub first_year: Option<i32>,
+    pub last_year: Option<i32>,
 }
 
 /// Everything a summary is computed from: the area's plots and buildings in groups, and the
@@ -162,7 +205,10 @@ pub struct Facts {
     pub large_offices: Vec<LargeOffice>,
     pub large_offices_count: usize,
     pub goals: Vec<GoalFacts>,
-    pub municipal_jobs: Vec<MunicipalJobs>,
+    pub companies: Vec<CompanyFacts>,
+    pub clusters: Vec<ClusterRow>,
+    pub targets_by_year: Vec<TargetYearRow>,
+    pub stages: Vec<StageRow>,
     pub list_limit: usize,
 }
 
@@ -235,6 +281,10 @@ pub struct Summary {
     pub dgnb: DgnbOut,
     pub transit: TransitOut,
     pub goals: Vec<GoalOut>,
+    /// The area's present companies by cluster, every cluster listed.
+    pub clusters: Vec<ClusterRow>,
+    pub targets_by_year: Vec<TargetYearRow>,
+    pub stages: Vec<StageRow>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -398,13 +448,33 @@ pub struct LargeOffice {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct GoalOut {
+    pub id: i64,
     pub metric: String,
     pub scope: String,
+    pub title: Option<String>,
     pub target: i64,
     pub source: Option<String>,
+    pub accuracy: Option<String>,
+    pub period_start: Option<NaiveDate>,
+    pub period_end: Option<NaiveDate>,
+    /// The period ended before the day of the summary: its figure is final.
+    pub period_ended: bool,
+    /// The day the goal is measured on: the summary's, or the period's end once it has passed.
+    pub evaluated_on: NaiveDate,
+    pub definition: &'static str,
+    /// What the definition counts (new private jobs); `None` for goals measured by stage.
+    pub achieved: Option<i64>,
+    pub share_pct: Option<f64>,
+    pub by_cluster: BTreeMap<&'static str, i64>,
+    pub by_area: BTreeMap<String, i64>,
+    /// Homes or jobs of the area's plots by stage (the homes and jobs goals).
     #[serde(flatten)]
-    pub progress: Progress,
+    pub progress: Option<Progress>,
 }
+
+/// What the homes and jobs goals count.
+pub const PLANNED_BY_STAGE_DEFINITION: &str = "the planned homes or jobs of the area's plots, by \
+how far their plot has come (planned, under construction, built); withdrawn plots count nowhere";
 
 /// The sum of `values`, 0.0 when there are none (`Iterator::sum` of no floats gives -0.0).
 fn total(values: impl Iterator<Item = f64>) -> f64 {
@@ -570,7 +640,19 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             large_offices_outside_station_zone: facts.large_offices.clone(),
             large_offices_outside_station_zone_count: facts.large_offices_count,
         },
-        goals: goals_section(facts),
+        goals: goals_section(facts, as_of.date_naive()),
+        clusters: Cluster::ALL
+            .into_iter()
+            .map(|cluster| {
+                let found = facts.clusters.iter().find(|c| c.cluster == Some(cluster));
+                ClusterRow {
+                    cluster: Some(cluster),
+                    ..found.cloned().unwrap_or_default()
+                }
+            })
+            .collect(),
+        targets_by_year: facts.targets_by_year.clone(),
+        stages: facts.stages.clone(),
     }
 }
 
@@ -659,14 +741,38 @@ fn dgnb_section(facts: &Facts) -> DgnbOut {
     }
 }
 
-fn goals_section(facts: &Facts) -> Vec<GoalOut> {
+fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
     facts
         .goals
         .iter()
         .filter_map(|g| {
-            let mut progress = Progress::default();
+            let period = Period {
+                start: g.period_start,
+                end: g.period_end,
+            };
+            let on = period.evaluated_on(today);
+            let mut out = GoalOut {
+                id: g.id,
+                metric: g.metric.clone(),
+                scope: g.scope.clone(),
+                title: g.title.clone(),
+                target: g.target,
+                source: g.source.clone(),
+                accuracy: g.accuracy.clone(),
+                period_start: g.period_start,
+                period_end: g.period_end,
+                period_ended: period.ended(today),
+                evaluated_on: on,
+                definition: PLANNED_BY_STAGE_DEFINITION,
+                achieved: None,
+                share_pct: None,
+                by_cluster: BTreeMap::new(),
+                by_area: BTreeMap::new(),
+                progress: None,
+            };
             match g.metric.as_str() {
                 "homes" | "jobs" if g.scope == facts.area.slug => {
+                    let mut progress = Progress::default();
                     for p in &facts.plot_groups {
                         let amount = if g.metric == "homes" {
                             p.planned_homes
@@ -675,29 +781,33 @@ fn goals_section(facts: &Facts) -> Vec<GoalOut> {
                         };
                         progress.add(p.status, amount);
                     }
+                    out.progress = Some(progress);
                 }
                 "new_private_jobs" => {
-                    for j in &facts.municipal_jobs {
-                        let development =
-                            Development::parse(&j.development).unwrap_or(Development::NewTown);
-                        if goals::counts_as_new_private_jobs(
-                            j.status,
-                            development,
-                            j.public_institution,
-                        ) {
-                            progress.add(j.status, j.jobs);
-                        }
+                    out.definition = goals::NEW_PRIVATE_JOBS_DEFINITION;
+                    out.by_cluster = Cluster::ALL.iter().map(|c| (c.as_str(), 0)).collect();
+                    let in_scope = |area: &str| g.scope == "municipality" || g.scope == area;
+                    let mut achieved = 0;
+                    for c in facts.companies.iter().filter(|c| in_scope(&c.area)) {
+                        let premises = Premises {
+                            ownership: c.ownership,
+                            jobs: c.jobs,
+                            moved_in: c.moved_in,
+                            moved_out: c.moved_out,
+                            building_completed_on: c.building_completed_on,
+                        };
+                        let jobs = goals::new_private_jobs(&premises, period, on);
+                        achieved += jobs;
+                        *out.by_cluster.entry(c.cluster.as_str()).or_default() += jobs;
+                        *out.by_area.entry(c.area.clone()).or_default() += jobs;
                     }
+                    out.achieved = Some(achieved);
+                    out.share_pct = (g.target > 0)
+                        .then(|| (achieved as f64 * 1000.0 / g.target as f64).round() / 10.0);
                 }
                 _ => return None,
             }
-            Some(GoalOut {
-                metric: g.metric.clone(),
-                scope: g.scope.clone(),
-                target: g.target,
-                source: g.source.clone(),
-                progress,
-            })
+            Some(out)
         })
         .collect()
 }

@@ -68,10 +68,40 @@ pub fn validate(
         check_value(p, &value)?;
         out.insert(p.name.to_owned(), value);
     }
-    if target == Target::Buildings {
-        check_dgnb(&out)?;
+    match target {
+        Target::Buildings => check_dgnb(&out)?,
+        Target::Companies => check_company(&out)?,
+        Target::Plots => {}
     }
     Ok(out)
+}
+
+/// Turns values as GIS formats carry them into the kinds the description names: GDAL reads a
+/// boolean field as the integer 0 or 1 (and Shapefiles and CSV have no booleans: `T`/`F`,
+/// `true`/`false`). Anything else stays as it is, for [`validate`] to judge.
+pub fn coerce_from_gis(target: Target, props: &mut Map<String, Value>) {
+    let c = collection(target);
+    for (name, value) in props.iter_mut() {
+        if c.property(name).map(|p| &p.kind) != Some(&Kind::Boolean) {
+            continue;
+        }
+        let truth = match &*value {
+            Value::Number(n) => match n.as_i64() {
+                Some(0) => Some(false),
+                Some(1) => Some(true),
+                _ => None,
+            },
+            Value::String(s) => match s.to_ascii_lowercase().as_str() {
+                "true" | "t" | "1" | "yes" => Some(true),
+                "false" | "f" | "0" | "no" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(b) = truth {
+            *value = Value::Bool(b);
+        }
+    }
 }
 
 /// Refuses a number outside `min..=max`, saying the range in the error's details.
@@ -180,6 +210,37 @@ fn check_dgnb(props: &Map<String, Value>) -> Result<()> {
     Ok(())
 }
 
+/// A company's own rules: a CVR number that passes the register's check, a P-number of ten
+/// digits, and no move-out before the move-in.
+fn check_company(props: &Map<String, Value>) -> Result<()> {
+    let text = |n: &str| props.get(n).and_then(Value::as_str);
+    if let Some(cvr) = text("cvr") {
+        if !crate::domain::company::cvr_is_valid(cvr) {
+            return Err(Error::unprocessable(
+                "cvr",
+                format!("`{cvr}` is not a CVR number: eight digits, not starting with 0, passing the register's modulus-11 check"),
+            ));
+        }
+    }
+    if let Some(p) = text("p_number") {
+        if p.len() != 10 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::unprocessable(
+                "p_number",
+                format!("`{p}` is not a P-number (ten digits)"),
+            ));
+        }
+    }
+    if let (Some(moved_in), Some(moved_out)) = (text("moved_in"), text("moved_out")) {
+        if moved_out < moved_in {
+            return Err(Error::unprocessable(
+                "moved_out",
+                format!("the company moves out ({moved_out}) before it moves in ({moved_in})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,6 +282,27 @@ mod tests {
                                    "dgnb_achieved_level": "gold", "dgnb_total_score_pct": 60.0 });
         let err = check(Target::Buildings, gold_too_low).unwrap_err();
         assert!(err.to_string().contains("gives silver"), "{err}");
+
+        let company = |cvr: &str, moved_in: &str, moved_out: &str| {
+            json!({ "reference": "CO-X", "name": "X ApS", "cvr": cvr, "cluster": "life_science",
+                    "ownership": "private", "building": "KD-01-A", "moved_in": moved_in,
+                    "moved_out": moved_out })
+        };
+        assert!(check(
+            Target::Companies,
+            company("12345674", "2024-01-01", "2025-01-01")
+        )
+        .is_ok());
+        let err = check(
+            Target::Companies,
+            company("12345675", "2024-01-01", "2025-01-01"),
+        );
+        assert!(err.unwrap_err().to_string().contains("modulus-11"));
+        let err = check(
+            Target::Companies,
+            company("12345674", "2025-01-01", "2024-01-01"),
+        );
+        assert!(err.unwrap_err().to_string().contains("before it moves in"));
     }
 
     /// The one save per table must store every property the description calls writable.
@@ -231,6 +313,10 @@ mod tests {
             (
                 Target::Buildings,
                 include_str!("../db/sql/edit_building_save.sql"),
+            ),
+            (
+                Target::Companies,
+                include_str!("../db/sql/edit_company_save.sql"),
             ),
         ] {
             for p in writable(target) {

@@ -33,6 +33,8 @@ pub use store::{etag_of_public, feature_etag};
 pub enum Target {
     Plots,
     Buildings,
+    /// A company's premises in a building; its point is the building's, not sent.
+    Companies,
 }
 
 impl Target {
@@ -41,6 +43,7 @@ impl Target {
         match collection {
             "plots" => Some(Target::Plots),
             "buildings" => Some(Target::Buildings),
+            "companies" => Some(Target::Companies),
             _ => None,
         }
     }
@@ -50,6 +53,7 @@ impl Target {
         match self {
             Target::Plots => "plots",
             Target::Buildings => "buildings",
+            Target::Companies => "companies",
         }
     }
 
@@ -57,6 +61,7 @@ impl Target {
         match self {
             Target::Plots => "plot",
             Target::Buildings => "building",
+            Target::Companies => "company",
         }
     }
 
@@ -68,6 +73,21 @@ impl Target {
         match self {
             Target::Plots => "boundary",
             Target::Buildings => "footprint",
+            Target::Companies => "location",
+        }
+    }
+
+    /// Whether a client sends the feature's geometry (a company's point is its building's).
+    pub fn has_outline(self) -> bool {
+        self != Target::Companies
+    }
+
+    /// The outline a write sends, for the targets that take one.
+    fn outline(self, geometry: &Value, crs: Crs) -> Result<Option<Outline>> {
+        if self.has_outline() {
+            Outline::from_json(geometry, crs).map(Some)
+        } else {
+            Ok(None)
         }
     }
 }
@@ -191,7 +211,7 @@ fn properties_of(feature: &Value) -> Result<Map<String, Value>> {
 
 async fn create(pool: &PgPool, edit: &Edit<'_>, feature: &Value) -> Result<Outcome> {
     let props = fields::validate(edit.target, &properties_of(feature)?, Unknown::Refuse)?;
-    let outline = Outline::from_json(&feature["geometry"], edit.crs)?;
+    let outline = edit.target.outline(&feature["geometry"], edit.crs)?;
     let why = edit
         .reason
         .clone()
@@ -205,7 +225,7 @@ async fn create(pool: &PgPool, edit: &Edit<'_>, feature: &Value) -> Result<Outco
         edit.target,
         None,
         &props,
-        Some(&outline),
+        outline.as_ref(),
         Placement::Now,
     )
     .await?;
@@ -258,10 +278,12 @@ async fn update(
         properties_of(body)?
     };
     let props = fields::validate(target, &merged, Unknown::Refuse)?;
-    let geometry = body.get("geometry").filter(|g| !g.is_null());
+    let geometry = body
+        .get("geometry")
+        .filter(|g| !g.is_null() && target.has_outline());
     let outline = match geometry {
         Some(g) => Some(Outline::from_json(g, edit.crs)?),
-        None if patch => None,
+        None if patch || !target.has_outline() => None,
         None => {
             return Err(Error::unprocessable(
                 "geometry",
@@ -311,15 +333,20 @@ async fn delete(pool: &PgPool, edit: &Edit<'_>, id: i64) -> Result<Outcome> {
     let area = store::area_now(&mut tx, target, id).await?;
     actor.authorise(area, "this area")?;
     check_if_match(&mut tx, edit.if_match.as_deref(), target, id, true).await?;
-    if target == Target::Plots {
-        let buildings = store::buildings_on(&mut tx, id).await?;
-        if buildings > 0 {
-            return Err(Error::client(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("the plot has {buildings} building(s): delete or move them first"),
-            ));
-        }
+    let dependants = store::dependants(&mut tx, target, id).await?;
+    if dependants > 0 {
+        let what = match target {
+            Target::Plots => "building(s)",
+            _ => "occupant(s) (companies)",
+        };
+        return Err(Error::client(
+            StatusCode::CONFLICT,
+            "conflict",
+            format!(
+                "the {} has {dependants} {what}: delete or move them first",
+                target.singular()
+            ),
+        ));
     }
     store::delete(&mut tx, target, id).await?;
     tx.commit().await?;
@@ -333,7 +360,8 @@ pub enum Imported {
     Updated(i64),
 }
 
-/// Saves one imported plot or building (its outline in EPSG:25832) in the importer's
+/// Saves one imported plot, building or company (its outline in EPSG:25832; none for a company,
+/// whose point is its building's) in the importer's
 /// transaction, through the same validation, rules and save as the API. Keyed by
 /// `reference`, so importing the same file twice changes nothing. A column the file does not
 /// have keeps its stored value; a plot without a status is planned. Unknown columns are
@@ -342,7 +370,7 @@ pub async fn import_feature(
     conn: &mut PgConnection,
     target: Target,
     properties: &Map<String, Value>,
-    outline: &Outline,
+    outline: Option<&Outline>,
 ) -> Result<Imported> {
     let reference = properties
         .get("reference")
@@ -361,7 +389,7 @@ pub async fn import_feature(
         target,
         id,
         &props,
-        Some(outline),
+        outline,
         Placement::AfterImport,
     )
     .await?;
@@ -398,6 +426,7 @@ async fn save_feature(
     let to = store::destination(conn, target, props).await?;
     actor.authorise(to.area_id, &format!("{} in that area", target.collection()))?;
     let ewkb = match (outline, id) {
+        _ if !target.has_outline() => Vec::new(),
         (Some(o), _) => store::read_outline(conn, o).await?,
         (None, Some(id)) => store::stored_outline(conn, target, id).await?,
         (None, None) => return Err(Error::unprocessable("geometry", "the geometry is missing")),
@@ -409,7 +438,7 @@ async fn save_feature(
             return Err(Error::unprocessable(v.field, v.message));
         }
     }
-    if placement == Placement::Now {
+    if placement == Placement::Now && target.has_outline() {
         store::check_placement(conn, target, id, &ewkb, &to).await?;
     }
     store::save(conn, target, id, props, &ewkb).await

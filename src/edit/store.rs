@@ -61,18 +61,27 @@ pub async fn feature_etag(
     let Some(feature) = read_feature(conn, target, Read::PublicFeature, id).await? else {
         return Ok(None);
     };
-    let internal: Option<chrono::DateTime<chrono::Utc>> = if internal && target == Target::Plots {
-        // Only internal fields that hold something count: a plot whose internal fields are
-        // empty has one tag for everyone.
-        sqlx::query_scalar(
+    // Only internal fields that hold something count: a feature whose internal fields are
+    // empty has one tag for everyone.
+    let internal_changed = match target {
+        Target::Plots => Some(
             "SELECT updated_at FROM plot_internal
              WHERE plot_id = $1 AND num_nonnulls(negotiation_notes, counterparty, asking_price_dkk) > 0",
-        )
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-    } else {
-        None
+        ),
+        Target::Companies => Some(
+            "SELECT updated_at FROM company_internal
+             WHERE company_id = $1 AND num_nonnulls(jobs, contact) > 0",
+        ),
+        Target::Buildings => None,
+    };
+    let internal: Option<chrono::DateTime<chrono::Utc>> = match internal_changed {
+        Some(sql) if internal => {
+            sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        _ => None,
     };
     Ok(Some(etag_of_public(&feature, internal)))
 }
@@ -141,6 +150,10 @@ pub(super) async fn area_now(conn: &mut PgConnection, target: Target, id: i64) -
         Target::Buildings => {
             "SELECT p.area_id FROM buildings b JOIN plots p ON p.id = b.plot_id WHERE b.id = $1"
         }
+        Target::Companies => {
+            "SELECT p.area_id FROM companies c JOIN buildings b ON b.id = c.building_id \
+             JOIN plots p ON p.id = b.plot_id WHERE c.id = $1"
+        }
     };
     let area: Option<i64> = sqlx::query_scalar(sql)
         .bind(id)
@@ -193,6 +206,25 @@ pub(super) async fn destination(
             Ok(Destination {
                 area_id,
                 area_target,
+                plot_id: Some(plot_id),
+            })
+        }
+        Target::Companies => {
+            let building: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT b.plot_id, p.area_id FROM buildings b JOIN plots p ON p.id = b.plot_id WHERE b.reference = $1",
+            )
+            .bind(text("building"))
+            .fetch_optional(conn)
+            .await?;
+            let (plot_id, area_id) = building.ok_or_else(|| {
+                Error::unprocessable(
+                    "building",
+                    format!("there is no building `{}`", text("building")),
+                )
+            })?;
+            Ok(Destination {
+                area_id,
+                area_target: None,
                 plot_id: Some(plot_id),
             })
         }
@@ -262,6 +294,8 @@ pub(super) async fn check_placement(
         Target::Buildings => sqlx::query_as(include_str!("../db/sql/edit_building_problems.sql"))
             .bind(ewkb)
             .bind(to.plot_id),
+        // A company's point is its building's.
+        Target::Companies => return Ok(()),
     }
     .fetch_all(conn)
     .await?;
@@ -309,6 +343,7 @@ pub(super) async fn save(
     let sql = match target {
         Target::Plots => include_str!("../db/sql/edit_plot_save.sql"),
         Target::Buildings => include_str!("../db/sql/edit_building_save.sql"),
+        Target::Companies => include_str!("../db/sql/edit_company_save.sql"),
     };
     let saved: Option<i64> = sqlx::query_scalar(sql)
         .bind(Value::Object(props.clone()))
@@ -339,14 +374,15 @@ pub(super) async fn save(
     saved.ok_or_else(|| Error::Internal("the save returned no row".into()))
 }
 
-/// How many buildings stand on a plot.
-pub(super) async fn buildings_on(conn: &mut PgConnection, plot_id: i64) -> Result<i64> {
-    Ok(
-        sqlx::query_scalar("SELECT count(*) FROM buildings WHERE plot_id = $1")
-            .bind(plot_id)
-            .fetch_one(conn)
-            .await?,
-    )
+/// What stands on a feature and keeps it from being deleted: a plot's buildings, a building's
+/// occupants (companies, past ones included: their history names the building).
+pub(super) async fn dependants(conn: &mut PgConnection, target: Target, id: i64) -> Result<i64> {
+    let sql = match target {
+        Target::Plots => "SELECT count(*) FROM buildings WHERE plot_id = $1",
+        Target::Buildings => "SELECT count(*) FROM companies WHERE building_id = $1",
+        Target::Companies => return Ok(0),
+    };
+    Ok(sqlx::query_scalar(sql).bind(id).fetch_one(conn).await?)
 }
 
 /// Deletes a feature (its history stays).

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use super::gate::SingleFlight;
 use super::{param, params, AppState};
 use crate::db::analytics::{self, AreaFactsAnswer};
+use crate::domain::company::{Cluster, COMPANIES_NEARBY_M};
 use crate::domain::goals::Progress;
 use crate::domain::summary::{summarise, Summary};
 use crate::ogc::{etag, not_modified, set_cache_headers, Format};
@@ -295,6 +296,18 @@ struct TimelinePoint {
     entropy_index_by_floor_area: Option<f64>,
     homes: Option<Progress>,
     jobs: Option<Progress>,
+    /// The new-private-jobs goal in force on the date (the latest whose period had begun).
+    new_private_jobs: Option<GoalPoint>,
+}
+
+/// A counted goal on a timeline's date.
+#[derive(Debug, Clone, Serialize)]
+struct GoalPoint {
+    achieved: Option<i64>,
+    target: i64,
+    period_start: Option<NaiveDate>,
+    period_end: Option<NaiveDate>,
+    period_ended: bool,
 }
 
 impl TimelinePoint {
@@ -303,8 +316,21 @@ impl TimelinePoint {
             s.goals
                 .iter()
                 .find(|g| g.metric == metric && g.scope == s.area.slug)
-                .map(|g| g.progress.clone())
+                .and_then(|g| g.progress.clone())
         };
+        let in_force = s
+            .goals
+            .iter()
+            .filter(|g| g.metric == "new_private_jobs")
+            .filter(|g| g.period_start.is_none_or(|start| start <= date))
+            .max_by_key(|g| g.period_start)
+            .map(|g| GoalPoint {
+                achieved: g.achieved,
+                target: g.target,
+                period_start: g.period_start,
+                period_end: g.period_end,
+                period_ended: g.period_ended,
+            });
         let certified = s
             .dgnb
             .by_level
@@ -328,6 +354,7 @@ impl TimelinePoint {
             entropy_index_by_floor_area: s.land_use_mix.entropy_index_by_floor_area,
             homes: goal("homes"),
             jobs: goal("jobs"),
+            new_private_jobs: in_force,
         }
     }
 }
@@ -439,12 +466,17 @@ async fn proximity(
     let (plot_id, reference, nearby) = analytics::plot_proximity(&state.pool, &id, radius_m)
         .await?
         .ok_or(Error::NotFound { what: "plot", id })?;
+    let clusters = Cluster::ALL.map(Cluster::as_str);
+    let companies =
+        analytics::companies_near_plot(&state.pool, plot_id, COMPANIES_NEARBY_M, &clusters).await?;
     Ok(Json(json!({
         "plot_id": plot_id,
         "reference": reference,
         "radius_m": radius_m,
         "distance_method": crate::domain::summary::DISTANCE_METHOD,
         "transit": nearby,
+        "companies_radius_m": COMPANIES_NEARBY_M,
+        "companies_within_1km": companies,
     }))
     .into_response())
 }

@@ -315,6 +315,8 @@ async fn history(
         ("plots", true) => &["plot", "plot_internal"],
         ("plots", false) => &["plot"],
         ("buildings", _) => &["building", "dgnb_record"],
+        ("companies", true) => &["company", "company_internal"],
+        ("companies", false) => &["company"],
         _ => {
             return Err(Error::NotFound {
                 what: "history of collection",
@@ -322,11 +324,8 @@ async fn history(
             })
         }
     };
-    let table = if collection == "plots" {
-        "plots"
-    } else {
-        "buildings"
-    };
+    // One of the three tables matched above.
+    let table = collection.as_str();
     // By id, or by reference (also of a deleted feature, through its history).
     let id: Option<i64> = match fid.parse::<i64>() {
         Ok(n) => Some(n),

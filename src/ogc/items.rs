@@ -230,12 +230,18 @@ fn parse_query(
         spatial: get("bbox").is_some(),
         as_of: get("as_of")
             .map(|v| {
-                if !matches!(c.id, "plots" | "buildings") {
+                if !c.history {
+                    let kept: Vec<&str> = crate::schema::COLLECTIONS
+                        .iter()
+                        .filter(|c| c.history)
+                        .map(|c| c.id)
+                        .collect();
                     return Err(bad(
                         "as_of",
                         format!(
-                            "{} have no history; as_of works on plots and buildings",
-                            c.id
+                            "{} have no history; as_of works on {}",
+                            c.id,
+                            kept.join(", ")
                         ),
                     ));
                 }
@@ -602,7 +608,7 @@ pub(super) async fn item(
     let role = role_for(&caller, None);
     // Public answers of editable features also select the canonical public GeoJSON their ETag
     // hashes: one statement, not a second read of the feature.
-    let canonical_in_query = role == Role::Public && matches!(c.id, "plots" | "buildings");
+    let canonical_in_query = role == Role::Public && c.editable;
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, c, role, crs, None, Some(&base));
     qb.push(", ");
@@ -633,8 +639,8 @@ pub(super) async fn item(
             let numeric_id = serde_json::from_str::<Value>(&feature)
                 .ok()
                 .and_then(|f| f["id"].as_i64());
-            match (c.id, numeric_id) {
-                ("plots" | "buildings", Some(n)) => {
+            match numeric_id {
+                Some(n) if c.editable => {
                     super::write::feature_etag(&mut conn, c.id, n, role == Role::Planner).await?
                 }
                 _ => None,

@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 use super::Kind::{Boolean, Date, Integer, List, Number, Text, Timestamp, Uuid};
 use super::{prop, Collection, IdKind, Kind, Property, Table, Unit};
+use crate::domain::company::{Cluster, Ownership};
 use crate::domain::transit::BrtStatus;
 use crate::domain::transit::{OUTLINE_DISTANCE_METHOD, STATION_NEAR_RADIUS_M};
 use crate::domain::{ConstructionStatus, DgnbLevel, DgnbPhase, DgnbScheme, LandUse, PlotStatus};
@@ -19,6 +20,18 @@ use crate::domain::{ConstructionStatus, DgnbLevel, DgnbPhase, DgnbScheme, LandUs
 const FLOOR_AREA_MAX_M2: f64 = 500_000.0;
 /// The largest number of homes or jobs on one plot.
 const HOMES_JOBS_MAX: f64 = 50_000.0;
+
+/// Whether company `c` occupies its premises today: moved in (or not known when) and not
+/// moved out.
+fn present(c: &str) -> String {
+    format!(
+        "(({c}.moved_in IS NULL OR {c}.moved_in <= current_date) AND ({c}.moved_out IS NULL OR {c}.moved_out > current_date))"
+    )
+}
+
+fn clusters() -> Kind {
+    one_of(&Cluster::ALL, Cluster::as_str)
+}
 
 fn number() -> Kind {
     Number {
@@ -333,6 +346,16 @@ fn plots() -> Collection {
         )
         .range(0.0, HOMES_JOBS_MAX)
         .optional(),
+        prop("stage", Text, ("Stage", "Etape"), "p.stage").optional(),
+        prop(
+            "target_year",
+            integer(),
+            ("Target year", "Målår"),
+            "p.target_year",
+        )
+        .range(2000.0, 2100.0)
+        .tile()
+        .optional(),
         prop(
             "building_ids",
             List,
@@ -500,6 +523,36 @@ fn buildings() -> Collection {
         )
         .optional(),
         prop(
+            "completed_on",
+            Date,
+            ("Completed", "Færdigmeldt"),
+            "b.completed_on",
+        )
+        .optional(),
+        // The cluster of the present occupants with the most floor area.
+        prop(
+            "cluster",
+            clusters(),
+            ("Cluster", "Klynge"),
+            format!(
+                "(SELECT c.cluster FROM companies c WHERE c.building_id = b.id AND {} \
+                 ORDER BY c.floor_area_m2 DESC NULLS LAST, c.reference LIMIT 1)",
+                present("c")
+            ),
+        )
+        .tile(),
+        prop(
+            "occupants",
+            List,
+            ("Occupants", "Virksomheder"),
+            format!(
+                "(SELECT coalesce(jsonb_agg(jsonb_build_object('reference', c.reference, 'name', c.name, \
+                 'cluster', c.cluster) ORDER BY c.reference), '[]'::jsonb) \
+                 FROM companies c WHERE c.building_id = b.id AND {})",
+                present("c")
+            ),
+        ),
+        prop(
             "dgnb_scheme",
             one_of(&DgnbScheme::ALL, DgnbScheme::as_str),
             ("DGNB scheme", "DGNB-ordning"),
@@ -599,6 +652,132 @@ fn buildings() -> Collection {
              LEFT JOIN areas b_area ON b_area.id = b_plot.area_id {}",
             transit_joins("b")
         ),
+        history: true,
+        editable: true,
+        properties,
+    }
+}
+
+fn companies() -> Collection {
+    let mut properties = vec![
+        prop("reference", Text, ("Reference", "Reference"), "c.reference")
+            .tile()
+            .required(),
+        prop("name", Text, ("Name", "Navn"), "c.name")
+            .tile()
+            .required(),
+        // Checked by modulus 11 on write (`domain::company::cvr_is_valid`).
+        prop("cvr", Text, ("CVR number", "CVR-nummer"), "c.cvr").required(),
+        prop("p_number", Text, ("P-number", "P-nummer"), "c.p_number").optional(),
+        prop("cluster", clusters(), ("Cluster", "Klynge"), "c.cluster")
+            .tile()
+            .required(),
+        prop(
+            "sub_sector",
+            Text,
+            ("Sub-sector", "Delbranche"),
+            "c.sub_sector",
+        )
+        .optional(),
+        prop(
+            "ownership",
+            one_of(&Ownership::ALL, Ownership::as_str),
+            ("Private or public", "Privat eller offentlig"),
+            "c.ownership",
+        )
+        .required(),
+        prop(
+            "building",
+            Text,
+            ("Building", "Bygning"),
+            "c_building.reference",
+        )
+        .tile()
+        .required(),
+        prop("plot", Text, ("Plot", "Grund"), "c_plot.reference"),
+        prop("area", Text, ("Area", "Område"), "c_area.slug").tile(),
+        prop(
+            "floor_area_m2",
+            number(),
+            ("Floor area occupied", "Lejet etageareal"),
+            "c.floor_area_m2",
+        )
+        .range(0.0, FLOOR_AREA_MAX_M2)
+        .unit(Unit::SquareMetre)
+        .optional(),
+        // Public only where the source is public; planners write `jobs_on_site`.
+        prop(
+            "jobs",
+            integer(),
+            ("Jobs", "Arbejdspladser"),
+            "c.jobs_published",
+        ),
+        prop(
+            "jobs_public",
+            Boolean,
+            ("Job figure is public", "Antal job er offentligt"),
+            "c.jobs_public",
+        )
+        .optional(),
+        prop("moved_in", Date, ("Moved in", "Indflyttet"), "c.moved_in").optional(),
+        prop(
+            "moved_out",
+            Date,
+            ("Moved out", "Fraflyttet"),
+            "c.moved_out",
+        )
+        .optional(),
+        prop(
+            "present",
+            Boolean,
+            ("Present today", "Til stede i dag"),
+            present("c"),
+        )
+        .tile(),
+        prop(
+            "nearest_station_distance_m",
+            number(),
+            ("Distance to station", "Afstand til station"),
+            "round(c_building.nearest_station_distance_m::numeric, 2)",
+        )
+        .unit(Unit::Metre),
+        prop(
+            "jobs_on_site",
+            integer(),
+            ("Jobs on site", "Arbejdspladser på stedet"),
+            "ci.jobs",
+        )
+        .range(0.0, HOMES_JOBS_MAX)
+        .planner()
+        .optional(),
+        prop("contact", Text, ("Contact", "Kontakt"), "ci.contact")
+            .planner()
+            .optional(),
+    ];
+    properties.extend([
+        prop("source", Text, ("Source", "Kilde"), "c.source").optional(),
+        prop("accuracy", Text, ("Accuracy", "Nøjagtighed"), "c.accuracy").optional(),
+        prop(
+            "updated_at",
+            Timestamp,
+            ("Last changed", "Senest ændret"),
+            "c.updated_at",
+        ),
+    ]);
+    Collection {
+        id: "companies",
+        singular: "company",
+        path: "/companies",
+        title: "Companies",
+        description: "Companies and institutions occupying the buildings, one feature per company and building (as the CVR register's production units): CVR number, business cluster, floor area (m²), move-in and move-out dates. The point is the building's (EPSG:25832 stored); jobs are public only where their source is.",
+        geometry_type: "Point",
+        id_kind: IdKind::Integer,
+        table: Table { name: "companies", alias: "c", geometry: "location", alt_id: Some("reference"), key: "id" },
+        joins: "LEFT JOIN company_internal ci ON ci.company_id = c.id \
+                LEFT JOIN buildings c_building ON c_building.id = c.building_id \
+                LEFT JOIN plots c_plot ON c_plot.id = c_building.plot_id \
+                LEFT JOIN areas c_area ON c_area.id = c_plot.area_id"
+            .to_owned(),
         history: true,
         editable: true,
         properties,
@@ -765,6 +944,7 @@ pub static COLLECTIONS: LazyLock<Vec<Collection>> = LazyLock::new(|| {
         areas(),
         plots(),
         buildings(),
+        companies(),
         stations(),
         brt_lines(),
         brt_stops(),

@@ -79,7 +79,13 @@ pub fn source(c: &Collection, role: Role) -> &'static str {
 /// plots' stored rollups recomputed from the past buildings by migration 0015's). A query started
 /// with [`push_as_of`] reads them instead of the live tables: the descriptions' SQL names the
 /// tables, and the common table expressions shadow them.
-pub const HISTORY_TABLES: [&str; 4] = ["plots", "buildings", "dgnb_records", "plot_rollups"];
+pub const HISTORY_TABLES: [&str; 5] = [
+    "plots",
+    "buildings",
+    "dgnb_records",
+    "plot_rollups",
+    "companies",
+];
 
 /// Starts a query with `WITH plots AS (…), …`: the history tables as they stood at `time`.
 pub fn push_as_of(qb: &mut QueryBuilder<Postgres>, time: DateTime<Utc>) {

@@ -4,6 +4,7 @@
 
 mod analytics;
 mod collections;
+mod companies;
 mod data_set;
 mod durability;
 mod filter;

@@ -100,7 +100,7 @@ fn assert_between(
 }
 
 /// A tile decoded by GDAL: each feature's MVT id (when it has one) and properties.
-fn decode(
+pub fn decode(
     bytes: &[u8],
     layer: &str,
     z: u8,
@@ -129,7 +129,13 @@ fn decode(
         .collect()
 }
 
-async fn tile_bytes(app: &axum::Router, collection: &str, z: u8, x: u32, y: u32) -> (u16, Vec<u8>) {
+pub async fn tile_bytes(
+    app: &axum::Router,
+    collection: &str,
+    z: u8,
+    x: u32,
+    y: u32,
+) -> (u16, Vec<u8>) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let uri = format!("/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}");

@@ -18,6 +18,9 @@
 -- $9  the combinations 'phase/achieved' that are not (yet) certified
 -- $10 the data version the caller already has a summary of, or NULL
 --
+-- Companies are present on the day of $2 (today when NULL, UTC); the goals' periods are
+-- evaluated in src/domain/goals.rs from their rows.
+--
 -- Every number and rule comes from src/domain as a parameter; this file only counts and sums.
 -- When $10 equals the current data version nothing but `version` is computed (the CASE
 -- branches are not taken, so their sub-plans never run).
@@ -31,7 +34,7 @@ WITH v AS (
 ), every_plot AS {materialized} (
     -- The plots of every area (the municipality's jobs goal counts them all).
     SELECT id, area_id, reference, land_use, status, plot_area_m2, max_plot_ratio_pct,
-           planned_homes, planned_jobs, boundary,
+           planned_homes, planned_jobs, stage, target_year, boundary,
            coalesce(nearest_station_distance_m <= $4, false) AS near_station,
            coalesce(nearest_cycle_superhighway_distance_m <= $5, false) AS near_cycle
     FROM {plots}
@@ -48,7 +51,7 @@ WITH v AS (
     SELECT b.id, b.plot_id, b.reference, b.name, b.footprint,
            b.floor_area_residential_m2, b.floor_area_office_m2, b.floor_area_laboratory_m2,
            b.floor_area_retail_m2, b.floor_area_other_m2, b.floor_area_m2,
-           b.nearest_station_distance_m,
+           b.nearest_station_distance_m, b.completed_on,
            coalesce(b.nearest_station_distance_m <= $4, false) AS near_station,
            coalesce(b.nearest_cycle_superhighway_distance_m <= $5, false) AS near_cycle,
            coalesce(d.phase, 'none') AS phase, d.target_level, d.achieved_level, d.issued_on,
@@ -68,6 +71,18 @@ WITH v AS (
            coalesce(f.floor_area_m2, 0) * 100 / nullif(p.plot_area_m2, 0) > p.max_plot_ratio_pct AS over_max
     FROM p LEFT JOIN (SELECT plot_id, sum(floor_area_m2::numeric)::float8 AS floor_area_m2 FROM b GROUP BY plot_id) AS f
         ON f.plot_id = p.id
+), co AS MATERIALIZED (
+    -- The companies of every area (the municipality's goals count them all), with what the
+    -- goals' rule reads; the job figures are the planners' (public in aggregate only).
+    SELECT c.cluster, c.ownership, ar.slug AS area, ar.id AS area_id, coalesce(ci.jobs, 0) AS jobs,
+           c.floor_area_m2, c.moved_in, c.moved_out, cb.completed_on AS building_completed_on,
+           (c.moved_in IS NULL OR c.moved_in <= (coalesce($2, now()) AT TIME ZONE 'UTC')::date)
+           AND (c.moved_out IS NULL OR c.moved_out > (coalesce($2, now()) AT TIME ZONE 'UTC')::date) AS present
+    FROM {companies} c
+    JOIN {buildings} cb ON cb.id = c.building_id
+    JOIN every_plot cp ON cp.id = cb.plot_id
+    JOIN areas ar ON ar.id = cp.area_id
+    LEFT JOIN {company_internal} ci ON ci.company_id = c.id
 )
 SELECT
     v.version,
@@ -116,12 +131,36 @@ SELECT
     CASE WHEN v.stale THEN (SELECT count(*) FROM b WHERE floor_area_office_m2 > $6 AND NOT near_station)
     END AS large_offices_count,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(json_build_object(
-               'scope', g.scope, 'metric', g.metric, 'target', g.target, 'source', g.source)
-               ORDER BY g.scope <> $1, g.metric), '[]')
+               'id', g.id, 'scope', g.scope, 'metric', g.metric, 'target', g.target, 'source', g.source,
+               'title', g.title, 'period_start', g.period_start, 'period_end', g.period_end,
+               'accuracy', g.accuracy)
+               ORDER BY g.scope <> $1, g.metric, g.period_start NULLS FIRST), '[]')
         FROM goals g WHERE g.scope = $1 OR g.scope = 'municipality') END AS goals,
-    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(j), '[]') FROM (
-        SELECT ap.status, ar.development, ap.land_use = 'public_institution' AS public_institution,
-               sum(ap.planned_jobs) AS jobs
-        FROM every_plot ap JOIN areas ar ON ar.id = ap.area_id
-        GROUP BY 1, 2, 3) AS j) END AS municipal_jobs
+    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(c ORDER BY c.area, c.cluster, c.ownership, c.moved_in,
+                                                       c.moved_out, c.building_completed_on), '[]') FROM (
+        SELECT cluster, ownership, area, moved_in, moved_out, building_completed_on, sum(jobs) AS jobs
+        FROM co GROUP BY 1, 2, 3, 4, 5, 6) AS c) END AS companies,
+    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(c ORDER BY c.cluster), '[]') FROM (
+        SELECT cluster, count(*) AS companies, sum(jobs) AS jobs,
+               coalesce(sum(floor_area_m2::numeric), 0)::float8 AS floor_area_m2
+        FROM co WHERE present AND area_id = (SELECT id FROM a) GROUP BY 1) AS c) END AS clusters,
+    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(y ORDER BY y.year), '[]') FROM (
+        -- Plots of a stage by target year, and those built by the year their last building was
+        -- completed.
+        SELECT coalesce(pl.year, de.year) AS year, coalesce(pl.homes, 0) AS planned_homes,
+               coalesce(pl.jobs, 0) AS planned_jobs, coalesce(de.homes, 0) AS delivered_homes,
+               coalesce(de.jobs, 0) AS delivered_jobs
+        FROM (SELECT target_year AS year, sum(planned_homes) AS homes, sum(planned_jobs) AS jobs
+              FROM p WHERE target_year IS NOT NULL AND status <> 'withdrawn' GROUP BY 1) AS pl
+        FULL JOIN (SELECT extract(year FROM done.last)::int AS year, sum(p.planned_homes) AS homes,
+                          sum(p.planned_jobs) AS jobs
+                   FROM p JOIN (SELECT plot_id, max(completed_on) AS last FROM b GROUP BY 1) AS done
+                        ON done.plot_id = p.id
+                   WHERE p.status = 'built' AND p.target_year IS NOT NULL AND done.last IS NOT NULL
+                   GROUP BY 1) AS de ON de.year = pl.year) AS y) END AS targets_by_year,
+    CASE WHEN v.stale THEN (SELECT coalesce(json_agg(s ORDER BY s.first_year, s.stage), '[]') FROM (
+        SELECT stage, count(*) AS plots, sum(planned_homes) AS planned_homes, sum(planned_jobs) AS planned_jobs,
+               count(*) FILTER (WHERE status = 'built') AS built_plots, min(target_year) AS first_year,
+               max(target_year) AS last_year
+        FROM p WHERE stage IS NOT NULL AND status <> 'withdrawn' GROUP BY 1) AS s) END AS stages
 FROM v

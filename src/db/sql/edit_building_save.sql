@@ -6,18 +6,18 @@ WITH r AS (
     SELECT * FROM jsonb_to_record($1) AS r (
         reference text, plot text, name text, bbr_id uuid, storeys integer,
         floor_area_residential_m2 float8, floor_area_office_m2 float8, floor_area_laboratory_m2 float8,
-        floor_area_retail_m2 float8, floor_area_other_m2 float8, construction_status text, accuracy text,
+        floor_area_retail_m2 float8, floor_area_other_m2 float8, construction_status text, completed_on date, accuracy text,
         dgnb_scheme text, dgnb_manual_version text, dgnb_phase text, dgnb_target_level text,
         dgnb_achieved_level text, dgnb_total_score_pct float8, dgnb_certificate_id text,
         dgnb_issued_on date, dgnb_valid_until date, dgnb_auditor text)
 ), ins AS (
     INSERT INTO buildings (reference, plot_id, name, footprint, bbr_id, storeys, floor_area_residential_m2,
                            floor_area_office_m2, floor_area_laboratory_m2, floor_area_retail_m2,
-                           floor_area_other_m2, construction_status, accuracy)
+                           floor_area_other_m2, construction_status, completed_on, accuracy)
     SELECT r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
            coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
            coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
-           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.accuracy
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy
     FROM r JOIN plots p ON p.reference = r.plot
     WHERE $3::bigint IS NULL
     RETURNING id
@@ -30,19 +30,20 @@ WITH r AS (
         floor_area_laboratory_m2 = coalesce(r.floor_area_laboratory_m2, 0),
         floor_area_retail_m2 = coalesce(r.floor_area_retail_m2, 0),
         floor_area_other_m2 = coalesce(r.floor_area_other_m2, 0),
-        construction_status = coalesce(r.construction_status, 'projected'), accuracy = r.accuracy
+        construction_status = coalesce(r.construction_status, 'projected'), completed_on = r.completed_on,
+        accuracy = r.accuracy
     FROM r JOIN plots p ON p.reference = r.plot
     WHERE $3::bigint IS NOT NULL AND b.id = $3
       -- A building whose columns would not change is left alone: an unchanged save moves
       -- nothing public (no data version, no history).
       AND (b.reference, b.plot_id, b.name, b.footprint, b.bbr_id, b.storeys,
            b.floor_area_residential_m2, b.floor_area_office_m2, b.floor_area_laboratory_m2,
-           b.floor_area_retail_m2, b.floor_area_other_m2, b.construction_status, b.accuracy)
+           b.floor_area_retail_m2, b.floor_area_other_m2, b.construction_status, b.completed_on, b.accuracy)
           IS DISTINCT FROM
           (r.reference, p.id, coalesce(r.name, r.reference), ST_GeomFromEWKB($2), r.bbr_id, r.storeys,
            coalesce(r.floor_area_residential_m2, 0), coalesce(r.floor_area_office_m2, 0),
            coalesce(r.floor_area_laboratory_m2, 0), coalesce(r.floor_area_retail_m2, 0),
-           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.accuracy)
+           coalesce(r.floor_area_other_m2, 0), coalesce(r.construction_status, 'projected'), r.completed_on, r.accuracy)
     RETURNING b.id
 ), saved AS (
     -- The building $3 is locked by the caller (edit::update) or was just looked up by its

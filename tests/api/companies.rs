@@ -1,0 +1,501 @@
+//! Companies (issue #14): the collection, planners' edits with the same rules as every edit,
+//! the public and internal job figures, the goals with periods worked out by hand, clusters in
+//! the figures, on the tiles and near a plot.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use axum::Router;
+use geo::{Distance, Euclidean, Point, Polygon};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+use crate::helpers::{assert_error, get, seeded};
+use crate::planners::{etag_as, patch_as, planner_auth, send};
+use crate::tiles::{decode, tile_bytes, tile_of};
+
+fn goal<'a>(summary: &'a Value, title: &str) -> &'a Value {
+    summary["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["title"] == title)
+        .unwrap_or_else(|| panic!("no goal `{title}` in {}", summary["goals"]))
+}
+
+fn numbers(v: &Value) -> BTreeMap<String, i64> {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, n)| (k.clone(), n.as_i64().unwrap()))
+        .collect()
+}
+
+fn map(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// The goals' figures worked out by hand from geodata/companies.geojson (COMPANIES in
+/// geodata/generate.py) and the buildings' completion dates.
+///
+/// 3,000 new private jobs, 2022-01-01 – 2025-12-31, measured on 2025-12-31 (ended):
+///
+/// | company | cluster | moved in / out | building completed | counts |
+/// |---|---|---|---|---|
+/// | CO-01 | it | 2012-03-01 | old | 0: before |
+/// | CO-02 | it | 2023-06-01 | old | 45 |
+/// | CO-03 | finance | 2019-09-01 | old | 0: before |
+/// | CO-04 | finance | 2024-02-01 | old | 60 |
+/// | CO-05 | life science | 2008-01-01 | 2023-02-20 (LT-16 rebuilt) | 300: revitalised plot |
+/// | CO-06 | life science | 2022-05-01 / 2024-12-31 | old | 0: gone on the day measured |
+/// | CO-07 | it | 2025-11-01 | old | 140 |
+/// | CO-08 | other | 1998-04-01 | old | 0: before |
+/// | CO-09 | other, public | 2022-08-01 | old | 0: public institution |
+/// | CO-10 | it | 2026-03-01 | old | 0: after |
+/// | CO-11 | finance | 2021-10-01 / 2026-06-30 | old | 0: before |
+/// | CO-12 | other | 2016-05-01 | old | 0: before |
+/// | CO-13 | life science | 2024-09-01 | old | 55 |
+/// | CO-14 | finance | 2023-01-15 | old | 40 |
+/// | CO-15..18 | Kildedal | 2026-09-01 and later | | 0: after |
+///
+/// In all 45 + 60 + 300 + 140 + 55 + 40 = 640: IT 45 + 140 = 185, life science 300 + 55 = 355,
+/// finance 60 + 40 = 100, other 0; all in Lautrup.
+///
+/// 1,000 new private jobs, 2017-10-01 – 2021-12-31: CO-03 (210) and CO-11 (95) moved in within
+/// it, both finance: 305.
+#[sqlx::test]
+async fn the_goal_figures_match_the_hand_worked_fixture(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let s = get(&app, "/areas/lautrup/summary").await.json;
+    let current = goal(&s, "3,000 new private jobs");
+    assert_eq!(current["period_start"], "2022-01-01");
+    assert_eq!(current["period_end"], "2025-12-31");
+    assert_eq!(current["period_ended"], true);
+    assert_eq!(current["evaluated_on"], "2025-12-31");
+    assert_eq!(current["achieved"], 640);
+    assert_eq!(current["share_pct"], 21.3);
+    assert_eq!(
+        numbers(&current["by_cluster"]),
+        map(&[
+            ("it_technology", 185),
+            ("life_science", 355),
+            ("finance_fintech", 100),
+            ("other", 0)
+        ])
+    );
+    assert_eq!(
+        numbers(&current["by_area"]),
+        map(&[("kildedal", 0), ("lautrup", 640)])
+    );
+    assert!(current["definition"]
+        .as_str()
+        .unwrap()
+        .contains("public institutions are not counted"));
+    let former = goal(&s, "1,000 new private jobs");
+    assert_eq!(former["achieved"], 305);
+    assert_eq!(former["by_cluster"]["finance_fintech"], 305);
+    // The same municipal goals, the same figures, from Kildedal's summary.
+    let k = get(&app, "/areas/kildedal/summary").await.json;
+    assert_eq!(goal(&k, "3,000 new private jobs")["achieved"], 640);
+    // The homes goal keeps its progress by stage.
+    let homes = goal(&k, "About 2,000 homes by 2035");
+    assert!(homes["achieved"].is_null() && homes["built"].is_i64());
+
+    // A planner finds that CO-10 moved in on 1 June 2025, within the period: +70 IT jobs.
+    let lautrup = planner_auth(&pool, "lene", &["lautrup"]).await;
+    let before = chrono::Utc::now();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let moved = patch_as(
+        &app,
+        "/collections/companies/items/CO-10",
+        &lautrup,
+        json!({ "properties": { "moved_in": "2025-06-01" } }),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.json);
+    let s = get(&app, "/areas/lautrup/summary").await.json;
+    let current = goal(&s, "3,000 new private jobs");
+    assert_eq!(current["achieved"], 710);
+    assert_eq!(current["by_cluster"]["it_technology"], 255);
+    // As it stood before the change, from the history.
+    let as_of = before.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let then = get(
+        &app,
+        &format!("/areas/lautrup/summary?as_of={}", as_of.replace('+', "%2B")),
+    )
+    .await;
+    assert_eq!(then.status, StatusCode::OK, "{}", then.json);
+    assert_eq!(goal(&then.json, "3,000 new private jobs")["achieved"], 640);
+
+    // The timeline shows the goal in force on each date.
+    let t = get(
+        &app,
+        "/areas/lautrup/timeline?from=2026-01-01&to=2026-03-01&interval=month",
+    )
+    .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.json);
+    let point = &t.json["points"].as_array().unwrap().last().unwrap()["new_private_jobs"];
+    assert_eq!(point["target"], 3000, "{point}");
+    assert_eq!(point["period_ended"], true);
+}
+
+/// A company's job figure of its own is the planners'; published only where its source is.
+#[sqlx::test]
+async fn job_figures_are_public_only_where_their_source_is(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let private = get(&app, "/collections/companies/items/CO-01").await.json;
+    let props = &private["properties"];
+    assert!(props["jobs"].is_null(), "{props}");
+    assert!(props.get("jobs_on_site").is_none() && props.get("contact").is_none());
+    let public = get(&app, "/collections/companies/items/CO-03").await.json;
+    assert_eq!(public["properties"]["jobs"], 210);
+
+    let lautrup = planner_auth(&pool, "lene", &["lautrup"]).await;
+    let seen = send(
+        &app,
+        "GET",
+        "/collections/companies/items/CO-01",
+        &[("authorization", &lautrup)],
+        None,
+    )
+    .await;
+    assert_eq!(seen.json["properties"]["jobs_on_site"], 160);
+
+    // A planner's note on the contact leaves no public trace: same public ETag, no public
+    // history entry.
+    let public_tag = get(&app, "/collections/companies/items/CO-01")
+        .await
+        .headers["etag"]
+        .clone();
+    let public_history = get(&app, "/collections/companies/items/CO-01/history")
+        .await
+        .json["history"]
+        .as_array()
+        .unwrap()
+        .len();
+    let noted = patch_as(
+        &app,
+        "/collections/companies/items/CO-01",
+        &lautrup,
+        json!({ "properties": { "contact": "Jens, facility manager" } }),
+    )
+    .await;
+    assert_eq!(noted.status, StatusCode::OK, "{}", noted.json);
+    let after = get(&app, "/collections/companies/items/CO-01").await;
+    assert_eq!(after.headers["etag"], public_tag);
+    assert!(!after.text.contains("Jens"));
+    let history = get(&app, "/collections/companies/items/CO-01/history")
+        .await
+        .json;
+    assert_eq!(history["history"].as_array().unwrap().len(), public_history);
+    assert!(!history.to_string().contains("Jens"));
+
+    // A changed job figure changes the public aggregates (the goal), not the feature.
+    let grown = patch_as(
+        &app,
+        "/collections/companies/items/CO-02",
+        &lautrup,
+        json!({ "properties": { "jobs_on_site": 55 } }),
+    )
+    .await;
+    assert_eq!(grown.status, StatusCode::OK, "{}", grown.json);
+    let s = get(&app, "/areas/lautrup/summary").await.json;
+    assert_eq!(goal(&s, "3,000 new private jobs")["achieved"], 650);
+    assert!(
+        get(&app, "/collections/companies/items/CO-02").await.json["properties"]["jobs"].is_null()
+    );
+}
+
+fn new_company(building: &str, cvr: &str) -> Value {
+    json!({ "type": "Feature", "geometry": null, "properties": {
+        "reference": "CO-99", "name": "Ny Virksomhed ApS", "cvr": cvr, "cluster": "life_science",
+        "sub_sector": "biotech", "ownership": "private", "building": building,
+        "floor_area_m2": 500, "jobs_on_site": 12, "moved_in": "2026-10-01" } })
+}
+
+#[sqlx::test]
+async fn planners_edit_companies_with_the_rules_of_every_edit(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let lautrup = planner_auth(&pool, "lene", &["lautrup"]).await;
+    let kildedal = planner_auth(&pool, "kim", &["kildedal"]).await;
+    let items = "/collections/companies/items";
+
+    let anonymous = send(
+        &app,
+        "POST",
+        items,
+        &[],
+        Some(new_company("LT-11-B", "12345674")),
+    )
+    .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let bad_cvr = send(
+        &app,
+        "POST",
+        items,
+        &[("authorization", &lautrup)],
+        Some(new_company("LT-11-B", "12345675")),
+    )
+    .await;
+    assert_error(&bad_cvr, StatusCode::UNPROCESSABLE_ENTITY, "modulus-11");
+    assert_eq!(bad_cvr.json["error"]["field"], "cvr", "{}", bad_cvr.json);
+    let nowhere = send(
+        &app,
+        "POST",
+        items,
+        &[("authorization", &lautrup)],
+        Some(new_company("LT-99-Z", "12345674")),
+    )
+    .await;
+    assert_error(
+        &nowhere,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "no building `LT-99-Z`",
+    );
+    // Kildedal's planner may not place a company in Lautrup.
+    let elsewhere = send(
+        &app,
+        "POST",
+        items,
+        &[("authorization", &kildedal)],
+        Some(new_company("LT-11-B", "12345674")),
+    )
+    .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        elsewhere.json
+    );
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM companies WHERE reference = 'CO-99'")
+            .fetch_one(&pool)
+            .await
+            .unwrap(),
+        0
+    );
+    let created = send(
+        &app,
+        "POST",
+        items,
+        &[("authorization", &lautrup)],
+        Some(new_company("LT-11-B", "12345674")),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
+    let uri = "/collections/companies/items/CO-99";
+    let read = get(&app, uri).await.json;
+    assert_eq!(read["properties"]["building"], "LT-11-B");
+    assert_eq!(read["properties"]["area"], "lautrup");
+    assert_eq!(read["geometry"]["type"], "Point");
+    // Its point lies in its building (PostGIS, checked by geo in EPSG:25832).
+    let point = get(
+        &app,
+        &format!("{uri}?crs=http://www.opengis.net/def/crs/EPSG/0/25832"),
+    )
+    .await
+    .json;
+    let building = get(
+        &app,
+        "/collections/buildings/items/LT-11-B?crs=http://www.opengis.net/def/crs/EPSG/0/25832",
+    )
+    .await
+    .json;
+    let c = &point["geometry"]["coordinates"];
+    let footprint: Polygon<f64> =
+        serde_json::from_value::<geojson::Geometry>(building["geometry"].clone())
+            .unwrap()
+            .value
+            .try_into()
+            .unwrap();
+    let at = Point::new(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+    assert!(Euclidean.distance(&footprint, &at) < 0.01, "{at:?}");
+
+    // No If-Match: 428. Moving out before moving in: 422.
+    let blind = send(
+        &app,
+        "PATCH",
+        uri,
+        &[("authorization", &lautrup)],
+        Some(json!({ "properties": { "cluster": "other" } })),
+    )
+    .await;
+    assert_eq!(blind.status, StatusCode::PRECONDITION_REQUIRED);
+    let backwards = patch_as(
+        &app,
+        uri,
+        &lautrup,
+        json!({ "properties": { "moved_out": "2026-01-01" } }),
+    )
+    .await;
+    assert_error(
+        &backwards,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "before it moves in",
+    );
+    // Moving it to Kildedal needs rights there too (the feature as it will be).
+    let tag = etag_as(&app, uri, &lautrup).await;
+    let moved = send(
+        &app,
+        "PATCH",
+        uri,
+        &[("authorization", &lautrup), ("if-match", &tag)],
+        Some(json!({ "properties": { "building": "KD-10-A" } })),
+    )
+    .await;
+    assert_eq!(moved.status, StatusCode::FORBIDDEN, "{}", moved.json);
+    assert_eq!(
+        get(&app, uri).await.json["properties"]["building"],
+        "LT-11-B"
+    );
+
+    // A building with occupants is not deleted from under them.
+    let building_uri = "/collections/buildings/items/LT-11-B";
+    let tag = etag_as(&app, building_uri, &lautrup).await;
+    let gone = send(
+        &app,
+        "DELETE",
+        building_uri,
+        &[
+            ("authorization", &lautrup),
+            ("if-match", &tag),
+            ("x-change-reason", "demolished"),
+        ],
+        None,
+    )
+    .await;
+    assert_error(&gone, StatusCode::CONFLICT, "occupant");
+
+    // The company's history names who changed what; deleting it needs a reason.
+    let tag = etag_as(&app, uri, &lautrup).await;
+    let no_reason = send(
+        &app,
+        "DELETE",
+        uri,
+        &[("authorization", &lautrup), ("if-match", &tag)],
+        None,
+    )
+    .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let deleted = send(
+        &app,
+        "DELETE",
+        uri,
+        &[
+            ("authorization", &lautrup),
+            ("if-match", &tag),
+            ("x-change-reason", "registered twice"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.json);
+    let history = get(&app, &format!("{uri}/history")).await.json;
+    let ops: Vec<&str> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["operation"].as_str().unwrap())
+        .collect();
+    assert_eq!(ops, ["insert", "delete"], "{history}");
+}
+
+/// The map colours buildings by the cluster of their occupants: the tiles carry it.
+#[sqlx::test]
+async fn building_tiles_carry_the_occupants_cluster(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let b = get(&app, "/collections/buildings/items/LT-16-A").await.json;
+    assert_eq!(b["properties"]["cluster"], "life_science");
+    assert_eq!(b["properties"]["occupants"][0]["reference"], "CO-05");
+    let c = &b["geometry"]["coordinates"][0][0];
+    let (x, y) = tile_of(c[0].as_f64().unwrap(), c[1].as_f64().unwrap(), 16);
+    let (status, bytes) = tile_bytes(&app, "buildings", 16, x, y).await;
+    assert_eq!(status, 200);
+    let features = decode(&bytes, "buildings", 16, x, y);
+    let lt16a = features
+        .iter()
+        .find(|(_, p)| p.get("reference").map(String::as_str) == Some("LT-16-A"))
+        .expect("LT-16-A in its tile");
+    assert_eq!(lt16a.1["cluster"], "life_science");
+    // An unoccupied building has no cluster.
+    let empty = get(&app, "/collections/buildings/items/LT-16-B").await.json;
+    assert!(empty["properties"]["cluster"].is_null());
+    assert_eq!(empty["properties"]["occupants"], json!([]));
+}
+
+/// Companies within 1 km of a plot, by cluster: PostGIS's answer against `geo`'s distances.
+#[sqlx::test]
+async fn clusters_near_a_plot_agree_with_geo(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let companies = companies_25832(&app).await;
+    for plot in ["LT-10", "LT-20", "KD-11"] {
+        let answer = get(&app, &format!("/plots/{plot}/proximity")).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let outline = get(
+            &app,
+            &format!(
+                "/collections/plots/items/{plot}?crs=http://www.opengis.net/def/crs/EPSG/0/25832"
+            ),
+        )
+        .await
+        .json;
+        let polygon: Polygon<f64> =
+            serde_json::from_value::<geojson::Geometry>(outline["geometry"].clone())
+                .unwrap()
+                .value
+                .try_into()
+                .unwrap();
+        let mut expected: BTreeMap<String, (i64, i64)> =
+            ["it_technology", "life_science", "finance_fintech", "other"]
+                .iter()
+                .map(|c| (c.to_string(), (0, 0)))
+                .collect();
+        for (cluster, at, present, jobs) in &companies {
+            if *present && Euclidean.distance(&polygon, at) <= 1_000.0 {
+                let e = expected.get_mut(cluster).unwrap();
+                e.0 += 1;
+                e.1 += jobs;
+            }
+        }
+        let served: BTreeMap<String, (i64, i64)> = answer.json["companies_within_1km"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["cluster"].as_str().unwrap().to_owned(),
+                    (
+                        c["companies"].as_i64().unwrap(),
+                        c["jobs"].as_i64().unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(served, expected, "{plot}");
+    }
+}
+
+/// Every company's cluster, point (EPSG:25832), whether present, and public job figure.
+async fn companies_25832(app: &Router) -> Vec<(String, Point<f64>, bool, i64)> {
+    let all = get(
+        app,
+        "/collections/companies/items?limit=1000&crs=http://www.opengis.net/def/crs/EPSG/0/25832",
+    )
+    .await
+    .json;
+    all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let c = &f["geometry"]["coordinates"];
+            let p = &f["properties"];
+            (
+                p["cluster"].as_str().unwrap().to_owned(),
+                Point::new(c[0].as_f64().unwrap(), c[1].as_f64().unwrap()),
+                p["present"].as_bool().unwrap(),
+                p["jobs"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
