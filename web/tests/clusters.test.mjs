@@ -59,7 +59,7 @@ async function drawnBuildings(page) {
     props: window.plotlineMap.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties),
   }), BUILDINGS_LAYER);
   // The paint expression as MapLibre evaluates it, on each drawn building's tile properties.
-  const parsed = expression.createExpression(fill);
+  const parsed = expression.createExpression(fill, 'buildings-fill.paint.fill-color');
   assert.equal(parsed.result, 'success', JSON.stringify(parsed.value));
   const colour = (p) => parsed.value.evaluate({ zoom: 14 }, { type: 'Polygon', properties: p }).toString();
   const seen = new Map();
