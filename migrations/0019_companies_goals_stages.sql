@@ -143,7 +143,12 @@ INSERT INTO goals (scope, metric, target, source, title, period_start, period_en
 ALTER TABLE history DROP CONSTRAINT history_entity_check;
 ALTER TABLE history ADD CONSTRAINT history_entity_check
     CHECK (entity IN ('plot', 'building', 'dgnb_record', 'plot_internal', 'document', 'company',
-                      'company_internal'));
+                      'company_internal', 'goal'));
+-- An admin's change of a goal (its period, target, source) is recorded like every change.
+CREATE TRIGGER goals_history AFTER INSERT OR DELETE ON goals
+    FOR EACH ROW EXECUTE FUNCTION record_history('goal', 'id', '');
+CREATE TRIGGER goals_history_update AFTER UPDATE ON goals
+    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION record_history('goal', 'id', '');
 -- Public answers number the history without the internal entries (migration 0014).
 CREATE OR REPLACE FUNCTION history_public_seq() RETURNS trigger
 LANGUAGE plpgsql AS $$

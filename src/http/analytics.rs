@@ -422,6 +422,8 @@ async fn timeline(
     let changed = analytics::change_days(&state.pool, end_of_day(from), end_of_day(to)).await?;
     let mut points: Vec<TimelinePoint> = Vec::with_capacity(dates.len());
     let mut previous: Option<NaiveDate> = None;
+    // Planned homes and jobs by target year against those delivered, as of the last date.
+    let mut targets_by_year = Vec::new();
     for d in dates {
         let unchanged = previous.is_some_and(|p| !changed.iter().any(|c| *c > p && *c <= d));
         let point = match (unchanged, points.last()) {
@@ -432,13 +434,20 @@ async fn timeline(
             _ => {
                 // Lists are not part of a timeline point.
                 let (s, _) = facts_summary(&state, &slug, Some(end_of_day(d)), 0).await?;
+                targets_by_year.clone_from(&s.targets_by_year);
                 TimelinePoint::of(d, &s)
             }
         };
         points.push(point);
         previous = Some(d);
     }
-    Ok(Json(json!({ "area": slug, "interval": interval, "points": points })).into_response())
+    Ok(Json(json!({
+        "area": slug,
+        "interval": interval,
+        "points": points,
+        "targets_by_year": targets_by_year,
+    }))
+    .into_response())
 }
 
 async fn proximity(

@@ -7,6 +7,7 @@ mod documents;
 pub mod edge;
 mod features;
 pub mod gate;
+mod goals;
 mod health;
 pub mod metrics;
 pub mod routes;
@@ -125,6 +126,7 @@ pub fn app(state: AppState) -> Router {
         .merge(changes::router())
         .merge(documents::router())
         .merge(rules::router())
+        .merge(goals::router())
         .merge(crate::ogc::router())
         .merge(crate::tiles::router())
         .merge(metrics::router())

@@ -235,7 +235,7 @@ pub fn definition(base: &str) -> Value {
     };
     let security = json!([{ "bearer": [] }, { "session": [] }]);
     let fid = json!({ "name": "featureId", "in": "path", "required": true, "schema": { "type": "string" } });
-    for id in ["plots", "buildings"] {
+    for id in COLLECTIONS.iter().filter(|c| c.editable).map(|c| c.id) {
         if let Some(items) = paths
             .get_mut(&format!("/collections/{id}/items"))
             .and_then(Value::as_object_mut)
@@ -280,6 +280,16 @@ pub fn definition(base: &str) -> Value {
         json!({ "name": "since", "in": "query", "required": false, "description": "A change id, or an RFC 3339 time", "schema": { "type": "string" } }),
         json!({ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }),
     ], json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object" } } } }, "400": error_response("A parameter is malformed") })));
+    let goal_id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let goal_answer = json!({ "200": { "description": "The goal; the ETag header its version", "content": { "application/json": { "schema": { "type": "object" } } } },
+                               "404": error_response("No such goal") });
+    paths.insert("/goals".into(), get("The goals the figures are measured against, with their periods", vec![],
+        json!({ "200": { "description": "OK", "content": { "application/json": { "schema": { "type": "object", "required": ["goals"] } } } } })));
+    paths.insert("/goals/{id}".into(), json!({
+        "get": { "summary": "One goal", "parameters": [goal_id], "responses": goal_answer },
+        "patch": { "summary": "Change a goal's period, target, title, source or accuracy (admins; JSON merge patch)", "security": security,
+                   "parameters": [goal_id, if_match, reason], "requestBody": patch_body, "responses": write_errors(goal_answer) },
+    }));
     paths.insert("/changes/stream".into(), get("Changes as server-sent events, live", vec![
         json!({ "name": "since", "in": "query", "required": false, "schema": { "type": "string" } }),
     ], json!({ "200": { "description": "An event stream", "content": { "text/event-stream": { "schema": {} } } }, "400": error_response("A parameter is malformed") })));

@@ -64,7 +64,7 @@ pub const REASON_MAX_CHARS: usize = 1_000;
 
 /// Why: the `X-Change-Reason` header, or the body's top-level `reason`; 422 past
 /// [`REASON_MAX_CHARS`].
-fn reason(headers: &HeaderMap, body: &Value) -> Result<Option<String>> {
+pub(crate) fn reason(headers: &HeaderMap, body: &Value) -> Result<Option<String>> {
     let reason = headers
         .get("x-change-reason")
         .and_then(|v| v.to_str().ok())

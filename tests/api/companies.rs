@@ -137,6 +137,16 @@ async fn the_goal_figures_match_the_hand_worked_fixture(pool: PgPool) {
     let point = &t.json["points"].as_array().unwrap().last().unwrap()["new_private_jobs"];
     assert_eq!(point["target"], 3000, "{point}");
     assert_eq!(point["period_ended"], true);
+    // Kildedal's timeline: its first homes (KD-07, target 2027) delivered in 2026.
+    let today = chrono::Utc::now().date_naive();
+    let t = get(&app, &format!("/areas/kildedal/timeline?from={today}"))
+        .await
+        .json;
+    let years = t["targets_by_year"].as_array().unwrap();
+    let y2026 = years.iter().find(|y| y["year"] == 2026).unwrap();
+    assert_eq!(y2026["delivered_homes"], 200, "{y2026}");
+    let y2027 = years.iter().find(|y| y["year"] == 2027).unwrap();
+    assert!(y2027["planned_homes"].as_i64().unwrap() >= 200, "{y2027}");
 }
 
 /// A company's job figure of its own is the planners'; published only where its source is.
@@ -498,4 +508,151 @@ async fn companies_25832(app: &Router) -> Vec<(String, Point<f64>, bool, i64)> {
             )
         })
         .collect()
+}
+
+/// `Authorization: Bearer …` of a new admin.
+async fn admin_auth(pool: &PgPool, username: &str) -> String {
+    plotline::db::accounts::create_user(pool, username, "", "admin", None, &[])
+        .await
+        .unwrap();
+    let token = plotline::auth::new_secret("plt_");
+    plotline::db::accounts::create_token(
+        pool,
+        username,
+        "test",
+        "admin",
+        &plotline::auth::sha256_hex(&token),
+        None,
+    )
+    .await
+    .unwrap();
+    format!("Bearer {token}")
+}
+
+/// The current policy's dates are not in the data: an admin enters them, and the figures
+/// follow. Planners may not; the change is recorded with its reason.
+#[sqlx::test]
+async fn an_admin_changes_a_goals_period_and_the_figures_follow(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let goals = get(&app, "/goals").await.json;
+    let current = goals["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["title"] == "3,000 new private jobs")
+        .unwrap()
+        .clone();
+    let uri = format!("/goals/{}", current["id"]);
+    let read = get(&app, &uri).await;
+    let tag = read.headers["etag"].to_str().unwrap().to_owned();
+    let body = json!({ "period_start": "2023-01-01", "period_end": "2026-12-31" });
+
+    let planner = planner_auth(&pool, "lene", &["lautrup"]).await;
+    let refused = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &planner),
+            ("if-match", &tag),
+            ("x-change-reason", "policy dates"),
+        ],
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let admin = admin_auth(&pool, "root").await;
+    let blind = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &admin),
+            ("x-change-reason", "policy dates"),
+        ],
+        Some(body.clone()),
+    )
+    .await;
+    assert_eq!(blind.status, StatusCode::PRECONDITION_REQUIRED);
+    let no_reason = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[("authorization", &admin), ("if-match", &tag)],
+        Some(body.clone()),
+    )
+    .await;
+    assert_error(
+        &no_reason,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "needs a reason",
+    );
+    let backwards = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &admin),
+            ("if-match", &tag),
+            ("x-change-reason", "x"),
+        ],
+        Some(json!({ "period_end": "2021-12-31" })),
+    )
+    .await;
+    assert_error(
+        &backwards,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "must not end before",
+    );
+    let changed = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &admin),
+            ("if-match", &tag),
+            ("x-change-reason", "the policy's own dates"),
+        ],
+        Some(body),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.json["period_start"], "2023-01-01");
+    // The old ETag no longer holds.
+    let stale = send(
+        &app,
+        "PATCH",
+        &uri,
+        &[
+            ("authorization", &admin),
+            ("if-match", &tag),
+            ("x-change-reason", "again"),
+        ],
+        Some(json!({ "target": 3500 })),
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+
+    // 2023-01-01 – 2026-12-31, measured today (2026, not ended): CO-02 45, CO-04 60, CO-05
+    // 300 (building completed 2023-02-20), CO-07 140, CO-10 70 (moved in 2026-03-01), CO-13 55,
+    // CO-14 40 (2023-01-15), CO-15 8 (Kildedal café, 2026-09-01); CO-06 left, CO-11 moved in
+    // before: 718. Measured on the day of the summary, so only while 2026 lasts.
+    let today = chrono::Utc::now().date_naive();
+    if today <= chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap() {
+        let s = get(&app, "/areas/lautrup/summary").await.json;
+        let g = goal(&s, "3,000 new private jobs");
+        assert_eq!(g["period_ended"], false);
+        assert_eq!(g["achieved"], 718, "{g}");
+        assert_eq!(g["by_area"]["kildedal"], 8);
+    }
+    let recorded: (String, String) = sqlx::query_as(
+        "SELECT changed_by, reason FROM history WHERE entity = 'goal' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        ("root".to_owned(), "the policy's own dates".to_owned())
+    );
 }
