@@ -1,10 +1,9 @@
 // The legend: the same colours the map layers use, from domain.js.
-import {
-  CLUSTER_CLASSES, CLUSTER_COLOURS, DGNB_CLASSES, DGNB_COLOURS, LAND_USE_COLOURS, NEUTRAL_PLOT_COLOUR, STATUS_COLOURS, TRANSIT_COLOURS,
-} from './domain.js';
+import { DGNB_CLASSES, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS } from './domain.js';
 import { h } from './dom.js';
 import { label, t } from './i18n.js';
 import { enumValues } from './rules.js';
+import { CLUSTER_CLASSES, CLUSTER_COLOURS, NEUTRAL_PLOT_COLOUR } from './domain.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attrs, ...children) {

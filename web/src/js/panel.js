@@ -31,6 +31,25 @@ function distance(name, metres, extra) {
   return parts;
 }
 
+/** The companies present in a building today (`occupants`: reference, name, cluster), by name. */
+function occupantsSection(r) {
+  r.mark('occupants');
+  const list = Array.isArray(r.p.occupants) ? [...r.p.occupants].sort((a, b) => String(a.name).localeCompare(String(b.name))) : null;
+  if (!list) return null;
+  return section(t('panel.section.occupants', { count: list.length }),
+    list.length
+      ? h('ul', { class: 'occupant-list', dataset: { section: 'occupants' } }, list.map((o) => h('li', { dataset: { company: o.reference ?? '' } },
+        h('span', { class: 'occupant-name' }, o.name || o.reference || t('value.none')), ' ',
+        badge(label('cluster', o.cluster), CLUSTER_COLOURS[o.cluster] || CLUSTER_COLOURS.other))))
+      : h('p', { class: 'note' }, t('panel.no_occupants')));
+}
+
+/** Companies within 1 km of a plot by cluster (the proximity answer's `companies_within_1km`). */
+function nearbyClustersList(rows) {
+  if (!rows.some((r) => Number(r.companies) > 0)) return h('p', { class: 'note', dataset: { field: 'clusters_none' } }, t('panel.clusters_none'));
+  return clusterFigures(rows.map(({ cluster, companies, jobs }) => ({ cluster, companies, jobs })), { chart: 'clusters_near' });
+}
+
 /**
  * Rows of one feature's properties, labelled from the schema; remembers which properties it has
  * shown so that `rest()` lists the others.
@@ -94,25 +113,6 @@ function transitSection(r) {
     ),
     h('p', { class: 'note', title: p.distance_method || '' }, t('panel.distance_note')),
   );
-}
-
-/** The companies present in a building today (`occupants`: reference, name, cluster), by name. */
-function occupantsSection(r) {
-  r.mark('occupants');
-  const list = Array.isArray(r.p.occupants) ? [...r.p.occupants].sort((a, b) => String(a.name).localeCompare(String(b.name))) : null;
-  if (!list) return null;
-  return section(t('panel.section.occupants', { count: list.length }),
-    list.length
-      ? h('ul', { class: 'occupant-list', dataset: { section: 'occupants' } }, list.map((o) => h('li', { dataset: { company: o.reference ?? '' } },
-        h('span', { class: 'occupant-name' }, o.name || o.reference || t('value.none')), ' ',
-        badge(label('cluster', o.cluster), CLUSTER_COLOURS[o.cluster] || CLUSTER_COLOURS.other))))
-      : h('p', { class: 'note' }, t('panel.no_occupants')));
-}
-
-/** Companies within 1 km of a plot by cluster (the proximity answer's `companies_within_1km`). */
-function nearbyClustersList(rows) {
-  if (!rows.some((r) => Number(r.companies) > 0)) return h('p', { class: 'note', dataset: { field: 'clusters_none' } }, t('panel.clusters_none'));
-  return clusterFigures(rows.map(({ cluster, companies, jobs }) => ({ cluster, companies, jobs })), { chart: 'clusters_near' });
 }
 
 /** The properties no other section showed, then the record's accuracy and last change. */
