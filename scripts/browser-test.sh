@@ -2,7 +2,8 @@
 # Browser tests of the map page: builds web/dist, makes a scratch database plotline_browser_<pid>
 # on the server of $DATABASE_URL (dropped afterwards, so the planner tests may edit freely),
 # loads geodata/ and a planner account into it, serves it on a free loopback port and runs
-# web/tests/ in Debian's Chromium (playwright-core, no browser download).
+# web/tests/ in Debian's Chromium (playwright-core, no browser download); or only the test files
+# given as arguments (paths from the repository's root, e.g. web/tests/clusters.test.mjs).
 #   DATABASE_URL   required (the Makefile runs this through scripts/with-db.sh); its role must
 #                  be allowed to create databases
 #   PLOTLINE_BIN   the plotline binary (default target/debug/plotline); web/tests/scale.test.mjs

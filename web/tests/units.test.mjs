@@ -9,6 +9,7 @@ import {
   DGNB_CLASS_EXPRESSION, applyFilters, buildingsExpression, circleRing, cqlText, dgnbClass, dgnbClassCql, emptyFilters,
   labelPoint, mayEditArea, plotsCql, plotsExpression, shiftPolygon, timeMicros,
 } from '../src/js/domain.js';
+import { CLUSTER_CLASSES, CLUSTER_EXPRESSION, buildingsCql, clusterClass, clusterCql, filtersActive } from '../src/js/domain.js';
 import {
   allowedNextStatuses, enumValues, levelsAtLeast, radiusM, ruleFigures, rules, setRules,
 } from '../src/js/rules.js';
@@ -423,5 +424,80 @@ describe('the feature store (what the page fetched one at a time)', () => {
     assert.equal(store.put('plots', 'KD-99', null), false, 'a plot it never held');
     await store.loadBuildingsOf('KD-03');
     assert.equal(asked.filter((p) => p.startsWith('collections/buildings/items?')).length, 2);
+  });
+});
+
+describe('business clusters (issue 14)', () => {
+  const evaluate = (expr, properties) => {
+    const parsed = expression.createExpression(expr, 'test');
+    assert.equal(parsed.result, 'success', JSON.stringify(parsed.value));
+    return parsed.value.evaluate({ zoom: 14 }, { type: 'Polygon', properties });
+  };
+  const keeps = (expr, properties) => featureFilter(expr, 'test').filter({ zoom: 14 }, { type: 3, properties });
+
+  test('the cluster expression agrees with clusterClass; a tile leaves out a null cluster', () => {
+    for (const p of [{ cluster: 'life_science' }, { cluster: 'it_technology' }, { cluster: null }, {}]) {
+      assert.equal(evaluate(CLUSTER_EXPRESSION, p), clusterClass(p), JSON.stringify(p));
+    }
+    assert.equal(clusterClass({}), 'none');
+    assert.deepEqual(CLUSTER_CLASSES, ['it_technology', 'life_science', 'finance_fintech', 'other', 'none']);
+  });
+
+  test('CQL2 text for a cluster, and plots with such buildings', () => {
+    assert.equal(clusterCql('life_science'), "cluster = 'life_science'");
+    assert.equal(clusterCql('none'), 'cluster IS NULL');
+    assert.equal(plotsCql({ ...emptyFilters(), cluster: 'life_science' }, { plotRefs: ['KD-02'] }), "reference IN ('KD-02')");
+    assert.equal(buildingsCql({ ...emptyFilters(), dgnb: 'pre_certificate', cluster: 'none' }), "(dgnb_phase = 'pre_certificate') AND cluster IS NULL",
+      'one building matches both');
+    assert.equal(plotsCql({ ...emptyFilters(), dgnb: 'gold', cluster: 'other' }), "best_dgnb_level = 'gold' AND building_count > 0");
+    assert.equal(plotsCql({ ...emptyFilters(), dgnb: 'none', cluster: 'other' }), 'building_count > 0');
+    assert.equal(plotsCql({ ...emptyFilters(), cluster: 'life_science' }), 'building_count > 0', 'too many plots to list');
+    assert.equal(plotsCql({ ...emptyFilters(), cluster: '' }), null, 'an empty choice filters nothing');
+    assert.equal(filtersActive({ ...emptyFilters(), cluster: 'other' }), true);
+    assert.equal(filtersActive(emptyFilters()), false);
+  });
+
+  test('the map keeps the same plots and buildings as applyFilters for a cluster', () => {
+    const plots = [
+      { reference: 'KD-01', area: 'kildedal', status: 'available', land_use: 'office', building_count: 0 },
+      { reference: 'KD-02', area: 'kildedal', status: 'built', land_use: 'life_science', building_count: 2 },
+      { reference: 'LT-01', area: 'lautrup', status: 'built', land_use: 'office', building_count: 1 },
+    ];
+    const buildings = [
+      { reference: 'KD-02-A', plot: 'KD-02', area: 'kildedal', dgnb_phase: 'certificate', dgnb_achieved_level: 'gold', cluster: 'life_science' },
+      { reference: 'KD-02-B', plot: 'KD-02', area: 'kildedal', dgnb_phase: 'none' },
+      { reference: 'LT-01-A', plot: 'LT-01', area: 'lautrup', dgnb_phase: 'none', cluster: 'it_technology' },
+    ];
+    const asFeatures = (xs) => xs.map((properties) => ({ properties: { dgnb_achieved_level: null, nearest_station_distance_m: 100, cluster: null, ...properties } }));
+    for (const f of [{ cluster: 'life_science' }, { cluster: 'it_technology' }, { cluster: 'none' }, { cluster: 'finance_fintech' },
+      { cluster: 'life_science', dgnb: 'none' }, { cluster: 'it_technology', area: 'lautrup' }]) {
+      const filters = { ...emptyFilters(), ...f };
+      const expected = applyFilters(asFeatures(plots), asFeatures(buildings), filters);
+      const refsOf = (ok) => [...new Set(buildings.filter(ok).map((b) => b.plot))];
+      const plotRefs = refsOf((b) => (!filters.dgnb || dgnbClass(b) === filters.dgnb) && clusterClass(b) === filters.cluster);
+      const keptPlots = plots.filter((p) => keeps(plotsExpression(filters, { plotRefs }), p)).map((p) => p.reference);
+      assert.deepEqual(keptPlots, expected.plots.map((p) => p.properties.reference), JSON.stringify(f));
+      const keptBuildings = buildings.filter((b) => keeps(buildingsExpression(filters), b)).map((b) => b.reference);
+      assert.deepEqual(keptBuildings.filter((r) => keptPlots.includes(buildings.find((b) => b.reference === r).plot)),
+        expected.buildings.map((b) => b.properties.reference), JSON.stringify(f));
+    }
+    // Without the list of plots, the map keeps every plot with buildings.
+    assert.deepEqual(plots.filter((p) => keeps(plotsExpression({ ...emptyFilters(), cluster: 'other' }), p)).map((p) => p.reference), ['KD-02', 'LT-01']);
+  });
+
+  test('the link keeps the cluster filter and the colouring by cluster', () => {
+    const state = {
+      view: null,
+      filters: { ...emptyFilters(), area: 'kildedal', cluster: 'life_science' },
+      colourBy: 'cluster',
+      selection: { kind: 'figures', key: 'kildedal' },
+      lang: 'en',
+      hidden: [],
+    };
+    const hash = formatHash(state);
+    assert.equal(hash, '#area=kildedal&cluster=life_science&colour=cluster&figures=kildedal&lang=en');
+    assert.deepEqual(parseHash(hash), state);
+    assert.equal(parseHash('#colour=rainbow&cluster=<x>').colourBy, 'status');
+    assert.equal(parseHash('#colour=rainbow&cluster=<x>').filters.cluster, undefined);
   });
 });

@@ -35,6 +35,24 @@ export const DGNB_COLOURS = {
 };
 export const DGNB_CLASSES = Object.keys(DGNB_COLOURS);
 
+/**
+ * Business clusters (the business policy's three and "other"), in the server's order, and the
+ * colour of a building whose largest present occupant is in each; "none": nobody occupies it.
+ */
+export const CLUSTER_COLOURS = {
+  it_technology: '#2b7bba',
+  life_science: '#a04cc0',
+  finance_fintech: '#e08a1e',
+  other: '#6f7d8a',
+  none: '#f7f7f7',
+};
+export const CLUSTERS = ['it_technology', 'life_science', 'finance_fintech', 'other'];
+/** The values of the cluster filter and the legend: the clusters, then unoccupied buildings. */
+export const CLUSTER_CLASSES = [...CLUSTERS, 'none'];
+
+/** Plots drawn when buildings are coloured by cluster: a pale ground that lets them stand out. */
+export const NEUTRAL_PLOT_COLOUR = '#dde2e7';
+
 export const TRANSIT_COLOURS = {
   area: '#0f4c5c',
   station: '#c8102e',
@@ -58,19 +76,28 @@ export function dgnbClass(p) {
   return 'none';
 }
 
-/** The filters the page starts with: everything shown. */
+/**
+ * The filters the page starts with: everything shown. `cluster` (a building's cluster, or
+ * "none") is set only when chosen: absent or '' keeps every building.
+ */
 export function emptyFilters() {
   return { area: '', status: '', use: '', dgnb: '', near: null };
 }
 
 export function filtersActive(f) {
-  return Boolean(f.area || f.status || f.use || f.dgnb || f.near !== null);
+  return Boolean(f.area || f.status || f.use || f.dgnb || f.cluster || (f.near !== null && f.near !== undefined));
+}
+
+/** A building's cluster class: its `cluster` property, "none" when nobody occupies it. */
+export function clusterClass(p) {
+  return p.cluster || 'none';
 }
 
 /**
  * Apply filters to plots and buildings (GeoJSON features). A plot is kept when it matches area,
- * status, land use and station distance and, with a DGNB filter, holds at least one building of
- * that class; a building is kept when its plot is kept and it matches the DGNB filter.
+ * status, land use and station distance and, with a DGNB or cluster filter, holds at least one
+ * building of that class and cluster; a building is kept when its plot is kept and it matches
+ * the DGNB and cluster filters.
  */
 export function applyFilters(plots, buildings, f) {
   const buildingsByPlot = new Map();
@@ -79,7 +106,7 @@ export function applyFilters(plots, buildings, f) {
     if (!buildingsByPlot.has(key)) buildingsByPlot.set(key, []);
     buildingsByPlot.get(key).push(b);
   }
-  const dgnbOk = (b) => !f.dgnb || dgnbClass(b.properties) === f.dgnb;
+  const buildingOk = (b) => (!f.dgnb || dgnbClass(b.properties) === f.dgnb) && (!f.cluster || clusterClass(b.properties) === f.cluster);
   const keptPlots = plots.filter(({ properties: p }) => {
     if (f.area && p.area !== f.area) return false;
     if (f.status && p.status !== f.status) return false;
@@ -88,11 +115,11 @@ export function applyFilters(plots, buildings, f) {
       const d = p.nearest_station_distance_m;
       if (d === null || d === undefined || d > f.near) return false;
     }
-    if (f.dgnb && !(buildingsByPlot.get(p.reference) || []).some(dgnbOk)) return false;
+    if ((f.dgnb || f.cluster) && !(buildingsByPlot.get(p.reference) || []).some(buildingOk)) return false;
     return true;
   });
   const kept = new Set(keptPlots.map((p) => p.properties.reference));
-  const keptBuildings = buildings.filter((b) => kept.has(b.properties.plot) && dgnbOk(b));
+  const keptBuildings = buildings.filter((b) => kept.has(b.properties.plot) && buildingOk(b));
   return { plots: keptPlots, buildings: keptBuildings };
 }
 
@@ -227,9 +254,29 @@ export const DGNB_CLASS_EXPRESSION = ['case',
   ['==', ['get', 'dgnb_phase'], 'pre_certificate'], 'pre_certificate',
   'none'];
 
+/** CQL2 text for a building of cluster class `cls` (see clusterClass), on building properties. */
+export function clusterCql(cls) {
+  return cls === 'none' ? 'cluster IS NULL' : `cluster = ${cqlText(cls)}`;
+}
+
+/** A building's cluster class as a MapLibre expression on its tile properties (see clusterClass). */
+export const CLUSTER_EXPRESSION = ['coalesce', ['get', 'cluster'], 'none'];
+
 /**
- * The plot filters as CQL2 text (null: no filter). A DGNB class is a property of buildings:
- * `plotRefs` are the references of the plots that hold such a building, when known.
+ * The building filters (DGNB class, cluster) as CQL2 text on building properties, null without
+ * them: the plots kept are those that hold a building matching all of them.
+ */
+export function buildingsCql(f) {
+  const parts = [];
+  if (f.dgnb) parts.push(`(${dgnbClassCql(f.dgnb)})`);
+  if (f.cluster) parts.push(clusterCql(f.cluster));
+  return parts.length ? parts.join(' AND ') : null;
+}
+
+/**
+ * The plot filters as CQL2 text (null: no filter). A DGNB class and a cluster are properties of
+ * buildings: `plotRefs` are the references of the plots that hold a building matching them (see
+ * buildingsCql), when known.
  */
 export function plotsCql(f, { plotRefs = null } = {}) {
   const parts = [];
@@ -237,7 +284,12 @@ export function plotsCql(f, { plotRefs = null } = {}) {
   if (f.status) parts.push(`status = ${cqlText(f.status)}`);
   if (f.use) parts.push(`land_use = ${cqlText(f.use)}`);
   if (f.near !== null && f.near !== undefined) parts.push(`nearest_station_distance_m <= ${Number(f.near)}`);
-  if (f.dgnb) parts.push(plotRefs ? refsCql(plotRefs) : dgnbPlotCql(f.dgnb));
+  if (plotRefs && (f.dgnb || f.cluster)) parts.push(refsCql(plotRefs));
+  else {
+    if (f.dgnb) parts.push(dgnbPlotCql(f.dgnb));
+    // A plot's own properties know nothing of clusters: without the list, plots with buildings.
+    if (f.cluster && !parts.includes('building_count > 0')) parts.push('building_count > 0');
+  }
   return parts.length ? parts.join(' AND ') : null;
 }
 
@@ -261,23 +313,25 @@ export function plotsExpression(f, { plotRefs = null } = {}) {
   if (f.near !== null && f.near !== undefined) {
     parts.push(['all', ['has', 'nearest_station_distance_m'], ['<=', ['to-number', ['get', 'nearest_station_distance_m']], Number(f.near)]]);
   }
-  if (f.dgnb) {
-    parts.push(plotRefs ? ['in', ['get', 'reference'], ['literal', plotRefs]]
-      : ['silver', 'gold', 'platinum'].includes(f.dgnb) ? ['==', ['get', 'best_dgnb_level'], f.dgnb]
-        : ['>', ['to-number', ['get', 'building_count'], 0], 0]);
+  const hasBuildings = ['>', ['to-number', ['get', 'building_count'], 0], 0];
+  if (plotRefs && (f.dgnb || f.cluster)) parts.push(['in', ['get', 'reference'], ['literal', plotRefs]]);
+  else {
+    if (f.dgnb) parts.push(['silver', 'gold', 'platinum'].includes(f.dgnb) ? ['==', ['get', 'best_dgnb_level'], f.dgnb] : hasBuildings);
+    if (f.cluster && !(f.dgnb && parts.at(-1) === hasBuildings)) parts.push(hasBuildings);
   }
   return parts.length ? ['all', ...parts] : null;
 }
 
 /**
- * The building filters as a MapLibre filter on building tile properties: the area and the DGNB
- * class are the building's own; the plot's status, land use and distance are not in a
+ * The building filters as a MapLibre filter on building tile properties: the area, the DGNB
+ * class and the cluster are the building's own; the plot's status, land use and distance are not in a
  * building's tile, so they apply through `plotRefs` (the kept plots' references) when known.
  */
 export function buildingsExpression(f, { plotRefs = null } = {}) {
   const parts = [];
   if (f.area) parts.push(['==', ['get', 'area'], f.area]);
   if (f.dgnb) parts.push(['==', DGNB_CLASS_EXPRESSION, f.dgnb]);
+  if (f.cluster) parts.push(['==', CLUSTER_EXPRESSION, f.cluster]);
   if (plotRefs) parts.push(['in', ['get', 'plot'], ['literal', plotRefs]]);
   return parts.length ? ['all', ...parts] : null;
 }

@@ -15,6 +15,11 @@ export function number(v, digits = 0) {
   return missing(v) ? t('value.none') : nf({ maximumFractionDigits: digits }).format(v);
 }
 
+/** A count with its noun, e.g. "1 virksomhed", "2.300 arbejdspladser" (i18n keys `count.{noun}.one|other`). */
+export function count(v, noun) {
+  return t(`count.${noun}.${Number(v) === 1 ? 'one' : 'other'}`, { n: number(v) });
+}
+
 /** A whole number of metres, e.g. "1.234 m" in Danish, "1,234 m" in English. */
 export function metres(v) {
   return missing(v) ? t('value.none') : `${number(Math.round(v))} m`;

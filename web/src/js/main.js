@@ -7,8 +7,8 @@
 import * as api from './api.js';
 import { Auth } from './auth.js';
 import {
-  DGNB_CLASSES, bboxOf, buildingsExpression, cqlText, dgnbClassCql, emptyFilters, filtersActive, plotAttributeFilters,
-  plotsCql, plotsExpression,
+  CLUSTER_CLASSES, DGNB_CLASSES, bboxOf, buildingsCql, buildingsExpression, clusterCql, cqlText, dgnbClassCql, emptyFilters,
+  filtersActive, plotAttributeFilters, plotsCql, plotsExpression,
 } from './domain.js';
 import { Planner } from './editor.js';
 import { LANGUAGES, label, language, preferredLanguage, setFigures, setLanguage, t } from './i18n.js';
@@ -50,8 +50,10 @@ let data = null; // the small collections, whole: { areas, stations, brt, brtSto
 let mapView = null;
 /** Plots and buildings fetched one at a time (the selection, a plot's buildings). */
 const store = new FeatureStore({ clean: (collection, f) => publicFeature(collection, f) });
-/** How many plots have each status and land use, and buildings each DGNB class (filter counts). */
-const counts = { status: new Map(), use: new Map(), dgnb: new Map(), total: null };
+/** How many plots have each status and land use, and buildings each DGNB class and cluster (filter counts). */
+const counts = { status: new Map(), use: new Map(), dgnb: new Map(), cluster: new Map(), total: null };
+/** The filters the form and the link hold. */
+const FILTER_FIELDS = ['area', 'status', 'use', 'dgnb', 'cluster'];
 
 const fetchJson = (path) => fetch(new URL(path, document.baseURI), { headers: { Accept: 'application/geo+json, application/json' } });
 
@@ -94,10 +96,13 @@ async function countMatched(collection, filter) {
 
 /** The counts beside the filters' choices, a few at a time. */
 async function loadCounts() {
+  // Buildings have a cluster on a server that knows companies (its schema says so).
+  const clusters = (await schemas.load('buildings'))?.properties?.cluster ? CLUSTER_CLASSES : [];
   const jobs = [
     ...enumValues('plot_status').map((v) => ['status', v, 'plots', `status = ${cqlText(v)}`]),
     ...enumValues('land_use').map((v) => ['use', v, 'plots', `land_use = ${cqlText(v)}`]),
     ...DGNB_CLASSES.map((v) => ['dgnb', v, 'buildings', dgnbClassCql(v)]),
+    ...clusters.map((v) => ['cluster', v, 'buildings', clusterCql(v)]),
   ];
   const next = async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
@@ -183,10 +188,11 @@ function fillSelects() {
   fill(form.elements.status, enumValues('plot_status').map((s) => [s, withCount(label('status', s), counts.status.get(s))]));
   fill(form.elements.use, enumValues('land_use').map((u) => [u, withCount(label('land_use', u), counts.use.get(u))]));
   fill(form.elements.dgnb, DGNB_CLASSES.map((c) => [c, withCount(label('dgnb_class', c), counts.dgnb.get(c))]));
+  fill(form.elements.cluster, CLUSTER_CLASSES.map((c) => [c, withCount(label('cluster_class', c), counts.cluster.get(c))]));
 }
 
 function writeFilterForm() {
-  for (const key of ['area', 'status', 'use', 'dgnb']) form.elements[key].value = state.filters[key] || '';
+  for (const key of FILTER_FIELDS) form.elements[key].value = state.filters[key] || '';
   form.elements.near.value = state.filters.near ?? '';
   for (const r of form.querySelectorAll('input[name="colour"]')) r.checked = r.value === state.colourBy;
   for (const c of form.querySelectorAll('input[name="layer"]')) c.checked = !state.hidden.has(c.value);
@@ -194,7 +200,7 @@ function writeFilterForm() {
 
 function readFilterForm() {
   const f = emptyFilters();
-  for (const key of ['area', 'status', 'use', 'dgnb']) f[key] = form.elements[key].value;
+  for (const key of FILTER_FIELDS) f[key] = form.elements[key].value;
   const near = form.elements.near.value.trim();
   f.near = near !== '' && Number.isFinite(Number(near)) && Number(near) >= 0 ? Number(near) : null;
   return f;
@@ -305,20 +311,23 @@ async function loadRules() {
   $('#near-suggestions').replaceChildren(...(station ? [station / 2, station, station * 2] : []).map((m) => option(String(m), '')));
 }
 
-/** The plots that hold a building of a DGNB class (references), or null when there are too many to list. */
-const dgnbPlots = new Map();
-async function plotsWithDgnb(cls) {
-  if (!dgnbPlots.has(cls)) {
-    dgnbPlots.set(cls, items('buildings', { filter: dgnbClassCql(cls), limit: MAX_LISTED_REFS, properties: ['plot'] }).then(
+/**
+ * The plots that hold a building matching a CQL2 filter (a DGNB class, a cluster), as
+ * references, or null when there are too many to list.
+ */
+const buildingPlots = new Map();
+async function plotsWithBuildings(filter) {
+  if (!buildingPlots.has(filter)) {
+    buildingPlots.set(filter, items('buildings', { filter, limit: MAX_LISTED_REFS, properties: ['plot'] }).then(
       (page) => (page.numberMatched <= page.features.length ? [...new Set(page.features.map((f) => f.properties.plot))].sort() : null),
       (e) => {
-        dgnbPlots.delete(cls);
-        console.warn('DGNB filter:', e.message);
+        buildingPlots.delete(filter);
+        console.warn('building filter:', e.message);
         return null;
       },
     ));
   }
-  return dgnbPlots.get(cls);
+  return buildingPlots.get(filter);
 }
 
 let appliedFilters = null;
@@ -355,7 +364,8 @@ function applyState({ force = false } = {}) {
   appliedFilters = key;
   const seq = ++applySeq;
   applying = (async () => {
-    const plotRefs = f.dgnb ? await plotsWithDgnb(f.dgnb) : null;
+    const byBuildings = buildingsCql(f);
+    const plotRefs = byBuildings ? await plotsWithBuildings(byBuildings) : null;
     if (seq !== applySeq) return;
     setMapFilters(plotsExpression(f, { plotRefs }), buildingsExpression(f));
     await list.setFilter(plotsCql(f, { plotRefs }));
@@ -555,8 +565,8 @@ async function applyFeatureChanges(changes) {
   }
   if (!touched.length) return touched;
   if (touched.some((x) => x.collection === 'buildings')) {
-    dgnbPlots.clear();
-    if (state.filters.dgnb) applyState({ force: true });
+    buildingPlots.clear();
+    if (state.filters.dgnb || state.filters.cluster) applyState({ force: true });
   }
   // The map first: once the list and the panel show a change, the map draws it, too.
   await refreshMap();
@@ -589,7 +599,7 @@ async function flushLive() {
     // holds and ask again for what it shows.
     for (const c of ['plots', 'buildings']) store[c].clear();
     store.buildingsByPlot.clear();
-    dgnbPlots.clear();
+    buildingPlots.clear();
     if (state.selection) await store.load(state.selection, { force: true }).catch(() => null);
     await refreshMap();
     if (panel.open) panel.render();

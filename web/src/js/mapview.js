@@ -4,8 +4,8 @@
 // view), selection and hover highlights.
 import * as maplibregl from '../vendor/maplibre-gl.mjs';
 import {
-  DGNB_CLASS_EXPRESSION, DGNB_COLOURS, FINGERPLAN_COLOUR, LAND_USE_COLOURS, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing,
-  labelPoint,
+  CLUSTER_COLOURS, CLUSTER_EXPRESSION, DGNB_CLASS_EXPRESSION, DGNB_COLOURS, FINGERPLAN_COLOUR, LAND_USE_COLOURS,
+  NEUTRAL_PLOT_COLOUR, STATUS_COLOURS, TRANSIT_COLOURS, bboxOf, circleRing, labelPoint,
 } from './domain.js';
 
 /** Layer ids the tests and the click handler use. */
@@ -60,6 +60,10 @@ const matchColour = (property, colours, fallback) => [
   'match', ['get', property], ...Object.entries(colours).flat(), fallback,
 ];
 
+/** Buildings by DGNB class, or by cluster (an unknown cluster drawn like "other"). */
+const DGNB_FILL = ['match', DGNB_CLASS_EXPRESSION, ...Object.entries(DGNB_COLOURS).flat(), '#f7f7f7'];
+const CLUSTER_FILL = ['match', CLUSTER_EXPRESSION, ...Object.entries(CLUSTER_COLOURS).flat(), CLUSTER_COLOURS.other];
+
 /** Groups of layers that the "Layers" switches show and hide. */
 const LAYER_GROUPS = {
   buildings: ['buildings-fill', 'buildings-line', 'buildings-fingerplan', 'buildings-selected'],
@@ -110,7 +114,7 @@ function style(basemap, tileJsons) {
     {
       id: 'buildings-fill', type: 'fill', source: 'buildings', 'source-layer': 'buildings',
       paint: {
-        'fill-color': ['match', DGNB_CLASS_EXPRESSION, ...Object.entries(DGNB_COLOURS).flat(), '#f7f7f7'],
+        'fill-color': DGNB_FILL,
         'fill-opacity': 0.95,
       },
     },
@@ -440,11 +444,16 @@ class MapView {
     this.map.setFilter('buildings-fingerplan', buildings ? ['all', FINGERPLAN_OUTSIDE, buildings] : FINGERPLAN_OUTSIDE);
   }
 
+  /**
+   * Colour plots by status or land use, with buildings by DGNB class; or ('cluster') buildings
+   * by the cluster of their largest present occupant, over plain plots.
+   */
   setColourBy(mode) {
-    const expr = mode === 'land_use'
-      ? matchColour('land_use', LAND_USE_COLOURS, '#cccccc')
-      : matchColour('status', STATUS_COLOURS, '#cccccc');
-    this.map.setPaintProperty('plots-fill', 'fill-color', expr);
+    const plots = mode === 'cluster' ? NEUTRAL_PLOT_COLOUR
+      : mode === 'land_use' ? matchColour('land_use', LAND_USE_COLOURS, '#cccccc')
+        : matchColour('status', STATUS_COLOURS, '#cccccc');
+    this.map.setPaintProperty('plots-fill', 'fill-color', plots);
+    this.map.setPaintProperty('buildings-fill', 'fill-color', mode === 'cluster' ? CLUSTER_FILL : DGNB_FILL);
   }
 
   /** Highlight a plot and/or a building (references; null for none). */

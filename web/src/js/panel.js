@@ -4,11 +4,13 @@
 // the groups is listed under "More", so that a property the server adds is shown without a
 // change here.
 import * as fmt from './format.js';
-import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, dgnbClass } from './domain.js';
+import {
+  CLUSTER_COLOURS, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS, clusterClass, dgnbClass,
+} from './domain.js';
 import { label, language, t } from './i18n.js';
 import { dgnbGroups, enumValues, rules } from './rules.js';
 import { propertyTitle, shownProperties } from './schema.js';
-import { renderSummary } from './summary.js';
+import { clusterFigures, renderSummary } from './summary.js';
 import { h } from './dom.js';
 
 const row = (field, term, value) => [
@@ -28,6 +30,25 @@ function distance(name, metres, extra) {
     h('span', { class: 'dist-method' }, ` (${t('panel.straight_line')})`)];
   if (extra) parts.push(h('span', { class: 'dist-extra' }, ` – ${extra}`));
   return parts;
+}
+
+/** The companies present in a building today (`occupants`: reference, name, cluster), by name. */
+function occupantsSection(r) {
+  r.mark('occupants');
+  const list = Array.isArray(r.p.occupants) ? [...r.p.occupants].sort((a, b) => String(a.name).localeCompare(String(b.name))) : null;
+  if (!list) return null;
+  return section(t('panel.section.occupants', { count: list.length }),
+    list.length
+      ? h('ul', { class: 'occupant-list', dataset: { section: 'occupants' } }, list.map((o) => h('li', { dataset: { company: o.reference ?? '' } },
+        h('span', { class: 'occupant-name' }, o.name || o.reference || t('value.none')), ' ',
+        badge(label('cluster', o.cluster), CLUSTER_COLOURS[o.cluster] || CLUSTER_COLOURS.other))))
+      : h('p', { class: 'note' }, t('panel.no_occupants')));
+}
+
+/** Companies within 1 km of a plot by cluster (the proximity answer's `companies_within_1km`). */
+function nearbyClustersList(rows) {
+  if (!rows.some((r) => Number(r.companies) > 0)) return h('p', { class: 'note', dataset: { field: 'clusters_none' } }, t('panel.clusters_none'));
+  return clusterFigures(rows.map(({ cluster, companies, jobs }) => ({ cluster, companies, jobs })), { chart: 'clusters_near' });
 }
 
 /**
@@ -167,6 +188,9 @@ export class Panel {
     this.sections = sections;
     this.current = null;
     this.summaries = new Map();
+    /** Proximity answers by plot reference ({ ok, data }), and the requests under way. */
+    this.proximity = new Map();
+    this.proximityPending = new Map();
     root.querySelector('.panel-close').addEventListener('click', () => this.onClose());
     root.addEventListener('keydown', (e) => {
       if (e.key === 'Escape') this.onClose();
@@ -288,6 +312,7 @@ export class Panel {
         r.prop('planned_jobs'),
       )),
       transitSection(r),
+      this.nearbyClusters(p.reference),
       section(t('panel.section.buildings', { count: buildings.length }),
         buildings.length
           ? h('ul', { class: 'building-list' }, buildings.map((b) => {
@@ -333,7 +358,9 @@ export class Panel {
         r.prop('footprint_area_m2'),
         r.prop('floor_area_m2'),
         r.prop('bbr_id', p.bbr_id),
+        'cluster' in p ? r.prop('cluster', label('cluster_class', clusterClass(p))) : null,
       )),
+      occupantsSection(r),
       section(t('panel.section.floor'), h('dl', {}, enumValues('floor_use').map((u) => {
         const name = `floor_area_${u}_m2`;
         const v = p[name];
@@ -377,6 +404,43 @@ export class Panel {
       figures,
     );
     this.loadSummary(slug, figures);
+  }
+
+  /** The section of clusters near a plot: drawn from the proximity answer once it has come. */
+  nearbyClusters(ref) {
+    const body = h('div', { class: 'clusters-near', 'aria-live': 'polite' });
+    const draw = (res) => {
+      if (!res.ok) return body.replaceChildren(h('p', { class: 'note notice' }, t('panel.clusters_failed', { error: res.error })));
+      const rows = res.data?.companies_within_1km;
+      return body.replaceChildren(Array.isArray(rows) ? nearbyClustersList(rows) : h('p', { class: 'note' }, t('value.none')));
+    };
+    const known = this.proximity.get(ref);
+    if (known) draw(known);
+    else {
+      body.replaceChildren(h('p', { class: 'note' }, t('panel.clusters_loading')));
+      this.loadProximity(ref).then((res) => {
+        if (this.current?.kind === 'plot' && this.current.key === ref && body.isConnected) draw(res);
+      });
+    }
+    return section(t('panel.section.clusters_near'), body, h('p', { class: 'note' }, t('panel.clusters_note')));
+  }
+
+  /** GET /plots/{ref}/proximity: kept once answered; one request at a time per plot. */
+  loadProximity(ref) {
+    if (!this.proximityPending.has(ref)) {
+      this.proximityPending.set(ref, (async () => {
+        let result;
+        try {
+          const res = await this.fetchJson(`plots/${encodeURIComponent(ref)}/proximity`);
+          result = res.ok ? { ok: true, data: await res.json() } : { ok: false, error: `HTTP ${res.status}` };
+        } catch (e) {
+          result = { ok: false, error: e.message };
+        }
+        if (result.ok) this.proximity.set(ref, result);
+        return result;
+      })().finally(() => this.proximityPending.delete(ref)));
+    }
+    return this.proximityPending.get(ref);
   }
 
   async loadSummary(slug, target) {

@@ -1,7 +1,7 @@
 // An area's figures from GET /areas/{slug}/summary as plain HTML with CSS bars: every chart is
 // a list or table with its numbers written out, so it reads without the picture too.
 import * as fmt from './format.js';
-import { DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS } from './domain.js';
+import { CLUSTER_COLOURS, CLUSTERS, DGNB_COLOURS, LAND_USE_COLOURS, STATUS_COLOURS } from './domain.js';
 import { label, t } from './i18n.js';
 import { h } from './dom.js';
 
@@ -189,42 +189,164 @@ function transitSection(s) {
   );
 }
 
+/** A small table: `columns` of [heading, numeric?], `rows` of [row heading, ...cells]. */
+function table({ chart, columns, rows, rowData = () => ({}) }) {
+  return h('table', { class: 'mini-table', dataset: chart ? { chart } : {} },
+    h('thead', {}, h('tr', {}, columns.map(([name, num]) => h('th', { scope: 'col', class: num ? 'num' : null }, name)))),
+    h('tbody', {}, rows.map((r, i) => h('tr', { dataset: rowData(i) }, h('th', { scope: 'row' }, r[0]),
+      r.slice(1).map((c, j) => h('td', { class: columns[j + 1]?.[1] ? 'num' : null }, c))))));
+}
+
+/** A cluster's name with its map colour. */
+const clusterName = (c) => [h('span', { class: 'swatch', style: `background:${CLUSTER_COLOURS[c] || CLUSTER_COLOURS.other}`, 'aria-hidden': 'true' }),
+  label('cluster', c)];
+
+/** One line of figures, each a span named by its field: "2 companies · 350 jobs · 8,000 m²". */
+function figureLine(r) {
+  const parts = [['companies', () => fmt.count(r.companies, 'companies')], ['jobs', () => fmt.count(r.jobs ?? 0, 'jobs')],
+    ['floor_area_m2', () => fmt.squareMetres(r.floor_area_m2)]].filter(([field]) => field in r);
+  return h('span', { class: 'figure-values' }, parts.map(([field, text], i) => [i ? ' · ' : '', h('span', { dataset: { field } }, text())]));
+}
+
+/**
+ * Companies, jobs (and floor area where given) by cluster, one cluster a line, the four clusters
+ * in their order (those the server adds after them), and a total line when `total` is set.
+ */
+export function clusterFigures(rows, { chart, total = false }) {
+  const byCluster = new Map(rows.map((r) => [r.cluster, r]));
+  const clusters = [...CLUSTERS, ...rows.map((r) => r.cluster).filter((c) => !CLUSTERS.includes(c))];
+  const sum = (key) => rows.reduce((a, r) => a + (Number(r[key]) || 0), 0);
+  const fields = Object.fromEntries(['companies', 'jobs', 'floor_area_m2'].filter((k) => rows.some((r) => k in r)).map((k) => [k, sum(k)]));
+  return h('ul', { class: 'figure-list', dataset: { chart } },
+    clusters.map((c) => h('li', { dataset: { cluster: c } },
+      h('span', { class: 'figure-name' }, clusterName(c)), figureLine({ companies: 0, jobs: 0, ...byCluster.get(c) }))),
+    total ? h('li', { class: 'figure-total', dataset: { total: '' } }, h('span', { class: 'figure-name' }, t('summary.total')), figureLine(fields)) : null);
+}
+
+/** The present occupants of the area's buildings by cluster: companies, jobs and floor area. */
+function clustersSection(s) {
+  const rows = arr(s.clusters);
+  if (!rows.length) return null;
+  return section(t('summary.clusters'),
+    h('p', { class: 'note' }, t('summary.clusters_note')),
+    clusterFigures(rows, { chart: 'clusters', total: true }));
+}
+
+/** A goal's period, and whether it has ended (in so many words), or null without a period. */
+function goalPeriod(g) {
+  const start = g.period_start ? fmt.date(g.period_start) : null;
+  const end = g.period_end ? fmt.date(g.period_end) : null;
+  if (!start && !end) return null;
+  // Without a start the end says it all ("runs until …").
+  const span = start && end ? t('summary.goal_period', { start, end }) : start ? t('summary.goal_period_from', { start }) : null;
+  return h('p', { class: 'goal-period', dataset: { field: 'goal_period' } }, span,
+    end ? [span ? ' ' : null, h('span', { class: g.period_ended ? 'warn' : 'ok', dataset: { field: 'period_ended' } },
+      t(g.period_ended ? 'summary.goal_period_ended' : 'summary.goal_period_running', { date: end }))] : null);
+}
+
+/** A goal counted by its definition (`achieved`): progress within its period, by cluster and by area. */
+function countedGoal(g, head) {
+  const target = Number(g.target) || 0;
+  const achieved = Number(g.achieved) || 0;
+  const scale = Math.max(target, achieved, 1);
+  const pct = g.share_pct != null ? fmt.percent(g.share_pct, 1) : fmt.share(target ? achieved / target : null, 1);
+  const byCluster = g.by_cluster && typeof g.by_cluster === 'object' ? g.by_cluster : {};
+  const byArea = g.by_area && typeof g.by_area === 'object' ? g.by_area : {};
+  const clusters = [...CLUSTERS.filter((c) => c in byCluster), ...Object.keys(byCluster).filter((c) => !CLUSTERS.includes(c))];
+  return [
+    head(t('summary.goal_reached', { pct })),
+    h('div', { class: 'goal-track', 'aria-hidden': 'true' },
+      h('span', { class: 'goal-built', style: `width:${((achieved / scale) * 100).toFixed(1)}%` }),
+      target ? h('span', { class: 'goal-target', style: `left:${((target / scale) * 100).toFixed(1)}%` }) : null),
+    h('p', { class: 'goal-text', dataset: { field: 'goal_achieved' } }, t('summary.goal_achieved', {
+      achieved: fmt.number(achieved), target: fmt.number(target), pct, date: fmt.date(g.evaluated_on),
+    })),
+    goalPeriod(g),
+    clusters.length ? table({
+      chart: 'goal_by_cluster',
+      columns: [[t('summary.goal_by_cluster')], [label('goal_metric', g.metric), true]],
+      rows: clusters.map((c) => [clusterName(c), fmt.number(byCluster[c])]),
+      rowData: (i) => ({ cluster: clusters[i] }),
+    }) : null,
+    Object.keys(byArea).length ? table({
+      chart: 'goal_by_area',
+      columns: [[t('summary.goal_by_area')], [label('goal_metric', g.metric), true]],
+      rows: Object.entries(byArea).map(([area, n]) => [label('area', area), fmt.number(n)]),
+      rowData: (i) => ({ area: Object.keys(byArea)[i] }),
+    }) : null,
+    g.definition ? h('p', { class: 'goal-source', lang: 'en', dataset: { field: 'goal_definition' } }, g.definition) : null,
+  ];
+}
+
+/** A goal measured by the plots' status: built, under construction and planned against the target. */
+function plannedGoal(g, head) {
+  const target = Number(g.target) || 0;
+  const built = Number(g.built) || 0;
+  const under = Number(g.under_construction) || 0;
+  const planned = Number(g.planned) || 0;
+  const scale = Math.max(target, built + under + planned, 1);
+  const pct = (v) => `${((v / scale) * 100).toFixed(1)}%`;
+  return [
+    head(t('summary.goal_pct', { pct: fmt.share(target ? built / target : null) })),
+    h('div', { class: 'goal-track', 'aria-hidden': 'true' },
+      h('span', { class: 'goal-built', style: `width:${pct(built)}` }),
+      h('span', { class: 'goal-under', style: `width:${pct(under)}` }),
+      h('span', { class: 'goal-planned', style: `width:${pct(planned)}` }),
+      target ? h('span', { class: 'goal-target', style: `left:${pct(target)}` }) : null),
+    h('p', { class: 'goal-text' }, t('summary.goal_line', {
+      built: fmt.number(built), under: fmt.number(under), planned: fmt.number(planned), target: fmt.number(target),
+    })),
+    goalPeriod(g),
+  ];
+}
+
 function goalsSection(s, slug) {
   const goals = arr(s.goals).filter((g) => !g.scope || g.scope === slug || g.scope === 'municipality');
   if (!goals.length) return null;
+  const counted = (g) => g.achieved !== null && g.achieved !== undefined;
   return section(t('summary.goals'),
-    h('ul', { class: 'legend-inline', 'aria-hidden': 'true' },
+    goals.some((g) => !counted(g)) ? h('ul', { class: 'legend-inline', 'aria-hidden': 'true' },
       h('li', {}, h('span', { class: 'swatch goal-built' }), t('summary.legend_built')),
       h('li', {}, h('span', { class: 'swatch goal-under' }), t('summary.legend_under')),
-      h('li', {}, h('span', { class: 'swatch goal-planned' }), t('summary.legend_planned'))),
+      h('li', {}, h('span', { class: 'swatch goal-planned' }), t('summary.legend_planned'))) : null,
     h('ul', { class: 'goals', dataset: { chart: 'goals' } }, goals.map((g) => {
-      const target = Number(g.target) || 0;
-      const built = Number(g.built) || 0;
-      const under = Number(g.under_construction) || 0;
-      const planned = Number(g.planned) || 0;
-      const scale = Math.max(target, built + under + planned, 1);
-      const pct = (v) => `${((v / scale) * 100).toFixed(1)}%`;
       const scope = g.scope && g.scope !== slug ? ` · ${label('goal_scope', g.scope)}` : '';
-      return h('li', { dataset: { metric: g.metric } },
-        h('div', { class: 'goal-head' }, h('strong', {}, label('goal_metric', g.metric)), h('span', { class: 'muted' }, scope),
-          h('span', { class: 'goal-pct' }, t('summary.goal_pct', { pct: fmt.share(target ? built / target : null) }))),
-        h('div', { class: 'goal-track', 'aria-hidden': 'true' },
-          h('span', { class: 'goal-built', style: `width:${pct(built)}` }),
-          h('span', { class: 'goal-under', style: `width:${pct(under)}` }),
-          h('span', { class: 'goal-planned', style: `width:${pct(planned)}` }),
-          target ? h('span', { class: 'goal-target', style: `left:${pct(target)}` }) : null),
-        h('p', { class: 'goal-text' }, t('summary.goal_line', {
-          built: fmt.number(built), under: fmt.number(under), planned: fmt.number(planned), target: fmt.number(target),
-        })),
+      const head = (progress) => h('div', { class: 'goal-head' }, h('strong', {}, label('goal_metric', g.metric)), h('span', { class: 'muted' }, scope),
+        h('span', { class: 'goal-pct' }, progress));
+      return h('li', { dataset: { metric: g.metric, ...(g.id != null ? { goal: String(g.id) } : {}) } },
+        ...(counted(g) ? countedGoal(g, head) : plannedGoal(g, head)),
         g.source ? h('p', { class: 'goal-source', lang: 'en' }, g.source) : null);
     })));
+}
+
+/** Planned homes and jobs by the plots' target year against what has been delivered, and the stages. */
+function targetsSection(s) {
+  const years = arr(s.targets_by_year);
+  const stages = arr(s.stages);
+  if (!years.length && !stages.length) return null;
+  const pair = (planned, delivered) => `${fmt.number(planned)} / ${fmt.number(delivered)}`;
+  const both = t('summary.planned_delivered');
+  return section(t('summary.targets_by_year'),
+    years.length ? [h('p', { class: 'note' }, t('summary.targets_note')), table({
+      chart: 'targets_by_year',
+      columns: [[t('summary.target_year')], [`${t('summary.homes')}, ${both}`, true], [`${t('summary.jobs')}, ${both}`, true]],
+      rows: years.map((y) => [String(y.year), pair(y.planned_homes, y.delivered_homes), pair(y.planned_jobs, y.delivered_jobs)]),
+      rowData: (i) => ({ year: String(years[i].year) }),
+    })] : null,
+    stages.length ? [h('h4', {}, t('summary.stages')), h('ul', { class: 'figure-list', dataset: { chart: 'stages' } }, stages.map((x) => h('li', { dataset: { stage: x.stage ?? '' } },
+      h('span', { class: 'figure-name' }, x.stage ?? t('value.none')),
+      h('span', { class: 'figure-values' }, t('summary.stage_line', {
+        plots: fmt.count(x.plots, 'plots'), built: fmt.number(x.built_plots),
+        homes: fmt.count(x.planned_homes, 'homes'), jobs: fmt.count(x.planned_jobs, 'jobs'),
+      })))))] : null);
 }
 
 /** The figures of one area as a DOM fragment. */
 export function renderSummary(s, slug) {
   const frag = document.createDocumentFragment();
   if (s.as_of) frag.append(h('p', { class: 'note as-of' }, t('summary.as_of', { date: fmt.dateTime(s.as_of) })));
-  for (const part of [goalsSection(s, slug), statusSection(s), landUseSection(s), dgnbSection(s), transitSection(s), plotRatioSection(s)]) {
+  for (const part of [goalsSection(s, slug), clustersSection(s), targetsSection(s), statusSection(s), landUseSection(s), dgnbSection(s),
+    transitSection(s), plotRatioSection(s)]) {
     if (part) frag.append(part);
   }
   return frag;

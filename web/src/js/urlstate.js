@@ -1,10 +1,12 @@
 // The page's state in the URL hash, so that a link shows the same view, filters and selection:
-//   #map=14.2/55.7512/12.2871&area=kildedal&status=available&use=office&dgnb=gold&near=750
-//    &colour=land_use&plot=KD-03 (or building=KD-03-A, or figures=kildedal)&lang=en
+//   #map=14.2/55.7512/12.2871&area=kildedal&status=available&use=office&dgnb=gold&cluster=life_science
+//    &near=750&colour=land_use (or colour=cluster)&plot=KD-03 (or building=KD-03-A, or figures=kildedal)&lang=en
 // The basemap is chosen in the query string instead (?basemap=none), as a setting of the page.
 import { emptyFilters } from './domain.js';
 
-const FILTER_KEYS = ['area', 'status', 'use', 'dgnb'];
+const FILTER_KEYS = ['area', 'status', 'use', 'dgnb', 'cluster'];
+/** How the map may be coloured: plots by status (the default) or land use, or buildings by cluster. */
+const COLOURINGS = ['status', 'land_use', 'cluster'];
 const SELECTION_KINDS = ['plot', 'building', 'figures'];
 
 /** Parse a hash ("#…" or "") into { view, filters, colourBy, selection, lang, layers }. */
@@ -25,7 +27,7 @@ export function parseHash(hash) {
   }
   const near = Number(params.get('near'));
   if (params.get('near') && Number.isFinite(near) && near >= 0) state.filters.near = near;
-  if (params.get('colour') === 'land_use') state.colourBy = 'land_use';
+  if (COLOURINGS.includes(params.get('colour'))) state.colourBy = params.get('colour');
   for (const kind of SELECTION_KINDS) {
     const v = params.get(kind);
     if (v) {
@@ -52,7 +54,7 @@ export function formatHash({ view, filters, colourBy, selection, lang, hidden })
   }
   for (const key of FILTER_KEYS) if (filters[key]) parts.push(`${key}=${enc(filters[key])}`);
   if (filters.near !== null && filters.near !== undefined) parts.push(`near=${filters.near}`);
-  if (colourBy === 'land_use') parts.push('colour=land_use');
+  if (colourBy && colourBy !== 'status' && COLOURINGS.includes(colourBy)) parts.push(`colour=${colourBy}`);
   if (selection) parts.push(`${selection.kind}=${enc(selection.key)}`);
   if (hidden && hidden.length) parts.push(`hide=${enc(hidden.join(','))}`);
   if (lang) parts.push(`lang=${lang}`);
