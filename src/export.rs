@@ -318,6 +318,9 @@ pub struct Plan {
     pub format: FileFormat,
     pub crs: Crs,
     pub fields: Vec<Field>,
+    /// Whether the features must stay in the order given (`sortby`): a FlatGeobuf then has no
+    /// spatial index, which would order them along its Hilbert curve.
+    pub keep_order: bool,
 }
 
 impl Plan {
@@ -334,6 +337,7 @@ impl Plan {
             format,
             crs,
             fields: fields(c, format, role, selected),
+            keep_order: false,
         }
     }
 }
@@ -411,10 +415,11 @@ pub fn write(plan: &Plan, rows: impl Iterator<Item = Result<Row>>) -> Result<Spo
     })
 }
 
-fn layer_options(format: FileFormat) -> &'static [&'static str] {
-    match format {
+fn layer_options(plan: &Plan) -> &'static [&'static str] {
+    match plan.format {
         FileFormat::Csv => &["GEOMETRY=AS_WKT"],
         FileFormat::Shapefile => &["ENCODING=UTF-8"],
+        FileFormat::FlatGeobuf if plan.keep_order => &["SPATIAL_INDEX=NO"],
         _ => &[],
     }
 }
@@ -431,7 +436,7 @@ fn fill(
             name: plan.collection.id,
             srs: Some(srs),
             ty: geometry_type(plan.collection.geometry_type),
-            options: Some(layer_options(plan.format)),
+            options: Some(layer_options(plan)),
         })
         .map_err(|e| gdal_err("layer", e))?;
     for f in &plan.fields {

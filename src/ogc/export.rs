@@ -27,14 +27,14 @@ const ROWS_AHEAD: usize = 256;
 /// Bytes read from the spooled file per chunk of the answer.
 const CHUNK: usize = 64 * 1024;
 
-fn too_many(matched: i64) -> Error {
+fn too_many(matched: i64, max: i64) -> Error {
     Error::Client {
         status: StatusCode::BAD_REQUEST,
         code: "export_too_large",
         message: format!(
-            "{matched} features match; an export holds at most {MAX_FEATURES}: narrow it with bbox, datetime or filter, or page through the GeoJSON"
+            "{matched} features match; an export holds at most {max}: narrow it with bbox, datetime or filter, or page through the GeoJSON"
         ),
-        details: json!({ "number_matched": matched, "max_features": MAX_FEATURES }),
+        details: json!({ "number_matched": matched, "max_features": max }),
     }
 }
 
@@ -50,13 +50,14 @@ fn file_crs(format: FileFormat, crs: Crs) -> Result<Crs> {
 }
 
 /// Reads every matching feature in one snapshot and writes the file; 400 before anything is
-/// written when more than [`MAX_FEATURES`] match.
+/// written when more than `max` match.
 pub(super) async fn spool(
     db: &PgPool,
     c: &'static OgcCollection,
     q: &ItemsQuery,
     role: Role,
     format: FileFormat,
+    max: i64,
     gate: Option<&ExportGate>,
 ) -> Result<Spooled> {
     let crs = file_crs(format, q.crs)?;
@@ -74,8 +75,8 @@ pub(super) async fn spool(
     } else {
         items::count_matches(&mut tx, source, q).await?
     };
-    if matched > MAX_FEATURES {
-        return Err(too_many(matched));
+    if matched > max {
+        return Err(too_many(matched, max));
     }
 
     let selected: Option<Vec<&str>> = q
@@ -94,9 +95,10 @@ pub(super) async fn spool(
         .push(" AS k");
     items::push_where(&mut data, q);
     items::push_order(&mut data, q);
-    data.push(" LIMIT ").push_bind(MAX_FEATURES);
+    data.push(" LIMIT ").push_bind(max);
 
-    let plan = Plan::new(c.schema, format, role, crs, q.properties.as_deref());
+    let mut plan = Plan::new(c.schema, format, role, crs, q.properties.as_deref());
+    plan.keep_order = q.sorted();
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Row>>(ROWS_AHEAD);
     // The writer holds the turn: it counts until GDAL is done, even if the client leaves.
     let writer = tokio::task::spawn_blocking(move || {
@@ -192,7 +194,7 @@ pub async fn export_to_file(
     } else {
         role
     };
-    let spooled = spool(pool, c, &q, role, format, None).await?;
+    let spooled = spool(pool, c, &q, role, format, MAX_FEATURES, None).await?;
     std::fs::copy(&spooled.path, out).map_err(|e| Error::InvalidData {
         location: out.display().to_string(),
         message: format!("cannot write the file: {e}"),

@@ -264,6 +264,13 @@ pub(super) fn parse_query(
     })
 }
 
+impl ItemsQuery {
+    /// Whether the client asked for an order (`sortby`).
+    pub(super) fn sorted(&self) -> bool {
+        !self.sortby.is_empty()
+    }
+}
+
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
 pub(super) fn push_where(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" WHERE true");
@@ -400,7 +407,9 @@ pub(super) async fn items(
             None => None,
         };
         let db = state.reads_for(role);
-        let spooled = super::export::spool(db, c, &q, role, format, Some(&state.exports)).await?;
+        let max = state.max_export_features;
+        let spooled =
+            super::export::spool(db, c, &q, role, format, max, Some(&state.exports)).await?;
         return super::export::answer(spooled, c, format, q.crs).await;
     }
     let source = sql::source(c, role);

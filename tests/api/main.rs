@@ -6,6 +6,7 @@ mod analytics;
 mod collections;
 mod data_set;
 mod durability;
+mod export;
 mod filter;
 mod hardening;
 mod helpers;
