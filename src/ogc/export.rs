@@ -8,7 +8,6 @@ use std::path::Path;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use serde_json::json;
 use sqlx::{PgPool, QueryBuilder};
 use tokio::io::AsyncReadExt;
@@ -23,6 +22,9 @@ use crate::{Error, Result};
 
 /// Rows read ahead of the writer.
 const ROWS_AHEAD: usize = 256;
+
+/// The next batch of the export's cursor (about 1 MB of plots).
+const FETCH: &str = "FETCH 1000 FROM plotline_export";
 
 /// Bytes read from the spooled file per chunk of the answer.
 const CHUNK: usize = 64 * 1024;
@@ -83,7 +85,14 @@ pub(super) async fn spool(
         .properties
         .as_ref()
         .map(|p| p.iter().map(String::as_str).collect());
-    let mut data: QueryBuilder<sqlx::Postgres> = items::query_on(q.as_of);
+    // A cursor, fetched a batch at a time: each FETCH is a statement of its own, so the
+    // statement timeout bounds each batch, not the whole export, while GDAL writes (the
+    // request's own time limit bounds the whole).
+    let mut data: QueryBuilder<sqlx::Postgres> =
+        QueryBuilder::new("DECLARE plotline_export NO SCROLL CURSOR FOR ");
+    if let Some(t) = q.as_of {
+        sql::push_as_of(&mut data, t);
+    }
     // The geometry as the items page writes it (the same decimals), easting or longitude
     // first as the files store it.
     data.push("SELECT k.fid::text, ")
@@ -96,6 +105,7 @@ pub(super) async fn spool(
     items::push_where(&mut data, q);
     items::push_order(&mut data, q);
     data.push(" LIMIT ").push_bind(max);
+    data.build().execute(&mut *tx).await?;
 
     let mut plan = Plan::new(c.schema, format, role, crs, q.properties.as_deref());
     plan.keep_order = q.sorted();
@@ -105,22 +115,26 @@ pub(super) async fn spool(
         let _permit = permit;
         export::write(&plan, std::iter::from_fn(|| receiver.blocking_recv()))
     });
-    {
-        let mut rows = data
-            .build_query_as::<(String, Option<String>, String)>()
-            .fetch(&mut *tx);
-        while let Some(row) = rows.next().await {
-            let row = row
-                .map(|(id, geometry, properties)| Row {
-                    id,
-                    geometry,
-                    properties,
-                })
-                .map_err(Error::from);
-            let failed = row.is_err();
-            // A writer that stopped has its own error to tell.
-            if sender.send(row).await.is_err() || failed {
+    'batches: loop {
+        let batch: std::result::Result<Vec<(String, Option<String>, String)>, _> =
+            sqlx::query_as(FETCH).fetch_all(&mut *tx).await;
+        let batch = match batch {
+            Ok(rows) if rows.is_empty() => break,
+            Ok(rows) => rows,
+            Err(e) => {
+                let _ = sender.send(Err(e.into())).await;
                 break;
+            }
+        };
+        for (id, geometry, properties) in batch {
+            let row = Row {
+                id,
+                geometry,
+                properties,
+            };
+            // A writer that stopped has its own error to tell.
+            if sender.send(Ok(row)).await.is_err() {
+                break 'batches;
             }
         }
     }
