@@ -376,9 +376,18 @@ fn spatial_ref(crs: Crs) -> Result<SpatialRef> {
 /// Writes the rows into a new file in a temporary folder (blocking: run it on a blocking
 /// thread). An error, or a row that fails, leaves nothing behind.
 pub fn write(plan: &Plan, rows: impl Iterator<Item = Result<Row>>) -> Result<Spooled> {
+    write_in(&std::env::temp_dir(), plan, rows)
+}
+
+/// [`write`] with the temporary folder made in `parent`.
+fn write_in(
+    parent: &Path,
+    plan: &Plan,
+    rows: impl Iterator<Item = Result<Row>>,
+) -> Result<Spooled> {
     let dir = tempfile::Builder::new()
         .prefix("plotline-export-")
-        .tempdir()
+        .tempdir_in(parent)
         .map_err(|e| gdal_err("temporary folder", e))?;
     let layer_name = plan.collection.id;
     let target = match plan.format {
@@ -634,6 +643,37 @@ mod tests {
             short_name("nearest_cycle_superhighway_distance_m", Some("_m")),
             "ne_c_s_d_m"
         );
+    }
+
+    #[test]
+    fn the_temporary_folder_goes_with_the_file_and_with_a_failure() {
+        let stations = find("stations").unwrap();
+        let parent = tempfile::tempdir().unwrap();
+        let left = || std::fs::read_dir(parent.path()).unwrap().count();
+        let row = |id: &str| {
+            Ok(Row {
+                id: id.to_owned(),
+                geometry: Some(r#"{"type":"Point","coordinates":[12.35,55.73]}"#.to_owned()),
+                properties: r#"{"name":"Måløv St."}"#.to_owned(),
+            })
+        };
+        for format in FileFormat::ALL {
+            let plan = Plan::new(stations, format, Role::Public, Crs::Crs84, None);
+            let spooled = write_in(parent.path(), &plan, [row("1"), row("2")].into_iter()).unwrap();
+            assert_eq!(spooled.features, 2);
+            assert!(spooled.path.is_file(), "{format:?}");
+            assert_eq!(left(), 1);
+            drop(spooled);
+            assert_eq!(left(), 0, "{format:?}: the folder is removed with the file");
+
+            let failing = [
+                row("1"),
+                Err(Error::Internal("the database went away".into())),
+            ];
+            let failed = write_in(parent.path(), &plan, failing.into_iter());
+            assert!(failed.is_err());
+            assert_eq!(left(), 0, "{format:?}: nothing is left after a failure");
+        }
     }
 
     #[test]
