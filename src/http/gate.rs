@@ -105,6 +105,24 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn exports_take_turns() {
+        let gate = ExportGate::default();
+        let turns: Vec<_> =
+            futures_util::future::join_all((0..EXPORTS_AT_ONCE).map(|_| gate.turn()))
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+        let waiting = tokio::time::timeout(Duration::from_millis(50), gate.turn()).await;
+        assert!(
+            waiting.is_err(),
+            "one more export while {EXPORTS_AT_ONCE} run"
+        );
+        drop(turns);
+        drop(gate.turn().await.unwrap());
+    }
+
+    #[tokio::test]
     async fn one_turn_per_key_and_keys_are_forgotten() {
         let flights = SingleFlight::default();
         let first = flights.turn("a").await.unwrap();
