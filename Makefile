@@ -10,7 +10,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 PLOTLINE_LISTEN ?= 127.0.0.1:8080
 export PLOTLINE_LISTEN
 
-.PHONY: run test stop deps build web lint fuzz browser-test bench db-status psql
+.PHONY: run test stop deps build web lint fuzz qgis-check browser-test bench db-status psql
 
 deps:
 	@scripts/install-deps.sh
@@ -33,11 +33,17 @@ test: lint web
 	scripts/with-db.sh scripts/with-replica.sh cargo test --locked --all-targets
 	cargo build --locked
 	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory qgis-check
 	$(MAKE) --no-print-directory browser-test
 
 # The API against its own OpenAPI definition: schemathesis (PyPI) in .local/fuzz-venv.
 fuzz:
 	scripts/with-db.sh env PLOTLINE_BIN=target/debug/plotline scripts/fuzz-api.sh
+
+# QGIS 3.22 (Debian's python3-qgis, installed when missing) headless against the debug binary:
+# every collection through its OGC API – Features provider, and the GeoPackage exports.
+qgis-check:
+	scripts/with-db.sh env PLOTLINE_BIN=target/debug/plotline scripts/qgis-check.sh
 
 # The map page in Debian's Chromium against the debug binary (scripts/browser-test.sh).
 browser-test:

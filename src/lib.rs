@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod edit;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod geo;
 pub mod http;

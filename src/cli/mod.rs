@@ -1,5 +1,6 @@
 //! The command line: one file per subcommand.
 
+mod export;
 mod import;
 mod migrate;
 mod serve;
@@ -46,6 +47,9 @@ pub enum Command {
         #[arg(default_value = "geodata")]
         paths: Vec<PathBuf>,
     },
+    /// Export a collection to a GeoPackage, FlatGeobuf, Shapefile (zip), CSV or KML file, with
+    /// the same filters as `/collections/{id}/items`.
+    Export(export::ExportArgs),
     /// Apply the migrations and stop.
     Migrate,
     /// Manage planner and admin accounts.
@@ -79,6 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(config) => serve::run(&url, config).await,
         Command::Import { paths } => import::run(&url, &paths).await,
+        Command::Export(args) => export::run(&url, args).await,
         Command::Migrate => migrate::run(&url).await,
         Command::User(c) => user::run(&url, c).await,
         Command::Token(c) => token::run(&url, c).await,

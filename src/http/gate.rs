@@ -20,6 +20,12 @@ pub const WAIT: Duration = Duration::from_secs(25);
 /// Reconstructions of the past that may run at once (each reads the whole history).
 pub const HISTORY_READS: usize = 2;
 
+/// File exports (`f=gpkg`…) that may be written at once: GDAL work, one core each.
+pub const EXPORTS_AT_ONCE: usize = 2;
+
+/// The longest an export waits for its turn before it is refused with 429.
+pub const EXPORT_WAIT: Duration = Duration::from_secs(10);
+
 /// One lock per key: the first caller computes, the others wait for it and then find its
 /// result kept.
 #[derive(Default)]
@@ -59,6 +65,32 @@ impl HistoryGate {
     }
 }
 
+/// A turn at writing an export file.
+pub struct ExportGate(Arc<Semaphore>);
+
+impl Default for ExportGate {
+    fn default() -> Self {
+        ExportGate(Arc::new(Semaphore::new(EXPORTS_AT_ONCE)))
+    }
+}
+
+impl ExportGate {
+    /// Waits for a turn for at most [`EXPORT_WAIT`]; then 429 with Retry-After.
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit> {
+        match tokio::time::timeout(EXPORT_WAIT, Arc::clone(&self.0).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(Error::Client {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "busy",
+                message: format!(
+                    "{EXPORTS_AT_ONCE} exports are being written already; try again in a moment (see Retry-After)"
+                ),
+                details: json!({ "retry_after_s": EXPORT_WAIT.as_secs() }),
+            }),
+        }
+    }
+}
+
 fn busy(what: &str) -> Error {
     Error::Client {
         status: StatusCode::SERVICE_UNAVAILABLE,
@@ -71,6 +103,24 @@ fn busy(what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn exports_take_turns() {
+        let gate = ExportGate::default();
+        let turns: Vec<_> =
+            futures_util::future::join_all((0..EXPORTS_AT_ONCE).map(|_| gate.turn()))
+                .await
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+        let waiting = tokio::time::timeout(Duration::from_millis(50), gate.turn()).await;
+        assert!(
+            waiting.is_err(),
+            "one more export while {EXPORTS_AT_ONCE} run"
+        );
+        drop(turns);
+        drop(gate.turn().await.unwrap());
+    }
 
     #[tokio::test]
     async fn one_turn_per_key_and_keys_are_forgotten() {

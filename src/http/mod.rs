@@ -65,6 +65,10 @@ pub struct AppState {
     pub tiles: std::sync::Arc<crate::tiles::TileCache>,
     /// Turns at reconstructing the past (`as_of`, the timeline): a few at a time.
     pub history: std::sync::Arc<gate::HistoryGate>,
+    /// Turns at writing export files (`f=gpkg`…): a few at a time.
+    pub exports: std::sync::Arc<gate::ExportGate>,
+    /// The most features one file export holds (`crate::export::MAX_FEATURES`).
+    pub max_export_features: i64,
     /// Whether the database is reachable (503 at once while it is not).
     pub database: std::sync::Arc<crate::db::DatabaseWatch>,
     /// The base URL links and `Location` are written with; `None` takes the request's Host.
@@ -101,6 +105,8 @@ impl AppState {
             summaries: Default::default(),
             changes: Default::default(),
             history: Default::default(),
+            exports: Default::default(),
+            max_export_features: crate::export::MAX_FEATURES,
             counts: std::sync::Arc::new(moka::sync::Cache::new(10_000)),
             tiles: std::sync::Arc::new(crate::tiles::TileCache::new(
                 crate::tiles::cache::DEFAULT_BYTES,

@@ -17,6 +17,7 @@ use super::{
     base_url, data_version, find, html, not_modified, set_cache_headers, Format, OgcRequest,
 };
 use crate::auth::{Caller, MaybeCaller};
+use crate::export::FileFormat;
 use crate::filter::{self, Queryable};
 use crate::geo::Crs;
 use crate::http::AppState;
@@ -45,20 +46,22 @@ const PARAMETERS: [&str; 13] = [
 
 /// A parsed items request.
 #[derive(Debug)]
-struct ItemsQuery {
+pub(super) struct ItemsQuery {
     format: Format,
+    /// A file to export every matching feature to (`f=gpkg|fgb|shp|csv|kml`), not a page.
+    pub(super) file: Option<FileFormat>,
     limit: i64,
     offset: i64,
-    crs: Crs,
-    properties: Option<Vec<String>>,
+    pub(super) crs: Crs,
+    pub(super) properties: Option<Vec<String>>,
     sortby: Vec<(&'static Queryable, bool)>,
     /// Equality filters, `bbox`, `datetime` and `filter`, translated once.
-    filter: filter::Sql,
+    pub(super) filter: filter::Sql,
     /// Whether `bbox` was given: the matching rows are then found through the spatial index
     /// once, for the count and the page together.
     spatial: bool,
     /// Show the collection as it stood then (plots and buildings, from the history).
-    as_of: Option<DateTime<Utc>>,
+    pub(super) as_of: Option<DateTime<Utc>>,
 }
 
 /// Bytes of features gathered before they are sent on.
@@ -103,7 +106,7 @@ fn comma_list<T>(value: &str, entry: impl FnMut(&str) -> Result<T>) -> Result<Ve
         .collect()
 }
 
-fn parse_query(
+pub(super) fn parse_query(
     c: &'static OgcCollection,
     pairs: &[(String, String)],
     headers: &HeaderMap,
@@ -219,8 +222,24 @@ fn parse_query(
     }
     let filter = filter::translate(&conditions, &c.queryables)?;
 
+    let file = get("f").and_then(FileFormat::parse);
+    let format = match (file, get("f")) {
+        (Some(_), _) => Format::Json,
+        (None, Some(f)) if !matches!(f, "json" | "geojson" | "html") => {
+            return Err(bad(
+                "f",
+                format!(
+                    "`{f}` is not a format here: use json, html or a file format ({})",
+                    FileFormat::ALL.map(FileFormat::param).join(", ")
+                ),
+            ))
+        }
+        (None, f) => Format::negotiate(f, headers)?,
+    };
+
     Ok(ItemsQuery {
-        format: Format::negotiate(get("f"), headers)?,
+        format,
+        file,
         limit,
         offset,
         crs,
@@ -251,14 +270,25 @@ fn parse_query(
     })
 }
 
+impl ItemsQuery {
+    /// Whether the client asked for an order (`sortby`).
+    pub(super) fn sorted(&self) -> bool {
+        !self.sortby.is_empty()
+    }
+}
+
 /// `WHERE …` of an items query: every value bound, every column from the allow-list.
-fn push_where(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
+pub(super) fn push_where(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" WHERE true");
     q.filter.push_to(qb);
 }
 
 /// How many features of the source match the query.
-async fn count_matches(tx: &mut sqlx::PgConnection, source: &str, q: &ItemsQuery) -> Result<i64> {
+pub(super) async fn count_matches(
+    tx: &mut sqlx::PgConnection,
+    source: &str,
+    q: &ItemsQuery,
+) -> Result<i64> {
     let mut count = query_on(q.as_of);
     count
         .push("SELECT count(*) FROM ")
@@ -320,7 +350,7 @@ fn push_select(
 
 /// A query on the collection's source for this role, as it stands now or as it stood at
 /// `as_of` (the history tables read through common table expressions).
-fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<Postgres> {
+pub(super) fn query_on(as_of: Option<DateTime<Utc>>) -> QueryBuilder<Postgres> {
     let mut qb = QueryBuilder::new("");
     if let Some(t) = as_of {
         sql::push_as_of(&mut qb, t);
@@ -338,7 +368,7 @@ fn push_page(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
         .push_bind(q.offset);
 }
 
-fn push_order(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
+pub(super) fn push_order(qb: &mut QueryBuilder<Postgres>, q: &ItemsQuery) {
     qb.push(" ORDER BY ");
     for (prop, ascending) in &q.sortby {
         qb.push(typed_sql(prop)).push(if *ascending {
@@ -377,6 +407,17 @@ pub(super) async fn items(
     let q = parse_query(c, &pairs, headers)?;
     let base = base_url(headers);
     let role = role_for(&caller, q.as_of);
+    if let Some(format) = q.file {
+        let _history_turn = match q.as_of {
+            Some(_) => Some(state.history.turn().await?),
+            None => None,
+        };
+        let db = state.reads_for(role);
+        let max = state.max_export_features;
+        let spooled =
+            super::export::spool(db, c, &q, role, format, max, Some(&state.exports)).await?;
+        return super::export::answer(spooled, c, format, q.crs).await;
+    }
     let source = sql::source(c, role);
     let internal = match role {
         Role::Planner => super::internal_version(&state.pool).await?,
@@ -450,6 +491,21 @@ pub(super) async fn items(
         link("self", "application/geo+json", &[fmt(Format::Json)]),
         link("alternate", "text/html", &[fmt(Format::Html)]),
     ];
+    // The same features as files: every match, not the page.
+    let unpaged: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(n, _)| n != "limit" && n != "offset")
+        .cloned()
+        .collect();
+    for f in FileFormat::ALL {
+        let mut without: Vec<(String, String)> = unpaged.clone();
+        if f == FileFormat::Kml {
+            // KML is WGS84 only.
+            without.retain(|(n, _)| n != "crs");
+        }
+        let set = [("f", f.param().to_owned())];
+        links.push(json!({ "href": format!("{path}?{}", query_with(&without, &set)), "rel": "alternate", "type": f.media_type(), "title": format!("All matching features as {}", f.title()) }));
+    }
     let page = |offset: i64| {
         [
             ("offset", offset.to_string()),

@@ -94,7 +94,7 @@ async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Val
         (Some(a), Some(b), Some(c), Some(d)) => json!([[a, b, c, d]]),
         _ => json!([[-180.0, -90.0, 180.0, 90.0]]),
     };
-    Ok(json!({
+    let mut description = json!({
         "id": id,
         "title": c.title,
         "description": c.description,
@@ -113,7 +113,19 @@ async fn describe(state: &AppState, c: &OgcCollection, base: &str) -> Result<Val
             link(format!("{base}/collections/{id}/queryables"), "http://www.opengis.net/def/rel/ogc/1.0/queryables", "application/schema+json", "Queryables"),
             link(format!("{base}/collections/{id}/schema"), "http://www.opengis.net/def/rel/ogc/1.0/schema", "application/schema+json", "Schema of the features"),
         ],
-    }))
+    });
+    // The whole collection as files (`enclosure`: a download of all of it).
+    if let Some(links) = description["links"].as_array_mut() {
+        for f in crate::export::FileFormat::ALL {
+            links.push(link(
+                format!("{base}/collections/{id}/items?f={}", f.param()),
+                "enclosure",
+                f.media_type(),
+                &format!("{} as {}", c.title, f.title()),
+            ));
+        }
+    }
+    Ok(description)
 }
 
 pub(super) async fn collections(

@@ -2,6 +2,7 @@
 //! Part 3 (Queryables, CQL2 text and JSON filtering) over the published collections.
 
 pub mod collections;
+mod export;
 pub(crate) mod html;
 mod items;
 mod landing;
@@ -79,6 +80,7 @@ pub fn allowed_methods(path: &str, editor: bool) -> &'static str {
     }
 }
 
+pub use export::export_to_file;
 pub(crate) use items::stream_features;
 /// The landing page handler, mounted at `/` by the HTTP layer (HTML goes to the map page).
 pub(crate) use landing::landing;

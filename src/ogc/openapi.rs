@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::collections::COLLECTIONS;
 use super::items::LIMIT;
 use super::{html, OgcRequest};
+use crate::export::{FileFormat, MAX_FEATURES};
 use crate::geo::Crs;
 use crate::schema;
 use crate::Result;
@@ -34,6 +35,27 @@ fn ok_html(media: &str, schema: Value) -> Value {
 fn f_param() -> Value {
     json!({ "name": "f", "in": "query", "required": false, "description": "Encoding; default from the Accept header",
             "schema": { "type": "string", "enum": ["json", "html"] } })
+}
+
+/// `f` of the items: JSON or HTML pages, or every matching feature as a file.
+fn items_f_param() -> Value {
+    let mut formats = vec!["json", "html"];
+    formats.extend(FileFormat::ALL.map(FileFormat::param));
+    json!({ "name": "f", "in": "query", "required": false,
+            "description": format!("Encoding; default from the Accept header. The file formats export every matching feature (not a page; limit and offset are ignored), at most {MAX_FEATURES}"),
+            "schema": { "type": "string", "enum": formats } })
+}
+
+/// The answers of the items: a page as GeoJSON or HTML, or a file.
+fn items_responses() -> Value {
+    let mut r = ok_html("application/geo+json", schema_ref("featureCollection"));
+    for f in FileFormat::ALL {
+        r["200"]["content"][f.media_type()] =
+            json!({ "schema": { "type": "string", "format": "binary" } });
+    }
+    r["400"] = error_response(&format!("A parameter is malformed, or a file export would hold more than {MAX_FEATURES} features; the body says which"));
+    r["429"] = error_response("Too many file exports are being written; see Retry-After");
+    r
 }
 
 fn crs_enum() -> Value {
@@ -117,7 +139,7 @@ pub fn definition(base: &str) -> Value {
             );
         }
         let mut parameters = vec![
-            f_param(),
+            items_f_param(),
             // A reference: GDAL and QGIS read the largest page from `components/parameters/limit`.
             json!({ "$ref": "#/components/parameters/limit" }),
             json!({ "name": "offset", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 0, "default": 0 } }),
@@ -144,7 +166,7 @@ pub fn definition(base: &str) -> Value {
             get(
                 &format!("{}: features", c.title),
                 parameters,
-                ok_html("application/geo+json", schema_ref("featureCollection")),
+                items_responses(),
             ),
         );
         paths.insert(

@@ -8,6 +8,7 @@ mod companies;
 mod data_set;
 mod dgnb;
 mod durability;
+mod export;
 mod filter;
 mod fingerplan;
 mod hardening;
