@@ -349,6 +349,36 @@ def main():
         check(not higher, f"{p['reference']}: the scores reach no level above {level}")
     check(certified > 0, f"{certified} buildings with an achieved DGNB level checked")
 
+    print("== companies: CVR numbers, premises, dates, stages ==")
+    comps = load("companies.geojson")
+    by_ref = {p["reference"]: (p, g) for p, g in bldgs}
+    weights = [2, 7, 6, 5, 4, 3, 2, 1]
+    for p, g in comps:
+        ref, cvr = p["reference"], p["cvr"]
+        ok = len(cvr) == 8 and cvr.isdigit() and cvr[0] != "0" and \
+            sum(int(d) * w for d, w in zip(cvr, weights)) % 11 == 0
+        check(ok, f"{ref}: CVR {cvr} passes the modulus-11 check")
+        b, fp = by_ref[p["building"]]
+        check(fp.Contains(g), f"{ref} lies within its building {p['building']}")
+        floor = sum(b[k] for k in b if k.startswith("floor_area") and b[k] is not None)
+        check(0 <= p["floor_area_m2"] <= floor,
+              f"{ref}: {p['floor_area_m2']} m² of {p['building']}'s {floor} m²")
+        moved_in, moved_out = parse_date(p["moved_in"]), parse_date(p["moved_out"])
+        check(moved_out is None or moved_in is None or moved_out >= moved_in,
+              f"{ref}: moves out ({moved_out}) no earlier than in ({moved_in})")
+        if moved_in and moved_in <= scenario:
+            check(b["construction_status"] == "completed",
+                  f"{ref}: present by {scenario} in a completed building ({b['construction_status']})")
+    completed = [p for p, _ in bldgs if p["completed_on"]]
+    check(all(parse_date(p["completed_on"]) <= scenario for p in completed)
+          and all(p["construction_status"] == "completed" for p in completed),
+          f"{len(completed)} completion dates, all of completed buildings and none after {scenario}")
+    for p, _ in plots:
+        if p["stage"] is not None:
+            check(2024 <= p["target_year"] <= 2036,
+                  f"{p['reference']}: {p['stage']} targets {p['target_year']}, within Kildedal's "
+                  f"15 years to about 2035 and Lautrup's ten")
+
     if FAILED:
         print(f"\n{len(FAILED)} check(s) FAILED")
         return 1
