@@ -37,10 +37,21 @@ pub fn validate(
     props: &Map<String, Value>,
     unknown: Unknown,
 ) -> Result<Map<String, Value>> {
+    validate_all(target, props, unknown).map_err(|mut errors| errors.remove(0))
+}
+
+/// [`validate`], naming every property that is wrong rather than the first (the importer's
+/// report). The DGNB record is checked once its fields are right.
+pub fn validate_all(
+    target: Target,
+    props: &Map<String, Value>,
+    unknown: Unknown,
+) -> std::result::Result<Map<String, Value>, Vec<Error>> {
     let c = collection(target);
+    let mut errors = Vec::new();
     if unknown == Unknown::Refuse {
         if let Some(name) = props.keys().find(|n| c.property(n).is_none()) {
-            return Err(Error::unprocessable(
+            errors.push(Error::unprocessable(
                 name,
                 format!(
                     "`{name}` is not a property of {}; writable: {}",
@@ -48,6 +59,7 @@ pub fn validate(
                     c.writable().map(|p| p.name).collect::<Vec<_>>().join(", ")
                 ),
             ));
+            return Err(errors);
         }
     }
     let mut out = Map::new();
@@ -55,23 +67,32 @@ pub fn validate(
         let value = props.get(p.name).cloned().unwrap_or(Value::Null);
         if value.is_null() {
             if p.write == Write::Required {
-                return Err(Error::unprocessable(
+                errors.push(Error::unprocessable(
                     p.name,
                     format!("`{}` is required", p.name),
                 ));
-            }
-            if props.contains_key(p.name) {
+            } else if props.contains_key(p.name) {
                 out.insert(p.name.to_owned(), Value::Null);
             }
             continue;
         }
-        check_value(p, &value)?;
-        out.insert(p.name.to_owned(), value);
+        match check_value(p, &value) {
+            Ok(()) => {
+                out.insert(p.name.to_owned(), value);
+            }
+            Err(e) => errors.push(e),
+        }
     }
-    if target == Target::Buildings {
-        check_dgnb(&out)?;
+    if errors.is_empty() && target == Target::Buildings {
+        if let Err(e) = check_dgnb(&out) {
+            errors.push(e);
+        }
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Refuses a number outside `min..=max`, saying the range in the error's details.
@@ -86,7 +107,7 @@ where
         .with_details(json!({ "minimum": min, "maximum": max })))
 }
 
-fn check_value(p: &Property, value: &Value) -> Result<()> {
+pub fn check_value(p: &Property, value: &Value) -> Result<()> {
     let name = p.name;
     let wrong = |what: String| Error::unprocessable(name, format!("`{name}`: {what}"));
     match &p.kind {
