@@ -47,6 +47,7 @@ impl Progress {
             total,
             done: 0,
             next_line: total.map_or(10_000, |t| (t / 10).max(1)),
+            logged: 0,
             lines: self == Progress::Lines,
             bar,
             start: Instant::now(),
@@ -61,6 +62,7 @@ pub struct Stage {
     total: Option<u64>,
     done: u64,
     next_line: u64,
+    logged: u64,
     lines: bool,
     bar: Option<ProgressBar>,
     start: Instant,
@@ -79,7 +81,8 @@ impl Stage {
         }
     }
 
-    fn line(&self) {
+    fn line(&mut self) {
+        self.logged = self.done;
         tracing::info!(
             stage = self.name,
             done = self.done,
@@ -90,11 +93,11 @@ impl Stage {
     }
 
     /// The stage is over.
-    pub fn finish(self) {
+    pub fn finish(mut self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        if self.lines {
+        if self.lines && (self.logged < self.done || self.done == 0) {
             self.line();
         }
     }

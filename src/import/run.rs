@@ -14,9 +14,12 @@ use super::progress::Progress;
 use super::source::{self, RawFeature};
 use super::target::{ImportTarget, Save};
 use crate::db::import::{self as db, Upserted};
-use crate::edit::{self, fields, Imported, Outline, Unknown};
+use crate::edit::{self, fields, ImportItem, Imported, Outline, Unknown};
 use crate::geo::Crs;
 use crate::{Error, Result};
+
+/// How many features are saved in one statement.
+const BATCH: usize = 1000;
 
 /// What to import, from where, into what.
 #[derive(Debug, Clone, Default)]
@@ -282,65 +285,75 @@ pub async fn import_source(
         .collect();
     let mut aborted = false;
     let mut stage = progress.stage("saving", Some(ready.len() as u64));
-    for r in &ready {
-        stage.inc(1);
-        let problem = |field: Option<String>, message: String| Problem {
-            layer: read.name.clone(),
-            index: Some(r.index),
-            feature: r.key.clone(),
-            field,
-            message,
-        };
-        let saved = match (into.save(), &r.outline) {
-            (Save::Edit(target), Some(outline)) => {
-                edit::import_feature(&mut tx, target, &r.properties, outline)
-                    .await
-                    .map(|i| match i {
-                        Imported::Inserted(_) => Upserted::Inserted,
-                        Imported::Updated(_) => Upserted::Updated,
-                    })
-            }
-            (Save::Upsert(layer), _) => {
-                db::upsert(&mut tx, layer, &Value::Object(r.properties.clone()), &r.wkb).await
-            }
-            (Save::Edit(_), None) => Err(Error::Internal("an outline was not parsed".into())),
-        };
-        match saved {
-            Ok(Upserted::Inserted) => report.inserted += 1,
-            Ok(Upserted::Updated) => report.updated += 1,
-            Ok(Upserted::MissingParent) => {
-                let (property, what) = match into.save() {
-                    Save::Upsert(layer) => layer.parent_property().unwrap_or(("?", "parent")),
-                    Save::Edit(_) => ("?", "parent"),
-                };
-                let named = r.properties.get(property).cloned().unwrap_or(Value::Null);
-                report.problems.push(problem(
-                    Some(property.to_owned()),
-                    format!("its {property} {named} names no {what}"),
-                ));
-            }
-            Err(Error::Client {
-                message, details, ..
-            }) => {
-                let field = details
-                    .get("field")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                report.problems.push(problem(field, message));
-            }
+    for chunk in ready.chunks(BATCH) {
+        stage.inc(chunk.len() as u64);
+        let outcomes = match save_chunk(&mut tx, &into, chunk).await {
+            Ok(o) => o,
             Err(Error::Database(sqlx::Error::Database(d))) => {
-                // The transaction is aborted: nothing more can be checked in it.
-                report.problems.push(problem(
-                    d.constraint().map(str::to_owned),
-                    format!(
-                        "the database refused it: {} (features after it were not checked against the database)",
+                report.problems.push(Problem {
+                    layer: read.name.clone(),
+                    index: chunk.first().map(|r| r.index),
+                    feature: None,
+                    field: d.constraint().map(str::to_owned),
+                    message: format!(
+                        "the database refused features {}..{}: {}",
+                        chunk.first().map_or(0, |r| r.index),
+                        chunk.last().map_or(0, |r| r.index),
                         d.message()
                     ),
-                ));
+                });
                 aborted = true;
                 break;
             }
             Err(other) => return Err(other),
+        };
+        for (r, saved) in chunk.iter().zip(outcomes) {
+            let problem = |field: Option<String>, message: String| Problem {
+                layer: read.name.clone(),
+                index: Some(r.index),
+                feature: r.key.clone(),
+                field,
+                message,
+            };
+            match saved {
+                Ok(Upserted::Inserted) => report.inserted += 1,
+                Ok(Upserted::Updated) => report.updated += 1,
+                Ok(Upserted::MissingParent) => {
+                    let (property, what) = match into.save() {
+                        Save::Upsert(layer) => layer.parent_property().unwrap_or(("?", "parent")),
+                        Save::Edit(_) => ("?", "parent"),
+                    };
+                    let named = r.properties.get(property).cloned().unwrap_or(Value::Null);
+                    report.problems.push(problem(
+                        Some(property.to_owned()),
+                        format!("its {property} {named} names no {what}"),
+                    ));
+                }
+                Err(Error::Client {
+                    message, details, ..
+                }) => {
+                    let field = details
+                        .get("field")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned);
+                    report.problems.push(problem(field, message));
+                }
+                Err(Error::Database(sqlx::Error::Database(d))) => {
+                    // The transaction is aborted: nothing more can be checked in it.
+                    report.problems.push(problem(
+                        d.constraint().map(str::to_owned),
+                        format!(
+                            "the database refused it: {} (features after it were not checked against the database)",
+                            d.message()
+                        ),
+                    ));
+                    aborted = true;
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        if aborted {
+            break;
         }
     }
     stage.finish();
@@ -406,6 +419,55 @@ pub async fn import_source(
         "import"
     );
     Ok(report)
+}
+
+/// Saves one batch of checked features: plots and buildings through the editing use case's
+/// batch save, other layers one upsert each. Each feature's outcome, in order.
+async fn save_chunk(
+    conn: &mut sqlx::PgConnection,
+    into: &ImportTarget,
+    chunk: &[Ready],
+) -> Result<Vec<Result<Upserted>>> {
+    match into.save() {
+        Save::Edit(target) => {
+            let items: Vec<ImportItem<'_>> = chunk
+                .iter()
+                .filter_map(|r| {
+                    r.outline.as_ref().map(|outline| ImportItem {
+                        properties: &r.properties,
+                        outline,
+                        wkb_25832: &r.wkb,
+                    })
+                })
+                .collect();
+            if items.len() != chunk.len() {
+                return Err(Error::Internal("an outline was not parsed".into()));
+            }
+            Ok(edit::import_batch(conn, target, &items)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    r.map(|i| match i {
+                        Imported::Inserted(_) => Upserted::Inserted,
+                        Imported::Updated(_) => Upserted::Updated,
+                    })
+                })
+                .collect())
+        }
+        Save::Upsert(layer) => {
+            let mut out = Vec::with_capacity(chunk.len());
+            for r in chunk {
+                let saved =
+                    db::upsert(conn, layer, &Value::Object(r.properties.clone()), &r.wkb).await;
+                let stop = matches!(saved, Err(Error::Database(_)));
+                out.push(saved);
+                if stop {
+                    break;
+                }
+            }
+            Ok(out)
+        }
+    }
 }
 
 /// The checks on one feature alone: its geometry (read and reprojected by GDAL; for plots and

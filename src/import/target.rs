@@ -84,10 +84,20 @@ impl ImportTarget {
     pub fn parse(id: &str) -> Option<ImportTarget> {
         if let Some(target) = Target::parse(id) {
             let c = fields::collection(target);
+            // A property the importer fills in when a file has none (a plot's status) is not
+            // required of the mapping.
+            let defaulted = crate::edit::import_defaults(target, serde_json::Map::new());
+            let properties = c
+                .writable()
+                .map(|p| ImportProperty {
+                    required: p.write == Write::Required && !defaulted.contains_key(p.name),
+                    ..ImportProperty::of(p)
+                })
+                .collect();
             return Some(ImportTarget {
                 id: c.id,
                 save: Save::Edit(target),
-                properties: c.writable().map(ImportProperty::of).collect(),
+                properties,
             });
         }
         let layer = Layer::from_name(id)?;
