@@ -425,11 +425,12 @@ pub async fn import_batch(
             .into_iter()
             .collect();
     let outlines: Vec<&[u8]> = fresh.iter().map(|&i| items[i].wkb_25832).collect();
-    let invalid: std::collections::HashMap<usize, String> = store::invalid_outlines(conn, &outlines)
-        .await?
-        .into_iter()
-        .map(|(k, reason)| (fresh[k], reason))
-        .collect();
+    let invalid: std::collections::HashMap<usize, String> =
+        store::invalid_outlines(conn, &outlines)
+            .await?
+            .into_iter()
+            .map(|(k, reason)| (fresh[k], reason))
+            .collect();
     let mut rows = Vec::new();
     let mut row_items = Vec::new();
     for &i in &fresh {

@@ -313,13 +313,17 @@ pub(super) async fn save(
         .ok_or_else(|| Error::Internal("the save returned no row".into()))
 }
 
+/// One feature to save: its id (None: new), validated properties, and outline as EWKB or WKB
+/// in EPSG:25832.
+pub(super) type SaveRow = (Option<i64>, Map<String, Value>, Vec<u8>);
+
 /// The same save for many features in one statement: (id or None, validated properties,
 /// outline as EWKB or WKB in EPSG:25832). Returns (index into `rows`, id) for each one saved;
 /// a feature whose area or plot does not exist is not saved (the callers check that first).
 pub(super) async fn save_many(
     conn: &mut PgConnection,
     target: Target,
-    rows: &[(Option<i64>, Map<String, Value>, Vec<u8>)],
+    rows: &[SaveRow],
 ) -> Result<Vec<(usize, i64)>> {
     let sql = match target {
         Target::Plots => include_str!("../db/sql/edit_plot_save.sql"),
@@ -342,7 +346,11 @@ pub(super) async fn save_many(
                     "another {} has the reference `{}`",
                     target.singular(),
                     match rows {
-                        [one] => one.1.get("reference").and_then(Value::as_str).unwrap_or_default(),
+                        [one] => one
+                            .1
+                            .get("reference")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
                         _ => "(one of the batch)",
                     }
                 ),

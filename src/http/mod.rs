@@ -8,6 +8,7 @@ pub mod edge;
 mod features;
 pub mod gate;
 mod health;
+pub mod imports;
 pub mod metrics;
 pub mod routes;
 pub mod rules;
@@ -124,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(changes::router())
         .merge(documents::router())
+        .merge(imports::router())
         .merge(rules::router())
         .merge(crate::ogc::router())
         .merge(crate::tiles::router())

@@ -72,6 +72,8 @@ fn build() -> Vec<Route> {
             AreaEditor,
         ),
         ("GET", "/documents/{id}", Anyone),
+        // An import of a GeoPackage or zip: a dry run, or with confirm=true the import.
+        ("POST", "/imports", Admin),
         ("GET", "/changes", Anyone),
         ("GET", "/changes/stream", Anyone),
         ("POST", "/auth/login", Anyone),

@@ -144,14 +144,11 @@ impl Mapping {
         area: Option<&str>,
     ) -> Result<Mapping, Vec<String>> {
         let field_index = |name: &str| {
-            source_fields
-                .iter()
-                .position(|f| f == name)
-                .or_else(|| {
-                    source_fields
-                        .iter()
-                        .position(|f| f.eq_ignore_ascii_case(name))
-                })
+            source_fields.iter().position(|f| f == name).or_else(|| {
+                source_fields
+                    .iter()
+                    .position(|f| f.eq_ignore_ascii_case(name))
+            })
         };
         let mut problems = Vec::new();
         let mut rules = Vec::new();
@@ -203,6 +200,7 @@ impl Mapping {
                 ));
             }
         }
+        let mut named_properties = Vec::new();
         for (name, rule) in given {
             let Some(property) = into.property(&name) else {
                 problems.push(format!(
@@ -219,23 +217,25 @@ impl Mapping {
             let from = match (&rule.field, &rule.value) {
                 (Some(_), Some(_)) => {
                     problems.push(format!("`{name}`: give a field or a value, not both"));
-                    continue;
+                    None
                 }
                 (None, None) => {
-                    problems.push(format!("`{name}`: give its source `field` or a fixed `value`"));
-                    continue;
+                    problems.push(format!(
+                        "`{name}`: give its source `field` or a fixed `value`"
+                    ));
+                    None
                 }
                 (Some(field), None) => match field_index(field) {
-                    Some(i) => From::Field(i, source_fields[i].clone()),
+                    Some(i) => Some(From::Field(i, source_fields[i].clone())),
                     None => {
                         problems.push(format!(
                             "`{name}`: the source has no field `{field}`; its fields are: {}",
                             source_fields.join(", ")
                         ));
-                        continue;
+                        None
                     }
                 },
-                (None, Some(v)) => From::Fixed(json_of(v)),
+                (None, Some(v)) => Some(From::Fixed(json_of(v))),
             };
             let numeric = matches!(property.kind, Kind::Number { .. } | Kind::Integer { .. });
             let mut factor = rule.factor.unwrap_or(1.0);
@@ -254,7 +254,9 @@ impl Mapping {
                 }
             }
             if !factor.is_finite() || factor == 0.0 {
-                problems.push(format!("`{name}`: the factor must be a finite non-zero number"));
+                problems.push(format!(
+                    "`{name}`: the factor must be a finite non-zero number"
+                ));
             }
             let map = rule.map.as_ref().map(|m| {
                 m.iter()
@@ -263,7 +265,7 @@ impl Mapping {
             });
             // Every value the mapping itself names must be a value of the property.
             let mut named: Vec<(String, Value)> = Vec::new();
-            if let From::Fixed(v) = &from {
+            if let Some(From::Fixed(v)) = &from {
                 named.push(("value".to_owned(), v.clone()));
             }
             if let Some(d) = &rule.default {
@@ -277,6 +279,10 @@ impl Mapping {
                     problems.push(format!("`{name}` {what}: {e}"));
                 }
             }
+            named_properties.push(name.clone());
+            let Some(from) = from else {
+                continue;
+            };
             rules.push(Checked {
                 property,
                 from,
@@ -286,7 +292,7 @@ impl Mapping {
             });
         }
         for p in into.properties() {
-            if p.required && !rules.iter().any(|r| r.property.name == p.name) {
+            if p.required && !named_properties.contains(&p.name) {
                 problems.push(format!(
                     "`{}` is required by {} but the mapping gives it no field or value",
                     p.name,
@@ -317,7 +323,10 @@ impl Mapping {
             let (raw, field) = match &r.from {
                 From::Field(i, name) => (values.get(*i).cloned().unwrap_or(Value::Null), name),
                 From::Fixed(v) => {
-                    out.insert(r.property.name.to_owned(), coerce(&r.property.kind, v.clone()));
+                    out.insert(
+                        r.property.name.to_owned(),
+                        coerce(&r.property.kind, v.clone()),
+                    );
                     continue;
                 }
             };
@@ -418,15 +427,41 @@ fn fold(name: &str) -> String {
 /// Danish field names of the municipality's registers (Matriklen, BBR, Plandata.dk) that mean
 /// a plotline property, folded (see [`fold`]).
 const SYNONYMS: &[(&str, &[&str])] = &[
-    ("reference", &["ref", "referencenr", "reference", "matrnr", "matrikelnr"]),
-    ("matrikelnummer", &["matrnr", "matrikelnr", "matrikelnummer", "matrnummer"]),
-    ("ejerlav", &["ejerlav", "ejerlavskode", "elavskode", "ejerlavkode"]),
-    ("land_use", &["anvendelse", "anvkode", "anvendelseskode", "anvgen", "zone"]),
+    (
+        "reference",
+        &["ref", "referencenr", "reference", "matrnr", "matrikelnr"],
+    ),
+    (
+        "matrikelnummer",
+        &["matrnr", "matrikelnr", "matrikelnummer", "matrnummer"],
+    ),
+    (
+        "ejerlav",
+        &["ejerlav", "ejerlavskode", "elavskode", "ejerlavkode"],
+    ),
+    (
+        "land_use",
+        &["anvendelse", "anvkode", "anvendelseskode", "anvgen", "zone"],
+    ),
     ("lokalplan", &["lokalplan", "plannr", "lokalplannr", "plan"]),
-    ("max_height_m", &["makshoejde", "maxhoejde", "bygningshoejde", "hoejde"]),
-    ("max_plot_ratio_pct", &["bebygpct", "bebyggelsesprocent", "bebyggelsespct", "bebygpro"]),
+    (
+        "max_height_m",
+        &["makshoejde", "maxhoejde", "bygningshoejde", "hoejde"],
+    ),
+    (
+        "max_plot_ratio_pct",
+        &[
+            "bebygpct",
+            "bebyggelsesprocent",
+            "bebyggelsespct",
+            "bebygpro",
+        ],
+    ),
     ("planned_homes", &["boliger", "antalboliger", "antboliger"]),
-    ("planned_jobs", &["arbejdspladser", "antalarbejdspladser", "job"]),
+    (
+        "planned_jobs",
+        &["arbejdspladser", "antalarbejdspladser", "job"],
+    ),
     ("status", &["status", "planstatus"]),
     ("name", &["navn", "bygningsnavn", "stationsnavn"]),
     ("storeys", &["etager", "antaletager", "etagetal"]),
@@ -522,8 +557,7 @@ mod tests {
         .unwrap();
         let src = fields(&["matrnr", "ANVENDELSE", "HOEJDE_CM", "BOLIGER"]);
         let m = Mapping::check(Some(&file), &plots(), &src, Some("kildedal")).unwrap();
-        let (props, problems) =
-            m.apply(&[json!("12a"), json!(11), json!("1250"), json!(12)]);
+        let (props, problems) = m.apply(&[json!("12a"), json!(11), json!("1250"), json!(12)]);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(props["reference"], "12a");
         assert_eq!(props["land_use"], "residential");
@@ -534,7 +568,10 @@ mod tests {
 
         let (_, problems) = m.apply(&[json!("1"), json!(99), json!(1), json!(1)]);
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("ANVENDELSE `99`"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("ANVENDELSE `99`"),
+            "{problems:?}"
+        );
     }
 
     #[test]
@@ -560,7 +597,9 @@ mod tests {
         assert!(all.contains("`plot_area_m2` is not a property"), "{all}");
         assert!(all.contains("`area` is required"), "{all}");
         assert!(MappingFile::parse("[properties\nx=").is_err());
-        assert!(MappingFile::parse("[propertis]").unwrap_err().contains("propertis"));
+        assert!(MappingFile::parse("[propertis]")
+            .unwrap_err()
+            .contains("propertis"));
     }
 
     #[test]

@@ -202,7 +202,11 @@ pub async fn import_source(
     )
     .map_err(mapping_error)?;
 
+    // A file by its name; a connection string (`OAPIF:https://…`) as it is.
     let source_name = opts.source_name.clone().unwrap_or_else(|| {
+        if opts.source.contains("://") {
+            return opts.source.clone();
+        }
         std::path::Path::new(&opts.source)
             .file_name()
             .map_or(opts.source.clone(), |n| n.to_string_lossy().into_owned())
@@ -249,9 +253,7 @@ pub async fn import_source(
         }
         let (properties, value_problems) = mapping.apply(&feature.values);
         for v in value_problems {
-            report
-                .problems
-                .push(problem(Some(&v.field), v.message));
+            report.problems.push(problem(Some(&v.field), v.message));
         }
         let checked = check_feature(&into, &properties, &feature);
         let (properties, outline, wkb) = match checked {
@@ -470,16 +472,18 @@ async fn save_chunk(
     }
 }
 
+/// A feature that passed the checks on its own: its properties, outline and WKB.
+type Checked = (Map<String, Value>, Option<Outline>, Vec<u8>);
+
 /// The checks on one feature alone: its geometry (read and reprojected by GDAL; for plots and
 /// buildings the editing path's outline checks), and its values against the description.
 /// Returns the properties to save (for an editable collection: as the write path keeps
 /// them), its outline and WKB; or every (field, message) that is wrong.
-#[allow(clippy::type_complexity)]
 fn check_feature(
     into: &ImportTarget,
     properties: &Map<String, Value>,
     feature: &RawFeature,
-) -> std::result::Result<(Map<String, Value>, Option<Outline>, Vec<u8>), Vec<(String, String)>> {
+) -> std::result::Result<Checked, Vec<(String, String)>> {
     let mut errors = Vec::new();
     let (outline, wkb) = match &feature.geometry {
         Err(message) => {

@@ -52,10 +52,12 @@ impl ImportProperty {
         match self.described {
             Some(p) if p.writable() => fields::check_value(p, value).map_err(|e| e.to_string()),
             // Described but read-only in the API (transit layers, areas): the same check on a
-            // copy that is writable.
+            // copy that is writable, without the API's length limit for written text (the
+            // register's texts are what they are).
             Some(p) => {
                 let mut p = p.clone();
                 p.write = Write::Optional;
+                p.max_chars = schema::LONG_TEXT_CHARS;
                 fields::check_value(&p, value).map_err(|e| e.to_string())
             }
             None => match (&self.kind, value) {
@@ -197,13 +199,23 @@ mod tests {
     fn every_layer_is_a_target_with_its_key_required() {
         for id in ImportTarget::all() {
             let t = ImportTarget::parse(id).unwrap();
-            let key = t.property(t.key()).unwrap_or_else(|| panic!("{id} has its key"));
+            let key = t
+                .property(t.key())
+                .unwrap_or_else(|| panic!("{id} has its key"));
             assert!(key.required, "{id}");
         }
         let plots = ImportTarget::parse("plots").unwrap();
         assert!(plots.property("plot_area_m2").is_none(), "derived");
-        assert!(plots.property("land_use").unwrap().check(&"office".into()).is_ok());
-        assert!(plots.property("land_use").unwrap().check(&"x".into()).is_err());
+        assert!(plots
+            .property("land_use")
+            .unwrap()
+            .check(&"office".into())
+            .is_ok());
+        assert!(plots
+            .property("land_use")
+            .unwrap()
+            .check(&"x".into())
+            .is_err());
         let areas = ImportTarget::parse("areas").unwrap();
         let level = areas.property("target_dgnb_level").unwrap();
         assert!(level.check(&"gold".into()).is_ok() && level.check(&"golden".into()).is_err());
