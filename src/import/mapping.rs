@@ -513,7 +513,11 @@ pub fn suggest(layer: &LayerDescription, into: &ImportTarget, name_layer: bool) 
             },
             other => other.json_type().to_owned(),
         };
-        let required = if p.required { ", required" } else { "" };
+        let required = match (p.required, p.name.as_str()) {
+            (true, "area") => ", required (or --area SLUG)",
+            (true, _) => ", required",
+            _ => "",
+        };
         match suggest_field(p, &fields) {
             Some(f) => {
                 let map = toml_string(f);

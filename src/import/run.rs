@@ -252,6 +252,7 @@ pub async fn import_source(
             }
         }
         let (properties, value_problems) = mapping.apply(&feature.values);
+        let unmapped: Vec<String> = value_problems.iter().map(|v| v.field.clone()).collect();
         for v in value_problems {
             report.problems.push(problem(Some(&v.field), v.message));
         }
@@ -259,7 +260,8 @@ pub async fn import_source(
         let (properties, outline, wkb) = match checked {
             Ok(ok) => ok,
             Err(errors) => {
-                for (field, message) in errors {
+                // A value the mapping could not map is named once, not again as missing.
+                for (field, message) in errors.into_iter().filter(|(f, _)| !unmapped.contains(f)) {
                     report.problems.push(problem(Some(&field), message));
                 }
                 continue;

@@ -373,6 +373,7 @@ async fn a_file_with_problems_is_refused_whole_naming_every_feature(pool: PgPool
         );
         assert!(ratio[0].message.contains("5000") && ratio[0].message.contains("outside"));
         let code = find("BAD-5");
+        assert_eq!(code.len(), 1, "named once, not again as missing: {text}");
         assert_eq!(code[0].field.as_deref(), Some("land_use"), "{text}");
         assert!(code[0].message.contains("ANVENDELSE `99`"), "{text}");
         let homes = find("BAD-6");
