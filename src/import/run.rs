@@ -189,18 +189,21 @@ pub async fn import_source(
         .or_else(|| opts.mapping.as_ref().and_then(|m| m.layer.clone()));
     let crs = opts.mapping.as_ref().and_then(|m| m.crs.clone());
     let source = opts.source.clone();
-    let read = tokio::task::spawn_blocking(move || {
-        source::read(&source, layer.as_deref(), crs.as_deref(), &progress)
+    let (file, area, check_into) = (opts.mapping.clone(), opts.area.clone(), into.clone());
+    let (read, mapping) = tokio::task::spawn_blocking(move || {
+        source::read(
+            &source,
+            layer.as_deref(),
+            crs.as_deref(),
+            &progress,
+            |fields| {
+                Mapping::check(file.as_ref(), &check_into, fields, area.as_deref())
+                    .map_err(mapping_error)
+            },
+        )
     })
     .await
     .map_err(|e| Error::Internal(format!("the GDAL reader failed: {e}")))??;
-    let mapping = Mapping::check(
-        opts.mapping.as_ref(),
-        &into,
-        &read.fields,
-        opts.area.as_deref(),
-    )
-    .map_err(mapping_error)?;
 
     // A file by its name; a connection string (`OAPIF:https://…`) as it is.
     let source_name = opts.source_name.clone().unwrap_or_else(|| {

@@ -170,23 +170,24 @@ fn choose_layer<'a>(
     }
 }
 
-/// What [`read`] gives: the layer's name, its fields, and its features.
+/// What [`read`] gives: the layer's name and its features.
 #[derive(Debug, Clone)]
 pub struct ReadLayer {
     pub name: String,
-    pub fields: Vec<String>,
     pub features: Vec<RawFeature>,
 }
 
 /// Reads one layer's features, their geometry reprojected to EPSG:25832 and flattened to 2D.
 /// `assumed_crs` is the CRS of a source that declares none (a CSV); without it such a source
-/// is taken as WGS84 longitude/latitude (RFC 7946 GeoJSON).
-pub fn read(
+/// is taken as WGS84 longitude/latitude (RFC 7946 GeoJSON). `prepare` sees the layer's field
+/// names before any feature is read (the mapping is checked against them), and may stop it.
+pub fn read<T>(
     source: &str,
     layer: Option<&str>,
     assumed_crs: Option<&str>,
     progress: &Progress,
-) -> Result<ReadLayer> {
+    prepare: impl FnOnce(&[String]) -> Result<T>,
+) -> Result<(ReadLayer, T)> {
     let dataset = open(source)?;
     let mut layer = choose_layer(&dataset, source, layer)?;
     let mut from = match (layer.spatial_ref(), assumed_crs) {
@@ -205,6 +206,7 @@ pub fn read(
 
     let name = layer.name();
     let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let prepared = prepare(&fields)?;
     let mut stage = progress.stage("reading", layer.try_feature_count());
     let mut features = Vec::new();
     for (i, feature) in layer.features().enumerate() {
@@ -226,11 +228,7 @@ pub fn read(
         stage.inc(1);
     }
     stage.finish();
-    Ok(ReadLayer {
-        name,
-        fields,
-        features,
-    })
+    Ok((ReadLayer { name, features }, prepared))
 }
 
 fn reproject(

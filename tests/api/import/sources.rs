@@ -585,6 +585,41 @@ async fn post_imports_is_for_admins_answers_a_dry_run_and_imports_on_confirm(poo
         .unwrap();
     assert_eq!(plots, 4);
 
+    // A zipped Shapefile (EPSG:4326) with its own name, the same way.
+    let shp = csv(dir.path(), "zipped", PLOT_HEADER, &plot_rows("ZP", 2, 2));
+    std::fs::create_dir(dir.path().join("zp")).unwrap();
+    let shp_path = dir.path().join("zp/matrikler.shp");
+    convert(
+        &shp,
+        shp_path.to_str().unwrap(),
+        "ESRI Shapefile",
+        "EPSG:4326",
+        "matrikler",
+    );
+    let zip_path = dir.path().join("matrikler.zip");
+    let zipped = std::process::Command::new("zip")
+        .arg("-j")
+        .arg("-q")
+        .arg(&zip_path)
+        .args(["shp", "shx", "dbf", "prj"].map(|e| dir.path().join(format!("zp/matrikler.{e}"))))
+        .status();
+    if zipped.is_ok_and(|s| s.success()) {
+        let zip_uri = uri.replace("matrikler.gpkg", "matrikler.zip");
+        let answer = upload(
+            &app,
+            &format!("{zip_uri}&confirm=true"),
+            Some(&admin),
+            std::fs::read(&zip_path).unwrap(),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+        assert_eq!(answer.json["inserted"], 2);
+        assert_eq!(
+            answer.json["change_set"]["reason"],
+            "import of matrikler.zip by root"
+        );
+    }
+
     // Bad input is a 4xx naming what was wrong.
     let not_gis = upload(&app, &uri, Some(&admin), b"hello".to_vec()).await;
     assert_eq!(not_gis.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
