@@ -307,7 +307,7 @@ impl Mapping {
         }
     }
 
-    /// The property that identifies a feature (`reference`), if the mapping feeds it.
+    /// The index of the source field that feeds `property`, if a field does (not a fixed value).
     pub fn source_of(&self, property: &str) -> Option<usize> {
         self.rules.iter().find_map(|r| match r.from {
             From::Field(i, _) if r.property.name == property => Some(i),

@@ -621,6 +621,15 @@ async fn post_imports_is_for_admins_answers_a_dry_run_and_imports_on_confirm(poo
     }
 
     // Bad input is a 4xx naming what was wrong.
+    let huge = upload(
+        &app,
+        &uri,
+        Some(&admin),
+        vec![0; plotline::http::imports::MAX_IMPORT_BYTES + 1],
+    )
+    .await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", huge.text);
+    assert!(huge.text.contains("50 MiB"), "{}", huge.text);
     let not_gis = upload(&app, &uri, Some(&admin), b"hello".to_vec()).await;
     assert_eq!(not_gis.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let no_into = upload(&app, "/imports", Some(&admin), bytes.clone()).await;
