@@ -1,13 +1,11 @@
 //! The command line: one file per subcommand.
 
 mod export;
-mod import;
+pub mod import;
 mod migrate;
 mod serve;
 mod token;
 mod user;
-
-use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -41,12 +39,9 @@ pub enum LogFormat {
 pub enum Command {
     /// Apply the migrations and serve the API and the map page.
     Serve(ServeConfig),
-    /// Import GIS files (GeoJSON, GeoPackage, Shapefile…) named after their layer, or folders of them.
-    Import {
-        /// Files such as `plots.gpkg`, or folders holding them.
-        #[arg(default_value = "geodata")]
-        paths: Vec<PathBuf>,
-    },
+    /// Import GIS data: any source GDAL opens into one collection through a mapping
+    /// (`--into`), or files named after their layer (`plots.gpkg`) and folders of them.
+    Import(import::ImportArgs),
     /// Export a collection to a GeoPackage, FlatGeobuf, Shapefile (zip), CSV or KML file, with
     /// the same filters as `/collections/{id}/items`.
     Export(export::ExportArgs),
@@ -75,6 +70,12 @@ pub fn init_tracing(format: LogFormat) {
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Describing a source needs no database.
+    if let Command::Import(args) = &cli.command {
+        if args.describe {
+            return import::describe(args).await;
+        }
+    }
     let url = cli.database_url.ok_or_else(|| {
         anyhow::anyhow!(
             "no database: set DATABASE_URL or --database-url (`make run` starts a private PostGIS)"
@@ -82,7 +83,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     })?;
     match cli.command {
         Command::Serve(config) => serve::run(&url, config).await,
-        Command::Import { paths } => import::run(&url, &paths).await,
+        Command::Import(args) => import::run(&url, args).await,
         Command::Export(args) => export::run(&url, args).await,
         Command::Migrate => migrate::run(&url).await,
         Command::User(c) => user::run(&url, c).await,

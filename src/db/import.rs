@@ -76,6 +76,23 @@ impl Layer {
         }
     }
 
+    /// The properties an import fills for a layer saved here (not plots and buildings, which
+    /// the editing use case describes), with their SQL types, the parent's name first.
+    pub fn stored_properties(self) -> Vec<(String, String)> {
+        let Some(stored) = self.stored() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(p) = stored.parent {
+            out.push((p.property.to_owned(), "text".to_owned()));
+        }
+        for column in stored.columns.split(", ") {
+            let (name, ty) = column.split_once(' ').unwrap_or((column, "text"));
+            out.push((name.to_owned(), ty.to_owned()));
+        }
+        out
+    }
+
     /// How the layers saved here are stored (plots and buildings go through `crate::edit`):
     /// the table, its natural key and geometry column, and the columns filled from the
     /// properties of the same names with their SQL types (as `jsonb_to_record` reads them).

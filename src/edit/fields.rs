@@ -38,10 +38,21 @@ pub fn validate(
     props: &Map<String, Value>,
     unknown: Unknown,
 ) -> Result<Map<String, Value>> {
+    validate_all(target, props, unknown).map_err(|mut errors| errors.remove(0))
+}
+
+/// [`validate`], naming every property that is wrong rather than the first (the importer's
+/// report). The DGNB record is checked once its fields are right.
+pub fn validate_all(
+    target: Target,
+    props: &Map<String, Value>,
+    unknown: Unknown,
+) -> std::result::Result<Map<String, Value>, Vec<Error>> {
     let c = collection(target);
+    let mut errors = Vec::new();
     if unknown == Unknown::Refuse {
         if let Some(name) = props.keys().find(|n| c.property(n).is_none()) {
-            return Err(Error::unprocessable(
+            errors.push(Error::unprocessable(
                 name,
                 format!(
                     "`{name}` is not a property of {}; writable: {}",
@@ -49,6 +60,7 @@ pub fn validate(
                     c.writable().map(|p| p.name).collect::<Vec<_>>().join(", ")
                 ),
             ));
+            return Err(errors);
         }
     }
     let mut out = Map::new();
@@ -56,66 +68,31 @@ pub fn validate(
         let value = props.get(p.name).cloned().unwrap_or(Value::Null);
         if value.is_null() {
             if p.write == Write::Required {
-                return Err(Error::unprocessable(
+                errors.push(Error::unprocessable(
                     p.name,
                     format!("`{}` is required", p.name),
                 ));
-            }
-            if props.contains_key(p.name) {
+            } else if props.contains_key(p.name) {
                 out.insert(p.name.to_owned(), Value::Null);
             }
             continue;
         }
-        check_value(p, &value)?;
-        out.insert(p.name.to_owned(), value);
-    }
-    match target {
-        Target::Buildings => {
-            check_dgnb(&out)?;
-            let text = |n: &str| out.get(n).and_then(Value::as_str);
-            if let Some(missing) = fingerplan::missing_exemption_part(
-                text(EXEMPTION_LOKALPLAN),
-                text(EXEMPTION_REASON),
-            ) {
-                return Err(Error::unprocessable(
-                    missing,
-                    format!(
-                        "a Fingerplan exemption needs both the lokalplan that allows it ({EXEMPTION_LOKALPLAN}) and the reason ({EXEMPTION_REASON}): `{missing}` is missing"
-                    ),
-                ));
+        match check_value(p, &value) {
+            Ok(()) => {
+                out.insert(p.name.to_owned(), value);
             }
+            Err(e) => errors.push(e),
         }
-        Target::Companies => check_company(&out)?,
-        Target::Plots => {}
     }
-    Ok(out)
-}
-
-/// Turns values as GIS formats carry them into the kinds the description names: GDAL reads a
-/// boolean field as the integer 0 or 1 (and Shapefiles and CSV have no booleans: `T`/`F`,
-/// `true`/`false`). Anything else stays as it is, for [`validate`] to judge.
-pub fn coerce_from_gis(target: Target, props: &mut Map<String, Value>) {
-    let c = collection(target);
-    for (name, value) in props.iter_mut() {
-        if c.property(name).map(|p| &p.kind) != Some(&Kind::Boolean) {
-            continue;
+    if errors.is_empty() {
+        if let Err(e) = check_rules_of(target, &out) {
+            errors.push(e);
         }
-        let truth = match &*value {
-            Value::Number(n) => match n.as_i64() {
-                Some(0) => Some(false),
-                Some(1) => Some(true),
-                _ => None,
-            },
-            Value::String(s) => match s.to_ascii_lowercase().as_str() {
-                "true" | "t" | "1" | "yes" => Some(true),
-                "false" | "f" | "0" | "no" => Some(false),
-                _ => None,
-            },
-            _ => None,
-        };
-        if let Some(b) = truth {
-            *value = Value::Bool(b);
-        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
     }
 }
 
@@ -131,7 +108,7 @@ where
         .with_details(json!({ "minimum": min, "maximum": max })))
 }
 
-fn check_value(p: &Property, value: &Value) -> Result<()> {
+pub fn check_value(p: &Property, value: &Value) -> Result<()> {
     let name = p.name;
     let wrong = |what: String| Error::unprocessable(name, format!("`{name}`: {what}"));
     match &p.kind {
@@ -223,6 +200,31 @@ fn check_dgnb(props: &Map<String, Value>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The rules a feature's properties must keep together: a building's DGNB record and Fingerplan
+/// exemption, a company's CVR number and dates.
+fn check_rules_of(target: Target, out: &Map<String, Value>) -> Result<()> {
+    match target {
+        Target::Buildings => {
+            check_dgnb(out)?;
+            let text = |n: &str| out.get(n).and_then(Value::as_str);
+            if let Some(missing) = fingerplan::missing_exemption_part(
+                text(EXEMPTION_LOKALPLAN),
+                text(EXEMPTION_REASON),
+            ) {
+                return Err(Error::unprocessable(
+                    missing,
+                    format!(
+                        "a Fingerplan exemption needs both the lokalplan that allows it ({EXEMPTION_LOKALPLAN}) and the reason ({EXEMPTION_REASON}): `{missing}` is missing"
+                    ),
+                ));
+            }
+            Ok(())
+        }
+        Target::Companies => check_company(out),
+        Target::Plots => Ok(()),
+    }
 }
 
 /// A company's own rules: a CVR number that passes the register's check, a P-number of ten

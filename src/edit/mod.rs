@@ -403,6 +403,120 @@ pub async fn import_feature(
     })
 }
 
+/// One feature of an import batch: its properties as the file gives them, its checked outline
+/// and the same outline as WKB (EPSG:25832).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportItem<'a> {
+    pub properties: &'a Map<String, Value>,
+    /// The outline (none for a company, whose point is its building's).
+    pub outline: Option<&'a Outline>,
+    pub wkb_25832: &'a [u8],
+}
+
+/// Saves a batch of imported plots or buildings in the importer's transaction, by the rules of
+/// [`import_feature`]: a stored feature (by reference) is merged with what is stored and saved
+/// on its own; new ones are validated the same way, their area or plot and their outline
+/// (PostGIS's validity) checked in one query each, and saved in one statement of the one save.
+/// Returns each item's outcome in order. Like [`import_feature`], it leaves the rules across
+/// features (placement, the area's least DGNB level) to the importer's check after all.
+pub async fn import_batch(
+    conn: &mut PgConnection,
+    target: Target,
+    items: &[ImportItem<'_>],
+) -> Result<Vec<Result<Imported>>> {
+    let reference = |i: &ImportItem<'_>| {
+        i.properties
+            .get("reference")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let references: Vec<String> = items.iter().map(reference).collect();
+    let stored: std::collections::HashMap<String, i64> =
+        store::ids_of_references(conn, target, &references)
+            .await?
+            .into_iter()
+            .collect();
+    let mut out: Vec<Option<Result<Imported>>> = (0..items.len()).map(|_| None).collect();
+
+    // New features: validated one by one, then checked and saved together.
+    let (to, what) = match target {
+        Target::Plots => ("area", "area"),
+        Target::Buildings => ("plot", "plot"),
+        Target::Companies => ("building", "building"),
+    };
+    let fresh: Vec<usize> = (0..items.len())
+        .filter(|&i| !stored.contains_key(&references[i]))
+        .collect();
+    let destinations: Vec<String> = fresh
+        .iter()
+        .filter_map(|&i| items[i].properties.get(to).and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect();
+    let found: std::collections::HashSet<String> =
+        store::existing_destinations(conn, target, &destinations)
+            .await?
+            .into_iter()
+            .collect();
+    let outlines: Vec<&[u8]> = fresh.iter().map(|&i| items[i].wkb_25832).collect();
+    let invalid: std::collections::HashMap<usize, String> = if target.has_outline() {
+        store::invalid_outlines(conn, &outlines)
+            .await?
+            .into_iter()
+            .map(|(k, reason)| (fresh[k], reason))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let mut rows = Vec::new();
+    let mut row_items = Vec::new();
+    for &i in &fresh {
+        let item = &items[i];
+        let props = match fields::validate(
+            target,
+            &import_defaults(target, item.properties.clone()),
+            Unknown::Ignore,
+        ) {
+            Ok(p) => p,
+            Err(e) => {
+                out[i] = Some(Err(e));
+                continue;
+            }
+        };
+        let named = props.get(to).and_then(Value::as_str).unwrap_or_default();
+        if !found.contains(named) {
+            out[i] = Some(Err(Error::unprocessable(
+                to,
+                format!("there is no {what} `{named}`"),
+            )));
+            continue;
+        }
+        if let Some(reason) = invalid.get(&i) {
+            out[i] = Some(Err(Error::unprocessable(
+                "geometry",
+                format!("the geometry is not valid: {reason}"),
+            )));
+            continue;
+        }
+        rows.push((None, props, item.wkb_25832.to_vec()));
+        row_items.push(i);
+    }
+    for (k, id) in store::save_many(conn, target, &rows).await? {
+        out[row_items[k]] = Some(Ok(Imported::Inserted(id)));
+    }
+
+    // Stored features: merged with what is stored, one by one.
+    for (i, item) in items.iter().enumerate() {
+        if stored.contains_key(&references[i]) {
+            out[i] = Some(import_feature(conn, target, item.properties, item.outline).await);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Err(Error::Internal("the batch did not save it".into()))))
+        .collect())
+}
+
 /// The values an imported feature gets where its file has none: a plot starts planned.
 pub fn import_defaults(target: Target, mut props: Map<String, Value>) -> Map<String, Value> {
     if target == Target::Plots && props.get("status").is_none_or(Value::is_null) {

@@ -341,16 +341,38 @@ pub(super) async fn save(
     props: &Map<String, Value>,
     ewkb: &[u8],
 ) -> Result<i64> {
+    let saved = save_many(conn, target, &[(id, props.clone(), ewkb.to_vec())]).await?;
+    saved
+        .first()
+        .map(|(_, id)| *id)
+        .ok_or_else(|| Error::Internal("the save returned no row".into()))
+}
+
+/// One feature to save: its id (None: new), validated properties, and outline as EWKB or WKB
+/// in EPSG:25832.
+pub(super) type SaveRow = (Option<i64>, Map<String, Value>, Vec<u8>);
+
+/// The same save for many features in one statement: (id or None, validated properties,
+/// outline as EWKB or WKB in EPSG:25832). Returns (index into `rows`, id) for each one saved;
+/// a feature whose area or plot does not exist is not saved (the callers check that first).
+pub(super) async fn save_many(
+    conn: &mut PgConnection,
+    target: Target,
+    rows: &[SaveRow],
+) -> Result<Vec<(usize, i64)>> {
     let sql = match target {
         Target::Plots => include_str!("../db/sql/edit_plot_save.sql"),
         Target::Buildings => include_str!("../db/sql/edit_building_save.sql"),
         Target::Companies => include_str!("../db/sql/edit_company_save.sql"),
     };
-    let saved: Option<i64> = sqlx::query_scalar(sql)
-        .bind(Value::Object(props.clone()))
-        .bind(ewkb)
-        .bind(id)
-        .fetch_optional(conn)
+    let props: Vec<Value> = rows.iter().map(|r| Value::Object(r.1.clone())).collect();
+    let outlines: Vec<&[u8]> = rows.iter().map(|r| r.2.as_slice()).collect();
+    let ids: Vec<Option<i64>> = rows.iter().map(|r| r.0).collect();
+    let saved: Vec<(i64, i64)> = sqlx::query_as(sql)
+        .bind(props)
+        .bind(outlines)
+        .bind(ids)
+        .fetch_all(conn)
         .await
         .map_err(|e| match e {
             sqlx::Error::Database(d) if d.is_unique_violation() => Error::client(
@@ -359,10 +381,14 @@ pub(super) async fn save(
                 format!(
                     "another {} has the reference `{}`",
                     target.singular(),
-                    props
-                        .get("reference")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
+                    match rows {
+                        [one] => one
+                            .1
+                            .get("reference")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default(),
+                        _ => "(one of the batch)",
+                    }
                 ),
             )
             .with_details(json!({ "field": "reference" })),
@@ -372,7 +398,59 @@ pub(super) async fn save(
             ),
             other => Error::from(other),
         })?;
-    saved.ok_or_else(|| Error::Internal("the save returned no row".into()))
+    Ok(saved
+        .into_iter()
+        .map(|(n, id)| (usize::try_from(n - 1).unwrap_or_default(), id))
+        .collect())
+}
+
+/// The features among `keys` (areas' slugs for plots, plots' references for buildings) that
+/// a feature may go to: where a batch of imported features goes, in one query.
+pub(super) async fn existing_destinations(
+    conn: &mut PgConnection,
+    target: Target,
+    keys: &[String],
+) -> Result<Vec<String>> {
+    let sql = match target {
+        Target::Plots => "SELECT slug FROM areas WHERE slug = ANY($1)",
+        Target::Buildings => "SELECT reference FROM plots WHERE reference = ANY($1)",
+        Target::Companies => "SELECT reference FROM buildings WHERE reference = ANY($1)",
+    };
+    Ok(sqlx::query_scalar(sql).bind(keys).fetch_all(conn).await?)
+}
+
+/// The ids of the features with these references.
+pub(super) async fn ids_of_references(
+    conn: &mut PgConnection,
+    target: Target,
+    references: &[String],
+) -> Result<Vec<(String, i64)>> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT reference, id FROM {} WHERE reference = ANY($1)",
+        target.table()
+    )))
+    .bind(references)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// PostGIS's verdict on outlines given as WKB (EPSG:25832): (index, reason) of each invalid one.
+pub(super) async fn invalid_outlines(
+    conn: &mut PgConnection,
+    outlines: &[&[u8]],
+) -> Result<Vec<(usize, String)>> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT n, ST_IsValidReason(g) FROM (
+             SELECT n, ST_GeomFromWKB(w) AS g FROM unnest($1::bytea[]) WITH ORDINALITY AS u (w, n)
+         ) v WHERE NOT ST_IsValid(g)",
+    )
+    .bind(outlines)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(n, reason)| (usize::try_from(n - 1).unwrap_or_default(), reason))
+        .collect())
 }
 
 /// What stands on a feature and keeps it from being deleted: a plot's buildings, a building's

@@ -9,6 +9,7 @@ mod features;
 pub mod gate;
 mod goals;
 mod health;
+pub mod imports;
 pub mod metrics;
 pub mod routes;
 pub mod rules;
@@ -131,6 +132,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(changes::router())
         .merge(documents::router())
+        .merge(imports::router())
         .merge(rules::router())
         .merge(goals::router())
         .merge(crate::ogc::router())

@@ -75,6 +75,8 @@ fn build() -> Vec<Route> {
         ("GET", "/goals", Anyone),
         ("GET", "/goals/{id}", Anyone),
         ("PATCH", "/goals/{id}", Admin),
+        // An import of a GeoPackage or zip: a dry run, or with confirm=true the import.
+        ("POST", "/imports", Admin),
         ("GET", "/changes", Anyone),
         ("GET", "/changes/stream", Anyone),
         ("POST", "/auth/login", Anyone),

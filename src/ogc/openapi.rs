@@ -288,6 +288,33 @@ pub fn definition(base: &str) -> Value {
                                                          "415": error_response("The bytes are not an accepted type") })) },
         }));
     }
+    let query = |name: &str, required: bool, description: &str| json!({ "name": name, "in": "query", "required": required, "description": description, "schema": { "type": "string" } });
+    paths.insert("/imports".into(), json!({ "post": {
+        "summary": format!("Import a GeoPackage or zip (at most {} MiB) into a collection through a mapping (admins): a dry run's report, or with confirm=true the import and its change set", crate::http::imports::MAX_IMPORT_BYTES / 1024 / 1024),
+        "security": security,
+        "parameters": [
+            query("into", true, "The collection: plots, buildings, areas, stations, brt_lines, brt_stops, cycle_superhighways"),
+            query("mapping", false, "The mapping as TOML (see the README); without it, fields named like plotline's properties feed them"),
+            query("area", false, "The area (slug) every plot goes into"),
+            query("layer", false, "The source layer, when the file has several"),
+            query("filename", false, "The file's name, for the report and the history"),
+            json!({ "name": "confirm", "in": "query", "required": false, "description": "true: import; false (default): dry run", "schema": { "type": "string", "enum": ["true", "false"] } }),
+        ],
+        "requestBody": { "required": true, "content": {
+            "application/geopackage+sqlite3": { "schema": { "type": "string", "format": "binary" } },
+            "application/zip": { "schema": { "type": "string", "format": "binary" } },
+            "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+        "responses": {
+            "200": { "description": "The dry run's report (nothing written)", "content": { "application/json": { "schema": { "type": "object", "required": ["problems", "committed"] } } } },
+            "201": { "description": "Imported; the report with its change set", "content": { "application/json": { "schema": { "type": "object", "required": ["problems", "committed", "change_set"] } } } },
+            "400": error_response("A parameter is missing or malformed"),
+            "401": error_response("Not signed in"),
+            "403": error_response("Not an admin, or a cookie write without its CSRF token"),
+            "413": error_response("The upload is too large"),
+            "415": error_response("The body is neither a GeoPackage nor a zip"),
+            "422": { "description": "The mapping or the file is wrong (an error), or with confirm=true the import was refused (the report, naming every problem; nothing written)",
+                     "content": { "application/json": { "schema": { "type": "object" } } } },
+        } } }));
     paths.insert("/documents/{id}".into(), get("Download a document", vec![json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } })],
         json!({ "200": { "description": "The file", "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }, "404": error_response("No such document") })));
     paths.insert("/auth/login".into(), json!({ "post": { "summary": "Sign in: sets the session cookie, answers the CSRF token",

@@ -11,6 +11,8 @@ use plotline::db::import::Layer;
 use serde_json::{json, Value};
 use sqlx::{AssertSqlSafe, PgPool};
 
+mod sources;
+
 use crate::helpers::{geodata, get, load, seeded};
 
 async fn counts(pool: &PgPool) -> Vec<i64> {

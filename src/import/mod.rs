@@ -10,11 +10,23 @@
 //! the same validation, geometry checks, rules and SQL as the OGC API's writes. The other
 //! layers share one upsert in `db::import`, built from a small table per layer.
 
+mod mapping;
+mod progress;
+mod run;
+mod source;
+mod target;
+
+pub use mapping::{Mapping, MappingFile};
+pub use progress::Progress;
+pub use run::{describe, import_source, ChangeSet, ImportOptions, Problem, Report};
+pub use source::{describe as describe_layers, LayerDescription};
+pub use target::{ImportTarget, Save};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
-use gdal::vector::{FieldValue, LayerAccess};
+use gdal::vector::LayerAccess;
 use gdal::Dataset;
 use serde_json::{Map, Value};
 use sqlx::PgPool;
@@ -154,10 +166,16 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
     for (index, feature) in source.features().enumerate() {
         let mut properties = Map::new();
         for (field, value) in feature.fields() {
-            properties.insert(field, value.map_or(Value::Null, field_to_json));
+            properties.insert(field, value.map_or(Value::Null, source::field_to_json));
         }
         if let Some(target) = edit_target(layer) {
-            fields::coerce_from_gis(target, &mut properties);
+            // As a mapping would: GDAL's 0/1 booleans, numbers given as text.
+            let c = fields::collection(target);
+            for (name, value) in properties.iter_mut() {
+                if let Some(p) = c.property(name) {
+                    *value = mapping::coerce(&p.kind, std::mem::take(value));
+                }
+            }
         }
         let location = match properties.get(key).and_then(Value::as_str) {
             Some(k) => format!("{name}, feature {} ({key} {k})", index + 1),
@@ -204,23 +222,6 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
         path: path.to_owned(),
         features,
     })
-}
-
-fn field_to_json(value: FieldValue) -> Value {
-    match value {
-        FieldValue::IntegerValue(v) => Value::from(v),
-        FieldValue::Integer64Value(v) => Value::from(v),
-        // Whole numbers stay whole, so that they fit integer columns.
-        FieldValue::RealValue(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Value::from(v as i64),
-        FieldValue::RealValue(v) => Value::from(v),
-        FieldValue::StringValue(v) => Value::from(v),
-        FieldValue::DateValue(d) => Value::from(d.format("%Y-%m-%d").to_string()),
-        FieldValue::DateTimeValue(t) => Value::from(t.to_rfc3339()),
-        FieldValue::IntegerListValue(v) => Value::from(v),
-        FieldValue::Integer64ListValue(v) => Value::from(v),
-        FieldValue::RealListValue(v) => Value::from(v),
-        FieldValue::StringListValue(v) => Value::from(v),
-    }
 }
 
 fn problems_error(location: &str, problems: Vec<String>) -> Error {
@@ -368,8 +369,26 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
         return Err(problems_error("after the import", problems));
     }
 
+    let problems: Vec<String> = dgnb_area_problems(&mut tx)
+        .await?
+        .into_iter()
+        .map(|(reference, field, message)| format!("building {reference}: {field}: {message}"))
+        .collect();
+    if !problems.is_empty() {
+        return Err(problems_error("after the import", problems));
+    }
+
+    tx.commit().await?;
+    Ok(reports)
+}
+
+/// Buildings in an area with a least DGNB level whose record does not reach it:
+/// (reference, field, message).
+pub(crate) async fn dgnb_area_problems(
+    conn: &mut sqlx::PgConnection,
+) -> Result<Vec<(String, String, String)>> {
     let mut problems = Vec::new();
-    for b in db::buildings_with_area_target(&mut tx).await? {
+    for b in db::buildings_with_area_target(conn).await? {
         let record = DgnbRecord {
             total_score_pct: b.total_score_pct,
             ..DgnbRecord::of_levels(
@@ -380,16 +399,8 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
         };
         let area_target = DgnbLevel::parse(&b.area_target);
         for v in dgnb::check_area_target(&record, area_target) {
-            problems.push(format!(
-                "building {}: {}: {}",
-                b.reference, v.field, v.message
-            ));
+            problems.push((b.reference.clone(), v.field.to_owned(), v.message));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems_error("after the import", problems));
-    }
-
-    tx.commit().await?;
-    Ok(reports)
+    Ok(problems)
 }
