@@ -517,7 +517,9 @@ fn set_field(
         )
     };
     let set = match (field.column, value) {
-        (_, Value::Null) => feature.set_field_null(i),
+        // Left unset: every format reads an unset field as null, while GDAL 3.6's FlatGeobuf
+        // writer stores a field *set* to null as 0.
+        (_, Value::Null) => Ok(()),
         (Column::Integer, v) => {
             let n = v
                 .as_i64()

@@ -161,12 +161,13 @@ pub fn read_source(layer: Layer, path: &Path) -> Result<SourceLayer> {
     let transform = CoordTransform::new(&from, &to)?;
 
     let key = layer.key_property();
+    let names: Vec<String> = source.defn().fields().map(|f| f.name()).collect();
     let mut features = Vec::new();
     let mut problems = Vec::new();
     for (index, feature) in source.features().enumerate() {
         let mut properties = Map::new();
-        for (field, value) in feature.fields() {
-            properties.insert(field, value.map_or(Value::Null, source::field_to_json));
+        for (i, field) in names.iter().enumerate() {
+            properties.insert(field.clone(), source::field_value(&feature, i));
         }
         if let Some(target) = edit_target(layer) {
             // As a mapping would: GDAL's 0/1 booleans, numbers given as text.

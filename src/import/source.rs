@@ -52,7 +52,8 @@ pub struct RawFeature {
 }
 
 /// What GDAL should open for `source`: a zip is looked into (`/vsizip/`) for its one data
-/// file; everything else is passed as it is.
+/// file (a CSV counts only when the zip holds no spatial file); everything else is passed as
+/// it is.
 pub fn gdal_path(source: &str) -> Result<String> {
     let lower = source.to_ascii_lowercase();
     if !lower.ends_with(".zip") || lower.starts_with("/vsizip/") {
@@ -71,6 +72,14 @@ pub fn gdal_path(source: &str) -> Result<String> {
             DATA_ENDINGS.contains(&ending.as_str()) && !p.starts_with("__MACOSX")
         })
         .collect();
+    // A table beside a spatial file describes it (a Shapefile's `fields.csv`, as plotline's
+    // own export writes): the spatial file is the data.
+    let spatial: Vec<String> = data
+        .iter()
+        .filter(|p| !p.to_ascii_lowercase().ends_with(".csv"))
+        .cloned()
+        .collect();
+    let data = if spatial.is_empty() { data } else { spatial };
     match data.as_slice() {
         [one] => Ok(format!("{zip}/{one}")),
         [] => Err(Error::InvalidData {
@@ -211,10 +220,7 @@ pub fn read<T>(
     let mut features = Vec::new();
     for (i, feature) in layer.features().enumerate() {
         let values: Vec<Value> = (0..fields.len())
-            .map(|f| match feature.field(f) {
-                Ok(Some(v)) => field_to_json(v),
-                _ => Value::Null,
-            })
+            .map(|f| field_value(&feature, f))
             .collect();
         let geometry = match feature.geometry() {
             None => Err("it has no geometry".to_owned()),
@@ -255,6 +261,23 @@ fn reproject(
 }
 
 /// A GDAL field value as JSON.
+/// Field `i` of a feature as JSON; null when it is null, unset or empty text. GDAL reads an
+/// unset field (a FlatGeobuf leaves null values out; a GeoJSON feature may lack a property) as
+/// 0 through the `gdal` crate, which asks only whether it is null; its text is empty then,
+/// which a number, date or list never is. Empty text is no value either: a Shapefile cannot
+/// tell it from a missing one.
+pub fn field_value(feature: &gdal::vector::Feature, i: usize) -> Value {
+    match feature.field(i) {
+        Ok(Some(FieldValue::StringValue(s))) if s.is_empty() => Value::Null,
+        Ok(Some(FieldValue::StringValue(s))) => Value::String(s),
+        Ok(Some(_)) if feature.field_as_string(i).ok().flatten().as_deref() == Some("") => {
+            Value::Null
+        }
+        Ok(Some(v)) => field_to_json(v),
+        _ => Value::Null,
+    }
+}
+
 pub fn field_to_json(value: FieldValue) -> Value {
     match value {
         FieldValue::IntegerValue(v) => Value::from(v),

@@ -93,10 +93,10 @@ pub(super) async fn spool(
     if let Some(t) = q.as_of {
         sql::push_as_of(&mut data, t);
     }
-    // The geometry as the items page writes it (the same decimals), easting or longitude
-    // first as the files store it.
+    // The geometry as the items page writes it, to 0.1 mm (a file is read back and stored),
+    // easting or longitude first as the files store it.
     data.push("SELECT k.fid::text, ")
-        .push(sql::geometry_text(crs.srid(), false, crs.decimals()))
+        .push(sql::geometry_text(crs.srid(), false, crs.file_decimals()))
         .push(", (")
         .push(sql::properties_json(c, role, selected.as_deref()))
         .push(")::text FROM ")

@@ -11,6 +11,7 @@ use plotline::db::import::Layer;
 use serde_json::{json, Value};
 use sqlx::{AssertSqlSafe, PgPool};
 
+mod roundtrip;
 mod sources;
 
 use crate::helpers::{geodata, get, load, seeded};
