@@ -78,5 +78,12 @@ healthy || { echo "browser-test: $url/health did not answer; server log:" >&2; c
 
 mkdir -p test-artifacts
 echo "browser-test: testing $url (database $scratch_db)"
+status=0
 PLOTLINE_BIN=$bin PLOTLINE_URL=$url PLOTLINE_TEST_USER=anna PLOTLINE_TEST_PASSWORD=$planner_password PLOTLINE_TEST_TOKEN=$planner_token \
-  node --test --test-concurrency=1 "${@:-web/tests/}"
+  node --test --test-concurrency=1 "${@:-web/tests/}" || status=$?
+if [[ $status -ne 0 ]]; then
+  # What the server logged as errors and warnings, to find a failure's cause.
+  echo "browser-test: the server's errors and warnings:" >&2
+  grep -E 'ERROR|WARN' "$log" | tail -40 >&2 || true
+fi
+exit "$status"
