@@ -223,33 +223,29 @@ CREATE TRIGGER companies_building_tiles_update AFTER UPDATE ON companies
 CREATE TRIGGER companies_building_tiles_delete AFTER DELETE ON companies REFERENCING OLD TABLE AS changed_old
     FOR EACH STATEMENT EXECUTE FUNCTION companies_building_tiles();
 
--- The companies as they stood at `ts` (as 0011's functions for the other tables).
-CREATE FUNCTION companies_as_of(ts timestamptz) RETURNS SETOF companies
-LANGUAGE sql STABLE AS $$
-    SELECT * FROM companies WHERE ts IS NULL
-    UNION ALL
-    SELECT r.*
-    FROM (SELECT h.new_row
-          FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
-                WHERE ts IS NOT NULL AND entity = 'company' AND changed_at <= ts
-                ORDER BY entity_id, id DESC) AS last
-          JOIN history h ON h.id = last.id
-          WHERE last.operation <> 'delete'
-          OFFSET 0) AS latest
-    CROSS JOIN LATERAL jsonb_populate_record(NULL::companies, latest.new_row) AS r
-$$;
 
-CREATE FUNCTION company_internal_as_of(ts timestamptz) RETURNS SETOF company_internal
-LANGUAGE sql STABLE AS $$
-    SELECT * FROM company_internal WHERE ts IS NULL
-    UNION ALL
-    SELECT r.*
-    FROM (SELECT h.new_row
-          FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
-                WHERE ts IS NOT NULL AND entity = 'company_internal' AND changed_at <= ts
-                ORDER BY entity_id, id DESC) AS last
-          JOIN history h ON h.id = last.id
-          WHERE last.operation <> 'delete'
-          OFFSET 0) AS latest
-    CROSS JOIN LATERAL jsonb_populate_record(NULL::company_internal, latest.new_row) AS r
+-- `<relation>_as_of(ts)`: a table's rows as they stood at `ts`, rebuilt from the history as
+-- 0011's functions do, for any table recorded under `entity`. Later tables call it too.
+CREATE FUNCTION history_define_as_of(relation text, entity text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format($f$
+        CREATE FUNCTION %1$I(ts timestamptz) RETURNS SETOF %2$I
+        LANGUAGE sql STABLE AS $body$
+            SELECT * FROM %2$I WHERE ts IS NULL
+            UNION ALL
+            SELECT r.*
+            FROM (SELECT h.new_row
+                  FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
+                        WHERE ts IS NOT NULL AND entity = %3$L AND changed_at <= ts
+                        ORDER BY entity_id, id DESC) AS last
+                  JOIN history h ON h.id = last.id
+                  WHERE last.operation <> 'delete'
+                  OFFSET 0) AS latest
+            CROSS JOIN LATERAL jsonb_populate_record(NULL::%2$I, latest.new_row) AS r
+        $body$
+    $f$, relation || '_as_of', relation, entity);
+END
 $$;
+SELECT history_define_as_of('companies', 'company');
+SELECT history_define_as_of('company_internal', 'company_internal');

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::helpers::{assert_error, get, seeded};
-use crate::planners::{etag_as, patch_as, planner_auth, send};
+use crate::planners::{admin_auth, etag_as, patch_as, planner_auth, send};
 use crate::tiles::{decode, tile_bytes, tile_of};
 
 fn goal<'a>(summary: &'a Value, title: &str) -> &'a Value {
@@ -508,25 +508,6 @@ async fn companies_25832(app: &Router) -> Vec<(String, Point<f64>, bool, i64)> {
             )
         })
         .collect()
-}
-
-/// `Authorization: Bearer …` of a new admin.
-async fn admin_auth(pool: &PgPool, username: &str) -> String {
-    plotline::db::accounts::create_user(pool, username, "", "admin", None, &[])
-        .await
-        .unwrap();
-    let token = plotline::auth::new_secret("plt_");
-    plotline::db::accounts::create_token(
-        pool,
-        username,
-        "test",
-        "admin",
-        &plotline::auth::sha256_hex(&token),
-        None,
-    )
-    .await
-    .unwrap();
-    format!("Bearer {token}")
 }
 
 /// The current policy's dates are not in the data: an admin enters them, and the figures

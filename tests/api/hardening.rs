@@ -536,21 +536,7 @@ async fn answers_carry_a_request_id_and_metrics_count_them_for_admins(pool: PgPo
 
     // Not for the public, nor for planners.
     assert_eq!(get(&app, "/metrics").await.status, StatusCode::FORBIDDEN);
-    plotline::db::accounts::create_user(&pool, "root", "", "admin", None, &[])
-        .await
-        .unwrap();
-    let token = plotline::auth::new_secret("plt_");
-    plotline::db::accounts::create_token(
-        &pool,
-        "root",
-        "test",
-        "admin",
-        &plotline::auth::sha256_hex(&token),
-        None,
-    )
-    .await
-    .unwrap();
-    let auth = format!("Bearer {token}");
+    let auth = crate::planners::admin_auth(&pool, "root").await;
     let metrics =
         crate::planners::send(&app, "GET", "/metrics", &[("authorization", &auth)], None).await;
     assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);

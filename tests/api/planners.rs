@@ -71,6 +71,25 @@ pub async fn plot_id(pool: &PgPool, reference: &str) -> i64 {
         .unwrap()
 }
 
+/// `Authorization: Bearer …` of a new admin.
+pub async fn admin_auth(pool: &PgPool, username: &str) -> String {
+    plotline::db::accounts::create_user(pool, username, "", "admin", None, &[])
+        .await
+        .unwrap();
+    let token = plotline::auth::new_secret("plt_");
+    plotline::db::accounts::create_token(
+        pool,
+        username,
+        "test",
+        "admin",
+        &plotline::auth::sha256_hex(&token),
+        None,
+    )
+    .await
+    .unwrap();
+    bearer(&token)
+}
+
 /// `Authorization: Bearer …` of a new planner of the given areas.
 pub async fn planner_auth(pool: &PgPool, username: &str, areas: &[&str]) -> String {
     bearer(&planner(pool, username, areas, None).await)

@@ -519,21 +519,7 @@ async fn post_imports_is_for_admins_answers_a_dry_run_and_imports_on_confirm(poo
     );
     let bytes = std::fs::read(&gpkg).unwrap();
 
-    plotline::db::accounts::create_user(&pool, "root", "", "admin", None, &[])
-        .await
-        .unwrap();
-    let token = plotline::auth::new_secret("plt_");
-    plotline::db::accounts::create_token(
-        &pool,
-        "root",
-        "test",
-        "admin",
-        &plotline::auth::sha256_hex(&token),
-        None,
-    )
-    .await
-    .unwrap();
-    let admin = format!("Bearer {token}");
+    let admin = crate::planners::admin_auth(&pool, "root").await;
     let planner = planner_auth(&pool, "anna", &["kildedal"]).await;
     let before = counts(&pool).await;
     let uri = format!(
