@@ -95,20 +95,13 @@ async fn upload(
             format!("{} may not edit this area", caller.username),
         ));
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::client(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "documents may be at most {} MiB",
-                    MAX_DOCUMENT_BYTES / 1024 / 1024
-                ),
-            )
-        } else {
-            Error::client(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-        }
-    })?;
+    let body = super::upload_body(
+        body,
+        &format!(
+            "documents may be at most {} MiB",
+            MAX_DOCUMENT_BYTES / 1024 / 1024
+        ),
+    )?;
     let pairs = params(query, &["filename"])?;
     let filename = param(&pairs, "filename")
         .map(str::trim)

@@ -58,20 +58,13 @@ async fn create(
             format!("only admins may import; {} is a planner", caller.username),
         ));
     }
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Error::client(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "an import may be at most {} MiB; import larger files with `plotline import`",
-                    MAX_IMPORT_BYTES / 1024 / 1024
-                ),
-            )
-        } else {
-            Error::client(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
-        }
-    })?;
+    let body = super::upload_body(
+        body,
+        &format!(
+            "an import may be at most {} MiB; import larger files with `plotline import`",
+            MAX_IMPORT_BYTES / 1024 / 1024
+        ),
+    )?;
     let pairs = params(
         query,
         &["into", "layer", "area", "mapping", "filename", "confirm"],

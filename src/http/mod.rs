@@ -356,6 +356,21 @@ pub(crate) fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a
 }
 
 /// A request body parsed as JSON; malformed JSON is a 400 that says where.
+/// An uploaded body, or the JSON error for one that is too large (413, saying `too_large`) or
+/// could not be read (400).
+pub(crate) fn upload_body(
+    body: std::result::Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    too_large: &str,
+) -> Result<axum::body::Bytes> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::client(StatusCode::PAYLOAD_TOO_LARGE, "too_large", too_large)
+        } else {
+            Error::client(StatusCode::BAD_REQUEST, "invalid_body", e.body_text())
+        }
+    })
+}
+
 pub(crate) fn json_body(bytes: &[u8]) -> Result<serde_json::Value> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         Error::client(
