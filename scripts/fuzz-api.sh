@@ -21,23 +21,12 @@ if [[ ! -x $venv/bin/st ]] || ! "$venv/bin/st" --version 2>/dev/null | grep -q "
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version"
 fi
 
-db=plotline_fuzz_$$
-admin=${DATABASE_URL%/*}/postgres
-url=${DATABASE_URL%/*}/$db
-psql -X -q "$admin" -c "CREATE DATABASE $db"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL=$url "$bin" import geodata >/dev/null
-printf 'hostile-sweep-password\n' | DATABASE_URL=$url "$bin" user add sweeper --role planner --area kildedal --area lautrup >/dev/null 2>&1
-token=$(DATABASE_URL=$url "$bin" token create --user sweeper --role planner --expires 1d --name sweep 2>/dev/null)
-DATABASE_URL=$url "$bin" serve --listen "127.0.0.1:$port" --web-dir /nonexistent >/dev/null 2>&1 &
-server=$!
-cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-}
-trap cleanup EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+# shellcheck source=lib/scratch.sh
+source "$repo/scripts/lib/scratch.sh"
+scratch_database plotline_fuzz
+printf 'hostile-sweep-password\n' | DATABASE_URL=$scratch_url "$bin" user add sweeper --role planner --area kildedal --area lautrup >/dev/null 2>&1
+token=$(DATABASE_URL=$scratch_url "$bin" token create --user sweeper --role planner --expires 1d --name sweep 2>/dev/null)
+scratch_serve
 
 "$venv/bin/st" run "http://127.0.0.1:$port/api" --max-examples "${FUZZ_EXAMPLES:-25}" --seed 1 \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

@@ -23,21 +23,10 @@ if ! /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
   echo "qgis-check: python3-qgis installed in $(($(date +%s) - started)) s" >&2
 fi
 
-db=plotline_qgis_$$
-admin=${DATABASE_URL%/*}/postgres
-url=${DATABASE_URL%/*}/$db
-psql -X -q "$admin" -c "CREATE DATABASE $db"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL=$url "$bin" import geodata >/dev/null 2>&1
-DATABASE_URL=$url "$bin" serve --listen "127.0.0.1:$port" --web-dir /nonexistent >/dev/null 2>&1 &
-server=$!
-cleanup() {
-  kill "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
-}
-trap cleanup EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+# shellcheck source=lib/scratch.sh
+source "$repo/scripts/lib/scratch.sh"
+scratch_database plotline_qgis
+scratch_serve
 
 # Debian's python3 (PyQGIS is installed for it, not for another python3 on the PATH).
 XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$(mktemp -d)} QT_QPA_PLATFORM=offscreen \
