@@ -180,3 +180,45 @@ async fn killing_the_server_loses_no_acknowledged_write(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A request cancelled while its transaction begins (the client went away) must not leave
+/// its pooled connection inside that transaction: the next request on the connection would run
+/// in it, and its `SET TRANSACTION` fail with a 500 (seen once in the map page's tests).
+#[sqlx::test]
+async fn a_transaction_cancelled_while_it_begins_is_not_left_open(pool: PgPool) {
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let mut cancelled = 0;
+    for i in 0..400u64 {
+        // Dropped after a varying number of polls: before, while and after BEGIN is answered.
+        let mut begun = Box::pin(plotline::db::begin(&one));
+        let mut done = false;
+        for _ in 0..i % 12 {
+            if futures_util::poll!(begun.as_mut()).is_ready() {
+                done = true;
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        if !done {
+            cancelled += 1;
+        }
+        drop(begun);
+        // A plain statement, as a request reading the data version makes: inside a leftover
+        // transaction, it would make the next SET TRANSACTION fail.
+        sqlx::query("SELECT 1").execute(&one).await.unwrap();
+        let mut tx = plotline::db::begin(&one).await.unwrap();
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .unwrap_or_else(|e| panic!("round {i}: the connection was left in a transaction: {e}"));
+        tx.commit().await.unwrap();
+    }
+    assert!(
+        cancelled > 0,
+        "no begin was cancelled: the test proves nothing"
+    );
+}
