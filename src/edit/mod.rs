@@ -220,7 +220,7 @@ async fn create(pool: &PgPool, edit: &Edit<'_>, feature: &Value) -> Result<Outco
         .reason
         .clone()
         .unwrap_or_else(|| format!("created by {}", edit.caller.username));
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     set_change_context(&mut tx, &edit.caller.username, &why).await?;
     let actor = Actor::Caller(edit.caller);
     let id = save_feature(
@@ -249,7 +249,7 @@ async fn update(
 ) -> Result<Outcome> {
     let target = edit.target;
     let actor = Actor::Caller(edit.caller);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     store::lock(&mut tx, target, id).await?;
     let area = store::area_now(&mut tx, target, id).await?;
     actor.authorise(area, &format!("this {}'s area", target.singular()))?;
@@ -331,7 +331,7 @@ async fn delete(pool: &PgPool, edit: &Edit<'_>, id: i64) -> Result<Outcome> {
             "a deletion needs a reason in the X-Change-Reason header",
         )
     })?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     set_change_context(&mut tx, &edit.caller.username, &why).await?;
     store::lock(&mut tx, target, id).await?;
     let area = store::area_now(&mut tx, target, id).await?;

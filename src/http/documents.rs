@@ -141,7 +141,7 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| format!("{filename} attached"));
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin(&state.pool).await?;
     set_change_context(&mut tx, &caller.username, &reason).await?;
     let doc_id: i64 = sqlx::query_scalar(
         "INSERT INTO documents (entity, entity_id, filename, content_type, size_bytes, sha256, content, uploaded_by)

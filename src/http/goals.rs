@@ -204,7 +204,7 @@ async fn change(
                 "send If-Match with the goal's ETag (GET it first)",
             )
         })?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin(&state.pool).await?;
     let current = read(&mut tx, id, true).await?;
     if !etag_matches(held, &etag_of(&current)) {
         return Err(Error::client(

@@ -283,7 +283,7 @@ pub async fn import(pool: &PgPool, paths: &[PathBuf]) -> Result<Vec<LayerReport>
         }
     }
 
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     let files: Vec<String> = layers
         .iter()
         .map(|l| l.path.display().to_string())

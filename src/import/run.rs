@@ -284,7 +284,7 @@ pub async fn import_source(
 
     // All in one transaction, rolled back unless everything holds.
     let reason = format!("import of {source_name} by {}", opts.user);
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin(pool).await?;
     crate::db::history::set_change_context(&mut tx, &opts.user, &reason).await?;
     let index_of: HashMap<String, usize> = ready
         .iter()

@@ -67,7 +67,7 @@ pub(super) async fn spool(
         Some(g) => Some(g.turn().await?),
         None => None,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin(db).await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;

@@ -442,7 +442,7 @@ pub(super) async fn items(
         None => None,
     };
     // Count and page from one snapshot, so that numberMatched agrees with the page.
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::begin(db).await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;
