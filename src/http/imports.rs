@@ -172,6 +172,15 @@ async fn create(
         .map_err(|e| match e {
             // A file GDAL cannot make sense of is the client's.
             Error::Gdal(e) => Error::unprocessable("body", format!("GDAL cannot read it: {e}")),
+            // Said with the client's name for the file, not the server's temporary path.
+            Error::InvalidData { location, message } => {
+                let source = opts.source.as_str();
+                let name = opts.source_name.as_deref().unwrap_or("the upload");
+                Error::InvalidData {
+                    location: location.replace(source, name),
+                    message: message.replace(source, name),
+                }
+            }
             other => other,
         })?;
     drop(dir);

@@ -822,4 +822,24 @@ async fn post_imports_refuses_a_zip_that_unpacks_too_large(pool: PgPool) {
         broken.status,
         broken.text
     );
+    // Errors name the client's file, never the server's temporary folder.
+    let garbage = {
+        let mut b = b"SQLite format 3\0".to_vec();
+        b.resize(4096, 0);
+        b
+    };
+    let unreadable = upload(
+        &app,
+        "/imports?into=plots&filename=matrikler.gpkg",
+        Some(&admin),
+        garbage,
+    )
+    .await;
+    assert_eq!(unreadable.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unreadable.text.contains("matrikler.gpkg"),
+        "{}",
+        unreadable.text
+    );
+    assert!(!unreadable.text.contains("/tmp"), "{}", unreadable.text);
 }
