@@ -21,6 +21,21 @@ pub const MIN_POSTGIS_MAJOR: u32 = 3;
 
 pub use watch::DatabaseWatch;
 
+/// Starts a transaction on the pool. `BEGIN` runs in a task of its own, so that it finishes
+/// even when the caller is dropped meanwhile (a client that went away): sqlx 0.9 queues no
+/// `ROLLBACK` for a `BEGIN` cancelled in flight, and its connection would go back to the pool
+/// inside a transaction that the next request's statements join (`SET TRANSACTION` then fails,
+/// autocommit writes stay uncommitted and hold their locks). Use this, never `Pool::begin`.
+pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    let pool = pool.clone();
+    #[allow(clippy::disallowed_methods)]
+    let started = tokio::spawn(async move { pool.begin().await }).await;
+    match started {
+        Ok(tx) => Ok(tx?),
+        Err(e) => Err(Error::Internal(format!("starting a transaction: {e}"))),
+    }
+}
+
 /// Connects, checks that PostGIS is there and new enough, and applies the migrations. With a
 /// `statement_timeout`, every statement on the pool's connections is cancelled after it (the
 /// migrations run before, on a connection of their own, without it).

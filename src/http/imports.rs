@@ -33,6 +33,25 @@ pub(super) fn router() -> Router<AppState> {
     )
 }
 
+/// The most the files in a zip upload may hold unpacked (256 MiB): GIS data packs a few times
+/// smaller, while a zip bomb of 50 MiB unpacks to some 50 GiB, which GDAL would read through
+/// and the report echo. Larger imports run from the command line.
+pub const MAX_UNZIPPED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The unpacked size of a zip's files, as its central directory says (read without unpacking
+/// anything; GDAL reads no entry past its stated size).
+fn unzipped_bytes(body: &[u8]) -> Result<u64> {
+    let unreadable = |e: zip::result::ZipError| {
+        Error::unprocessable("body", format!("the zip cannot be read: {e}"))
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(body)).map_err(unreadable)?;
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(i).map_err(unreadable)?.size());
+    }
+    Ok(total)
+}
+
 /// What the bytes are, from their first bytes: a GeoPackage (SQLite) or a zip.
 fn kind_of(body: &[u8]) -> Option<&'static str> {
     if body.starts_with(b"SQLite format 3\0") {
@@ -108,6 +127,16 @@ async fn create(
             "send a GeoPackage or a zip (of a Shapefile, FlatGeobuf, GML, KML or CSV)",
         )
     })?;
+    if ending == "zip" && unzipped_bytes(&body)? > MAX_UNZIPPED_BYTES {
+        return Err(Error::client(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the zip's files hold more than {} MiB unpacked; import them with `plotline import`",
+                MAX_UNZIPPED_BYTES / 1024 / 1024
+            ),
+        ));
+    }
     let filename = param(&pairs, "filename")
         .map(str::trim)
         .filter(|f| !f.is_empty())
@@ -136,6 +165,15 @@ async fn create(
         .map_err(|e| match e {
             // A file GDAL cannot make sense of is the client's.
             Error::Gdal(e) => Error::unprocessable("body", format!("GDAL cannot read it: {e}")),
+            // Said with the client's name for the file, not the server's temporary path.
+            Error::InvalidData { location, message } => {
+                let source = opts.source.as_str();
+                let name = opts.source_name.as_deref().unwrap_or("the upload");
+                Error::InvalidData {
+                    location: location.replace(source, name),
+                    message: message.replace(source, name),
+                }
+            }
             other => other,
         })?;
     drop(dir);
@@ -156,5 +194,24 @@ mod tests {
         assert_eq!(kind_of(b"SQLite format 3\0rest"), Some("gpkg"));
         assert_eq!(kind_of(b"PK\x03\x04rest"), Some("zip"));
         assert_eq!(kind_of(b"{\"type\":\"Feature\"}"), None);
+    }
+
+    #[test]
+    fn a_zip_is_measured_unpacked_without_unpacking_it() {
+        let mut zipped = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut zipped);
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, bytes) in [("a.csv", 1000), ("a.txt", 234)] {
+            zip.start_file(name, stored).unwrap();
+            std::io::Write::write_all(&mut zip, &vec![b'x'; bytes]).unwrap();
+        }
+        zip.finish().unwrap();
+        assert_eq!(unzipped_bytes(zipped.get_ref()).unwrap(), 1234);
+        let broken = &zipped.get_ref()[..40];
+        assert!(matches!(
+            unzipped_bytes(broken),
+            Err(Error::Client { status, .. }) if status == StatusCode::UNPROCESSABLE_ENTITY
+        ));
     }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use serde_json::json;
 use sqlx::{PgPool, QueryBuilder};
 use tokio::io::AsyncReadExt;
@@ -157,9 +158,8 @@ pub(super) async fn answer(
     let file = std::fs::File::open(&spooled.path).map_err(io)?;
     let length = file.metadata().map_err(io)?.len();
     drop(spooled);
-    let body = Body::from_stream(futures_util::stream::unfold(
-        Some(tokio::fs::File::from_std(file)),
-        |file| async move {
+    let body = Body::from_stream(
+        futures_util::stream::unfold(Some(tokio::fs::File::from_std(file)), |file| async move {
             let mut file = file?;
             let mut buffer = vec![0u8; CHUNK];
             match file.read(&mut buffer).await {
@@ -170,8 +170,11 @@ pub(super) async fn answer(
                 }
                 Err(e) => Some((Err(e), None)),
             }
-        },
-    ));
+        })
+        // Fused: the compression layer polls once more after the end, which panics an unfused
+        // `unfold` (the connection then closed with no answer for any client that accepts gzip).
+        .fuse(),
+    );
     let mut response = ([(header::CONTENT_TYPE, format.media_type())], body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, length.into());

@@ -919,3 +919,44 @@ async fn the_data_version_moves_when_a_statement_changed_rows_and_only_then(pool
         .await;
     assert!(second.is_err(), "a second row is refused");
 }
+
+/// A transaction whose caller goes away while `BEGIN` is on the wire (a client that left) is
+/// still ended: its connection goes back to the pool outside any transaction. With sqlx's own
+/// `Pool::begin` it went back inside one (sqlx queues no `ROLLBACK` for an unfinished
+/// `BEGIN`), which the next statements on it joined: the map page's counts answered 500 with
+/// "SET TRANSACTION ISOLATION LEVEL must be called before any query" after the browser dropped
+/// requests, and autocommit writes on such a connection stayed uncommitted, holding their locks.
+#[sqlx::test]
+async fn a_transaction_dropped_while_beginning_leaves_none_open(pool: PgPool) {
+    // One connection, so that the next statements meet whatever the dropped one left.
+    let one = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    for step in 0..400u64 {
+        // Dropped after 0 to 400 µs, finer than the timer's millisecond: some mid-`BEGIN`.
+        let at = Instant::now() + Duration::from_micros(step);
+        let deadline = async {
+            while Instant::now() < at {
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::select! {
+            tx = plotline::db::begin(&one) => drop(tx.unwrap()),
+            () = deadline => {}
+        }
+        // What the items handler does next: a statement of its own, then a snapshot.
+        sqlx::query("SELECT version FROM data_version")
+            .execute(&one)
+            .await
+            .unwrap();
+        let mut tx = plotline::db::begin(&one).await.unwrap();
+        if let Err(e) = sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+        {
+            panic!("dropped after {step} µs, the connection was left in a transaction: {e}");
+        }
+    }
+}
