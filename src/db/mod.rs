@@ -127,18 +127,3 @@ pub async fn check_postgis(pool: &PgPool) -> Result<String> {
     }
     Ok(version)
 }
-
-/// Starts a transaction that a cancelled request cannot leave open. sqlx 0.9's `begin` rolls
-/// back on cancellation only once it has counted the transaction: a request cancelled (the
-/// client went away, a timeout) while its `BEGIN` is under way returns the connection to the
-/// pool inside a transaction that nothing ends. The next request on that connection then runs
-/// inside it ("there is already a transaction in progress"; its `SET TRANSACTION` fails: a
-/// 500), and plain statements there stay uncommitted. Begun on a task of its own, the `BEGIN`
-/// always completes; a transaction nobody took is dropped there, and rolled back.
-pub async fn begin(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
-    let pool = pool.clone();
-    tokio::spawn(async move { pool.begin().await })
-        .await
-        .map_err(|e| Error::Internal(format!("the task beginning a transaction failed: {e}")))?
-        .map_err(Error::from)
-}
