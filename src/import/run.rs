@@ -87,7 +87,7 @@ pub struct ChangeSet {
 }
 
 /// What an import found and did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Report {
     pub source: String,
     pub layer: String,
@@ -98,6 +98,9 @@ pub struct Report {
     /// Saved (or, in a dry run or a refused import, that would have been).
     pub inserted: usize,
     pub updated: usize,
+    /// How many problems there are in all.
+    pub problem_count: usize,
+    /// The first [`MAX_LISTED_PROBLEMS`] of them.
     pub problems: Vec<Problem>,
     /// Whether the import landed (not a dry run, no problems).
     pub committed: bool,
@@ -105,8 +108,20 @@ pub struct Report {
     pub change_set: Option<ChangeSet>,
 }
 
+/// The most problems a report lists (each named with its feature and field); it counts them all.
+/// A file of a million bad features answers in kilobytes, not hundreds of megabytes.
+pub const MAX_LISTED_PROBLEMS: usize = 1_000;
+
 impl Report {
-    /// The report as text lines: a summary, then one line per problem.
+    /// Notes a problem: counted always, listed while fewer than [`MAX_LISTED_PROBLEMS`] are.
+    fn note(&mut self, problem: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_LISTED_PROBLEMS {
+            self.problems.push(problem);
+        }
+    }
+
+    /// The report as text lines: a summary, then one line per problem listed.
     pub fn to_text(&self) -> String {
         let mut out = format!(
             "{} ({}) → {}: {} features, {} new, {} updated, {} problem(s){}\n",
@@ -116,7 +131,7 @@ impl Report {
             self.features,
             self.inserted,
             self.updated,
-            self.problems.len(),
+            self.problem_count,
             match (self.dry_run, self.committed) {
                 (true, _) => " — dry run, nothing written",
                 (false, true) => " — imported",
@@ -125,6 +140,13 @@ impl Report {
         );
         for p in &self.problems {
             out.push_str(&format!("  {p}\n"));
+        }
+        if self.problem_count > self.problems.len() {
+            out.push_str(&format!(
+                "  … and {} more (the first {} are listed)\n",
+                self.problem_count - self.problems.len(),
+                self.problems.len()
+            ));
         }
         if let Some(c) = &self.change_set {
             out.push_str(&format!(
@@ -222,6 +244,7 @@ pub async fn import_source(
         features: read.features.len(),
         inserted: 0,
         updated: 0,
+        problem_count: 0,
         problems: Vec::new(),
         committed: false,
         change_set: None,
@@ -238,7 +261,7 @@ pub async fn import_source(
             .and_then(|i| feature.values.get(i))
             .filter(|v| !v.is_null())
             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
-        let before = report.problems.len();
+        let before = report.problem_count;
         let problem = |field: Option<&str>, message: String| Problem {
             layer: read.name.clone(),
             index: Some(feature.index),
@@ -248,7 +271,7 @@ pub async fn import_source(
         };
         if let Some(k) = &key {
             if let Some(first) = seen.insert(k.clone(), feature.index) {
-                report.problems.push(problem(
+                report.note(problem(
                     Some(into.key()),
                     format!("feature {first} has the same {} `{k}`", into.key()),
                 ));
@@ -257,7 +280,7 @@ pub async fn import_source(
         let (properties, value_problems) = mapping.apply(&feature.values);
         let unmapped: Vec<String> = value_problems.iter().map(|v| v.field.clone()).collect();
         for v in value_problems {
-            report.problems.push(problem(Some(&v.field), v.message));
+            report.note(problem(Some(&v.field), v.message));
         }
         let checked = check_feature(&into, &properties, &feature);
         let (properties, outline, wkb) = match checked {
@@ -265,12 +288,12 @@ pub async fn import_source(
             Err(errors) => {
                 // A value the mapping could not map is named once, not again as missing.
                 for (field, message) in errors.into_iter().filter(|(f, _)| !unmapped.contains(f)) {
-                    report.problems.push(problem(Some(&field), message));
+                    report.note(problem(Some(&field), message));
                 }
                 continue;
             }
         };
-        if report.problems.len() == before {
+        if report.problem_count == before {
             ready.push(Ready {
                 index: feature.index,
                 key,
@@ -297,7 +320,7 @@ pub async fn import_source(
         let outcomes = match save_chunk(&mut tx, &into, chunk).await {
             Ok(o) => o,
             Err(Error::Database(sqlx::Error::Database(d))) => {
-                report.problems.push(Problem {
+                report.note(Problem {
                     layer: read.name.clone(),
                     index: chunk.first().map(|r| r.index),
                     feature: None,
@@ -331,7 +354,7 @@ pub async fn import_source(
                         Save::Edit(_) => ("?", "parent"),
                     };
                     let named = r.properties.get(property).cloned().unwrap_or(Value::Null);
-                    report.problems.push(problem(
+                    report.note(problem(
                         Some(property.to_owned()),
                         format!("its {property} {named} names no {what}"),
                     ));
@@ -343,11 +366,11 @@ pub async fn import_source(
                         .get("field")
                         .and_then(Value::as_str)
                         .map(str::to_owned);
-                    report.problems.push(problem(field, message));
+                    report.note(problem(field, message));
                 }
                 Err(Error::Database(sqlx::Error::Database(d))) => {
                     // The transaction is aborted: nothing more can be checked in it.
-                    report.problems.push(problem(
+                    report.note(problem(
                         d.constraint().map(str::to_owned),
                         format!(
                             "the database refused it: {} (features after it were not checked against the database)",
@@ -384,18 +407,14 @@ pub async fn import_source(
             }
         };
         for p in db::integrity_problems(&mut tx).await? {
-            report
-                .problems
-                .push(feature_problem(&p.layer, p.feature, "geometry", p.problem));
+            report.note(feature_problem(&p.layer, p.feature, "geometry", p.problem));
         }
         for (reference, field, message) in super::dgnb_area_problems(&mut tx).await? {
-            report
-                .problems
-                .push(feature_problem("buildings", reference, &field, message));
+            report.note(feature_problem("buildings", reference, &field, message));
         }
     }
 
-    if report.problems.is_empty() && !opts.dry_run {
+    if report.problem_count == 0 && !opts.dry_run {
         let (first, last, entries): (Option<i64>, Option<i64>, i64) = sqlx::query_as(
             "SELECT min(id), max(id), count(*) FROM history WHERE changed_at = now()",
         )
@@ -578,4 +597,28 @@ pub async fn describe(source: &str, into: &str) -> Result<String> {
         out.push_str(&super::mapping::suggest(l, &into, layers.len() > 1));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_counts_every_problem_and_lists_the_first_thousand() {
+        let mut report = Report::default();
+        for i in 0..MAX_LISTED_PROBLEMS + 5 {
+            report.note(Problem {
+                layer: "plots".into(),
+                index: Some(i + 1),
+                feature: None,
+                field: Some("status".into()),
+                message: "bad".into(),
+            });
+        }
+        assert_eq!(report.problem_count, 1_005);
+        assert_eq!(report.problems.len(), 1_000);
+        assert!(report
+            .to_text()
+            .contains("… and 5 more (the first 1000 are listed)"));
+    }
 }
