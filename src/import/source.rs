@@ -102,18 +102,41 @@ pub fn gdal_path(source: &str) -> Result<String> {
 }
 
 /// Opens a source read-only as vector data.
+/// The GDAL drivers an import opens sources with: the formats planners and the registers use
+/// (GeoPackage, Shapefile, FlatGeobuf, GML, KML, CSV, GeoJSON, FileGDB) and the services (WFS,
+/// OGC API – Features). No other driver reads an upload: not plain SQLite (virtual tables),
+/// not the drivers that reach out to other files or servers of their own accord.
+pub const DRIVERS: [&str; 12] = [
+    "GPKG",
+    "ESRI Shapefile",
+    "FlatGeobuf",
+    "GML",
+    "KML",
+    "LIBKML",
+    "CSV",
+    "GeoJSON",
+    "GeoJSONSeq",
+    "OpenFileGDB",
+    "WFS",
+    "OAPIF",
+];
+
 pub fn open(source: &str) -> Result<Dataset> {
     let path = gdal_path(source)?;
     Dataset::open_ex(
         &path,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            allowed_drivers: Some(&DRIVERS),
             ..DatasetOptions::default()
         },
     )
     .map_err(|e| Error::InvalidData {
         location: source.to_owned(),
-        message: format!("GDAL cannot open it as vector data: {e}"),
+        message: format!(
+            "GDAL cannot open it as vector data in a format plotline imports ({}): {e}",
+            DRIVERS.join(", ")
+        ),
     })
 }
 

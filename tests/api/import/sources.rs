@@ -829,3 +829,56 @@ async fn post_imports_refuses_a_zip_that_unpacks_too_large(pool: PgPool) {
     );
     assert!(!unreadable.text.contains("/tmp"), "{}", unreadable.text);
 }
+
+/// Only the formats planners use are opened: a plain SQLite database (GDAL's SQLite driver can
+/// reach virtual tables) is refused, naming the formats plotline imports.
+#[sqlx::test]
+async fn a_source_in_another_format_is_refused_naming_the_formats(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    test_area(&pool, dir.path()).await;
+    let source = csv(dir.path(), "src", PLOT_HEADER, &plot_rows("SQ", 0, 2));
+    let sqlite = dir.path().join("plots.sqlite");
+    convert(
+        &source,
+        sqlite.to_str().unwrap(),
+        "SQLite",
+        "EPSG:25832",
+        "matrikler",
+    );
+    let opts = ImportOptions {
+        source: sqlite.to_str().unwrap().to_owned(),
+        into: "plots".to_owned(),
+        area: Some("testomraade".to_owned()),
+        mapping: Some(MappingFile::parse(PLOT_MAPPING).unwrap()),
+        dry_run: true,
+        user: "alice".to_owned(),
+        ..ImportOptions::default()
+    };
+    let err = import_source(&pool, &opts, Progress::Hidden)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("a format plotline imports") && err.contains("GPKG"),
+        "{err}"
+    );
+    // The same rows as a GeoPackage are read.
+    let gpkg = dir.path().join("plots.gpkg");
+    convert(
+        &source,
+        gpkg.to_str().unwrap(),
+        "GPKG",
+        "EPSG:25832",
+        "matrikler",
+    );
+    let report = run(
+        &pool,
+        gpkg.to_str().unwrap(),
+        "plots",
+        PLOT_MAPPING,
+        Some("testomraade"),
+        true,
+    )
+    .await;
+    assert_eq!(report.features, 2, "{}", report.to_text());
+}
