@@ -56,7 +56,8 @@ fn unzipped_bytes(body: &[u8]) -> Result<u64> {
 fn kind_of(body: &[u8]) -> Option<&'static str> {
     if body.starts_with(b"SQLite format 3\0") {
         Some("gpkg")
-    } else if body.starts_with(b"PK\x03\x04") {
+    } else if body.starts_with(b"PK\x03\x04") || body.starts_with(b"PK\x05\x06") {
+        // A local file header, or an empty archive's end record alone (no GIS file: a 422).
         Some("zip")
     } else {
         None
@@ -193,6 +194,7 @@ mod tests {
     fn uploads_are_known_by_their_first_bytes() {
         assert_eq!(kind_of(b"SQLite format 3\0rest"), Some("gpkg"));
         assert_eq!(kind_of(b"PK\x03\x04rest"), Some("zip"));
+        assert_eq!(kind_of(b"PK\x05\x06\0\0\0\0"), Some("zip"));
         assert_eq!(kind_of(b"{\"type\":\"Feature\"}"), None);
     }
 

@@ -60,9 +60,10 @@ pub fn gdal_path(source: &str) -> Result<String> {
         return Ok(source.to_owned());
     }
     let zip = format!("/vsizip/{source}");
-    let entries = gdal::vsi::read_dir(&zip, true).map_err(|e| Error::InvalidData {
+    // GDAL cannot list an empty or damaged archive (and says no more than that it could not).
+    let entries = gdal::vsi::read_dir(&zip, true).map_err(|_| Error::InvalidData {
         location: source.to_owned(),
-        message: format!("cannot read the zip: {e}"),
+        message: "cannot read the zip: it is empty or damaged".to_owned(),
     })?;
     let data: Vec<String> = entries
         .iter()

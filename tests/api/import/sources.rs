@@ -618,6 +618,23 @@ async fn post_imports_is_for_admins_answers_a_dry_run_and_imports_on_confirm(poo
     assert!(huge.text.contains("50 MiB"), "{}", huge.text);
     let not_gis = upload(&app, &uri, Some(&admin), b"hello".to_vec()).await;
     assert_eq!(not_gis.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // An empty zip is a zip: one without a GIS file, a 422 that says so.
+    let mut empty = Vec::new();
+    zip::ZipWriter::new(std::io::Cursor::new(&mut empty))
+        .finish()
+        .unwrap();
+    let nothing = upload(&app, &uri, Some(&admin), empty).await;
+    assert_eq!(
+        nothing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nothing.text
+    );
+    assert!(
+        nothing.text.contains("empty or damaged"),
+        "{}",
+        nothing.text
+    );
     let no_into = upload(&app, "/imports", Some(&admin), bytes.clone()).await;
     assert_eq!(no_into.status, StatusCode::BAD_REQUEST, "{}", no_into.text);
     assert!(no_into.text.contains("into"));
