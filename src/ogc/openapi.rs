@@ -67,7 +67,15 @@ fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn get(summary: &str, parameters: Vec<Value>, responses: Value) -> Value {
+fn get(summary: &str, parameters: Vec<Value>, mut responses: Value) -> Value {
+    // Answered by the HTTP layer itself (hyper), before any handler, without a body: a path
+    // and query of 64 KiB or more.
+    if let Some(r) = responses.as_object_mut() {
+        r.insert(
+            "414".into(),
+            json!({ "description": "URI Too Long: the path and query hold 64 KiB or more" }),
+        );
+    }
     json!({ "get": { "summary": summary, "parameters": parameters, "responses": responses } })
 }
 
