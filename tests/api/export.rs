@@ -12,7 +12,7 @@ use plotline::export::{shapefile_names, FileFormat};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, get, request, seeded, Answer};
+use crate::helpers::{assert_error, get, request, request_bytes, seeded, Answer};
 use crate::planners::planner_auth;
 
 /// Where a file answer is saved, and the path GDAL opens it by (a Shapefile inside its zip).
@@ -34,31 +34,11 @@ fn save(dir: &Path, format: FileFormat, answer: &Answer, body: &[u8]) -> PathBuf
 
 /// A GET whose body is kept as bytes (files are not text).
 async fn fetch(app: &axum::Router, uri: &str, auth: Option<&str>) -> (Answer, Vec<u8>) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let mut req = Request::get(uri);
     if let Some(a) = auth {
         req = req.header("authorization", a);
     }
-    let response = app
-        .clone()
-        .oneshot(req.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    (
-        Answer {
-            status,
-            headers,
-            text,
-            json,
-        },
-        bytes.to_vec(),
-    )
+    request_bytes(app, req.body(Body::empty()).unwrap()).await
 }
 
 /// A feature read back: its fields by name, and its geometry as WKT.

@@ -36,18 +36,24 @@ pub struct Answer {
 
 /// Sends a request through the app and reads the whole answer.
 pub async fn request(app: &Router, req: Request<Body>) -> Answer {
+    request_bytes(app, req).await.0
+}
+
+/// Sends a request through the app; the whole answer, and its body as bytes (a file).
+pub async fn request_bytes(app: &Router, req: Request<Body>) -> (Answer, Vec<u8>) {
     let response = app.clone().oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let text = String::from_utf8_lossy(&bytes).into_owned();
     let json = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Answer {
+    let answer = Answer {
         status,
         headers,
         text,
         json,
-    }
+    };
+    (answer, bytes.to_vec())
 }
 
 pub async fn get(app: &Router, uri: &str) -> Answer {

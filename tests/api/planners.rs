@@ -19,9 +19,20 @@ pub async fn planner(
     areas: &[&str],
     password: Option<&str>,
 ) -> String {
+    account_with_token(pool, username, "planner", areas, password).await
+}
+
+/// A new account of `role` (for the given areas) with an API token; returns the token.
+async fn account_with_token(
+    pool: &PgPool,
+    username: &str,
+    role: &str,
+    areas: &[&str],
+    password: Option<&str>,
+) -> String {
     let hash = password.map(|p| plotline::auth::hash_password(p).unwrap());
     let areas: Vec<String> = areas.iter().map(|a| a.to_string()).collect();
-    plotline::db::accounts::create_user(pool, username, "", "planner", hash.as_deref(), &areas)
+    plotline::db::accounts::create_user(pool, username, "", role, hash.as_deref(), &areas)
         .await
         .unwrap();
     let token = plotline::auth::new_secret("plt_");
@@ -29,7 +40,7 @@ pub async fn planner(
         pool,
         username,
         "test",
-        "planner",
+        role,
         &plotline::auth::sha256_hex(&token),
         None,
     )
@@ -73,21 +84,7 @@ pub async fn plot_id(pool: &PgPool, reference: &str) -> i64 {
 
 /// `Authorization: Bearer …` of a new admin.
 pub async fn admin_auth(pool: &PgPool, username: &str) -> String {
-    plotline::db::accounts::create_user(pool, username, "", "admin", None, &[])
-        .await
-        .unwrap();
-    let token = plotline::auth::new_secret("plt_");
-    plotline::db::accounts::create_token(
-        pool,
-        username,
-        "test",
-        "admin",
-        &plotline::auth::sha256_hex(&token),
-        None,
-    )
-    .await
-    .unwrap();
-    bearer(&token)
+    bearer(&account_with_token(pool, username, "admin", &[], None).await)
 }
 
 /// `Authorization: Bearer …` of a new planner of the given areas.

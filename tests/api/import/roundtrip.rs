@@ -12,7 +12,7 @@ use plotline::import::{import_source, ImportOptions, MappingFile, Progress};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{request, seeded};
+use crate::helpers::{request, request_bytes, seeded};
 use crate::planners::planner_auth;
 
 /// The collections in the order a fresh database takes them (each after what it names).
@@ -98,25 +98,10 @@ fn flatten(v: &Value, out: &mut Vec<f64>) {
 /// The download of a collection in a format, as a planner (internal fields included).
 async fn download(app: &axum::Router, auth: &str, collection: &str, format: &str) -> Vec<u8> {
     let uri = format!("/collections/{collection}/items?f={format}&crs={EPSG_25832}");
-    let response = tower::ServiceExt::oneshot(
-        app.clone(),
-        Request::get(uri)
-            .header("authorization", auth)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        response.status(),
-        StatusCode::OK,
-        "{collection} as {format}"
-    );
-    http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec()
+    let req = Request::get(uri).header("authorization", auth);
+    let (answer, bytes) = request_bytes(app, req.body(Body::empty()).unwrap()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{collection} as {format}");
+    bytes
 }
 
 /// The mapping of a Shapefile's 10-character names back to the properties (the table the

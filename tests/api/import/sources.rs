@@ -89,6 +89,20 @@ async fn run(
     area: Option<&str>,
     dry_run: bool,
 ) -> Report {
+    try_run(pool, source, into, mapping, area, dry_run)
+        .await
+        .unwrap_or_else(|e| panic!("{source}: {e}"))
+}
+
+/// [`run`], keeping what stops an import before any feature (the source, the mapping).
+async fn try_run(
+    pool: &PgPool,
+    source: &str,
+    into: &str,
+    mapping: &str,
+    area: Option<&str>,
+    dry_run: bool,
+) -> plotline::Result<Report> {
     let opts = ImportOptions {
         source: source.to_owned(),
         into: into.to_owned(),
@@ -98,9 +112,7 @@ async fn run(
         user: "alice".to_owned(),
         ..ImportOptions::default()
     };
-    import_source(pool, &opts, Progress::Hidden)
-        .await
-        .unwrap_or_else(|e| panic!("{source}: {e}"))
+    import_source(pool, &opts, Progress::Hidden).await
 }
 
 /// The test area `testomraade`, from CSV with WKT (which declares no CRS: the mapping does).
@@ -862,19 +874,17 @@ async fn a_source_in_another_format_is_refused_naming_the_formats(pool: PgPool) 
         "EPSG:25832",
         "matrikler",
     );
-    let opts = ImportOptions {
-        source: sqlite.to_str().unwrap().to_owned(),
-        into: "plots".to_owned(),
-        area: Some("testomraade".to_owned()),
-        mapping: Some(MappingFile::parse(PLOT_MAPPING).unwrap()),
-        dry_run: true,
-        user: "alice".to_owned(),
-        ..ImportOptions::default()
-    };
-    let err = import_source(&pool, &opts, Progress::Hidden)
-        .await
-        .unwrap_err()
-        .to_string();
+    let err = try_run(
+        &pool,
+        sqlite.to_str().unwrap(),
+        "plots",
+        PLOT_MAPPING,
+        Some("testomraade"),
+        true,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
     assert!(
         err.contains("a format plotline imports") && err.contains("GPKG"),
         "{err}"
