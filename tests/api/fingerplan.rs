@@ -7,7 +7,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use crate::helpers::{get, load, seeded, Answer};
+use crate::helpers::{assert_refused_field, get, load, seeded, Answer};
 use crate::planners::{patch_as, planner_auth, send};
 use crate::tiles::{decode, tile_bytes, tile_of};
 
@@ -117,13 +117,7 @@ async fn an_office_enlarged_far_from_a_station_is_refused_unless_exempt(pool: Pg
                                 "fingerplan_exemption_lokalplan": "Lokalplan 999 (illustrative)" } }),
     )
     .await;
-    assert_eq!(
-        half.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        half.text
-    );
-    assert_eq!(half.json["error"]["field"], "fingerplan_exemption_reason");
+    assert_refused_field(&half, "fingerplan_exemption_reason");
 
     // With the lokalplan and the reason: saved, exempt, and both public.
     let exempt = patch_as(

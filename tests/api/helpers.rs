@@ -77,3 +77,14 @@ pub fn assert_error(answer: &Answer, status: StatusCode, message_part: &str) {
         "`{message}` should mention `{message_part}`"
     );
 }
+
+/// A 422 whose error names `field`.
+pub fn assert_refused_field(answer: &Answer, field: &str) {
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.json["error"]["field"], field, "{}", answer.text);
+}
