@@ -783,10 +783,9 @@ async function start() {
   if (mapView) {
     mapView.showTiles();
     timings.tilesShown = performance.now();
-    drawn = new Promise((resolve) => mapView.map.once('idle', () => {
+    drawn = mapView.whenIdle().then(() => {
       timings.firstRender = performance.now();
-      resolve();
-    }));
+    });
   }
   await Promise.all([drawn, listed, counted, total, selecting]);
   document.body.dataset.ready = 'true';
@@ -803,12 +802,7 @@ window.plotline.idle = async () => {
   await applying;
   await list.settled();
   await selecting;
-  const map = window.plotlineMap;
-  if (!map) return;
-  await new Promise((resolve) => {
-    map.once('idle', () => resolve());
-    map.triggerRepaint();
-  });
+  await mapView?.whenIdle();
 };
 
 start();

@@ -296,16 +296,7 @@ class MapView {
    */
   refreshTiles(collections = TILED, { timeoutMs = 5000 } = {}) {
     this.tileVersion += 1;
-    const settled = new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const map = this.map;
-      function done() {
-        clearTimeout(timer);
-        map.off('idle', done);
-        resolve();
-      }
-      map.once('idle', done);
-    });
+    const settled = this.whenIdle({ timeoutMs });
     for (const id of collections) {
       const source = this.map.getSource(id);
       const template = source?.tiles?.[0];
@@ -316,6 +307,29 @@ class MapView {
     }
     this.map.triggerRepaint();
     return settled;
+  }
+
+  /**
+   * Resolves once the map has drawn everything it was loading (MapLibre's `idle`), or after
+   * `timeoutMs`. MapLibre fires `idle` only at the end of a frame it draws, and a tile reloaded
+   * with the same ETag (every tile a refresh after a change elsewhere leaves as it was) finishes
+   * without asking for one (MapLibre 6.17: `etagUnmodified` fires no `data` event), so that the
+   * map may be done and never say so. A frame is asked for every quarter second until it does.
+   */
+  whenIdle({ timeoutMs = Infinity } = {}) {
+    const map = this.map;
+    return new Promise((resolve) => {
+      const kick = setInterval(() => map.triggerRepaint(), 250);
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(done, timeoutMs) : null;
+      function done() {
+        clearInterval(kick);
+        clearTimeout(timer);
+        map.off('idle', done);
+        resolve();
+      }
+      map.once('idle', done);
+      map.triggerRepaint();
+    });
   }
 
   /** Labels for the plots drawn in view (none when there are too many to read). */
