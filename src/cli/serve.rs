@@ -20,6 +20,7 @@ pub(super) async fn run(url: &DatabaseUrl, config: ServeConfig) -> anyhow::Resul
         tracing::warn!(dir = %config.web_dir.display(), "no map page folder: serving the API only");
     }
     tracing::info!(database = %url, "serving on http://{}", config.listen);
+    crate::db::spawn_new_day(pool.clone());
     let mut state = AppState::new(pool);
     if let Some(read_url) = &config.database_read_url {
         let read =

@@ -173,20 +173,21 @@ pub async fn history_start(pool: &PgPool, slug: &str) -> Result<Option<DateTime<
     .await?)
 }
 
-/// The days (UTC) in `from..=to` on which anything was recorded in the history.
+/// The days (UTC) in `from..=to` on which an area's figures may differ from the day before:
+/// anything was recorded in the history, or a date in the data comes round (a company moves
+/// in or out, its building is completed, a goal's period begins or ends).
 pub async fn change_days(
     pool: &PgPool,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<NaiveDate>> {
-    Ok(sqlx::query_scalar(
-        "SELECT DISTINCT (changed_at AT TIME ZONE 'UTC')::date FROM history
-         WHERE changed_at >= $1 AND changed_at <= $2 ORDER BY 1",
+    Ok(
+        sqlx::query_scalar(include_str!("sql/timeline_change_days.sql"))
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?,
     )
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await?)
 }
 
 /// One piece of transit near a plot.

@@ -127,3 +127,31 @@ pub async fn check_postgis(pool: &PgPool) -> Result<String> {
     }
     Ok(version)
 }
+
+/// How often a server asks whether a new day (UTC) has begun.
+pub const NEW_DAY_CHECK: Duration = Duration::from_secs(60);
+
+/// Begins the day (UTC) if no instance has yet: the figures that change with the date alone (a
+/// company's `present`, a building's `cluster`, the goals) then get new ETags, summaries and
+/// tiles (migration 0021). True when this call began it.
+pub async fn new_day(pool: &PgPool) -> Result<bool> {
+    Ok(sqlx::query_scalar("SELECT plotline_new_day()")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Calls [`new_day`] every [`NEW_DAY_CHECK`], for as long as the server runs.
+pub fn spawn_new_day(pool: PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(NEW_DAY_CHECK);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match new_day(&pool).await {
+                Ok(true) => tracing::info!("a new day: date-dependent figures recomputed"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot begin the new day"),
+            }
+        }
+    });
+}

@@ -418,7 +418,8 @@ async fn timeline(
         dates.push(to);
     }
     let _history = state.history.turn().await?;
-    // A point is rebuilt only when something changed since the one before.
+    // A point is rebuilt only when something was recorded, or a date in the data came round,
+    // since the one before.
     let changed = analytics::change_days(&state.pool, end_of_day(from), end_of_day(to)).await?;
     let mut points: Vec<TimelinePoint> = Vec::with_capacity(dates.len());
     let mut previous: Option<NaiveDate> = None;

@@ -637,3 +637,113 @@ async fn an_admin_changes_a_goals_period_and_the_figures_follow(pool: PgPool) {
         ("root".to_owned(), "the policy's own dates".to_owned())
     );
 }
+
+/// A timeline's point is the summary as of its day, also where nothing was recorded between
+/// two points and only a date in the data came round: a company moving in, a goal's period
+/// ending. The data set's history is moved 400 days back, as if it had been loaded then.
+#[sqlx::test]
+async fn a_timeline_follows_the_dates_in_the_data_between_changes(pool: PgPool) {
+    let app = seeded(&pool).await;
+    let mut tx = pool.begin().await.unwrap();
+    for sql in [
+        "ALTER TABLE history DISABLE TRIGGER USER",
+        "UPDATE history SET changed_at = changed_at - interval '400 days'",
+        "ALTER TABLE history ENABLE TRIGGER USER",
+    ] {
+        sqlx::query(sql).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let from = today - chrono::Days::new(398);
+    let t = get(
+        &app,
+        &format!("/areas/lautrup/timeline?from={from}&interval=month"),
+    )
+    .await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.json);
+    let points = t.json["points"].as_array().unwrap();
+    assert!(points.len() >= 13, "{points:?}");
+    let mut achieved = Vec::new();
+    for point in &points[..points.len() - 1] {
+        let day = point["date"].as_str().unwrap();
+        let s = get(
+            &app,
+            &format!("/areas/lautrup/summary?as_of={day}T23:59:59.999Z"),
+        )
+        .await;
+        assert_eq!(s.status, StatusCode::OK, "{}", s.json);
+        let in_force = s.json["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["metric"] == "new_private_jobs")
+            .filter(|g| g["period_start"].as_str().is_none_or(|start| start <= day))
+            .max_by_key(|g| g["period_start"].as_str().map(str::to_owned))
+            .unwrap();
+        let p = &point["new_private_jobs"];
+        assert_eq!(
+            p["achieved"], in_force["achieved"],
+            "{day}: {p} / {in_force}"
+        );
+        assert_eq!(p["period_ended"], in_force["period_ended"], "{day}");
+        assert_eq!(point["plots"], s.json["plots"]["count"], "{day}");
+        achieved.push((p["achieved"].as_i64(), p["period_ended"] == true));
+    }
+    // The hand-worked figures: 500 before CO-07 moves in (2025-11-01), 640 from then on, and the
+    // period 2022–2025 ends after 31 December 2025.
+    assert!(achieved.contains(&(Some(500), false)), "{achieved:?}");
+    assert!(achieved.contains(&(Some(640), false)), "{achieved:?}");
+    assert!(achieved.contains(&(Some(640), true)), "{achieved:?}");
+}
+
+/// A new day (UTC) is announced like a change, once however many instances ask: a company's
+/// `present` and a building's `cluster` change with the date alone, and ETags, summaries and
+/// tiles follow the data version and the tile announcements.
+#[sqlx::test]
+async fn a_new_day_is_a_new_data_version_once(pool: PgPool) {
+    let app = seeded(&pool).await;
+    assert!(
+        !plotline::db::new_day(&pool).await.unwrap(),
+        "today has begun"
+    );
+    // The summary's ETag follows the data version (an item's follows its content).
+    let before = get(&app, "/areas/lautrup/summary").await;
+    assert_eq!(
+        before.headers["etag"],
+        get(&app, "/areas/lautrup/summary").await.headers["etag"]
+    );
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .unwrap();
+    listener
+        .listen(plotline::tiles::cache::CHANNEL)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE data_day SET day = day - 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(plotline::db::new_day(&pool), plotline::db::new_day(&pool));
+    assert!(
+        a.unwrap() ^ b.unwrap(),
+        "exactly one of two instances begins the day"
+    );
+    let after = get(&app, "/areas/lautrup/summary").await;
+    assert_ne!(before.headers["etag"], after.headers["etag"]);
+    let mut announced = Vec::new();
+    for _ in 0..2 {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv())
+            .await
+            .expect("announced")
+            .unwrap();
+        announced.push(serde_json::from_str::<Value>(n.payload()).unwrap());
+    }
+    announced.sort_by_key(|v| v["c"].to_string());
+    assert_eq!(
+        announced,
+        [
+            json!({ "c": "buildings", "all": true }),
+            json!({ "c": "companies", "all": true })
+        ]
+    );
+}

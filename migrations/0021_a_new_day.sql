@@ -1,0 +1,27 @@
+-- Some published figures change with the date alone: a company is `present` from the day it
+-- moves in until the day it moves out, a building's `cluster` is its present occupants', and the
+-- goals are measured on the day. Caches and ETags follow `data_version` and the tiles follow
+-- `plotline_tiles`, so a new day (UTC) is announced like a change: `plotline_new_day()` moves
+-- `data_day` on, bumps the data version and drops the tiles of companies and buildings, once
+-- per day however many instances call it (each server calls it every minute).
+CREATE TABLE data_day (
+    id  boolean PRIMARY KEY DEFAULT true CHECK (id),
+    day date NOT NULL
+);
+INSERT INTO data_day (day) VALUES ((now() AT TIME ZONE 'UTC')::date);
+
+-- True when this call began the day.
+CREATE FUNCTION plotline_new_day() RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE data_day SET day = (now() AT TIME ZONE 'UTC')::date
+    WHERE day < (now() AT TIME ZONE 'UTC')::date;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    UPDATE data_version SET version = version + 1;
+    PERFORM tiles_notify_all('companies');
+    PERFORM tiles_notify_all('buildings');
+    RETURN true;
+END
+$$;
