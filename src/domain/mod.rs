@@ -5,6 +5,7 @@
 pub mod company;
 pub mod construction;
 pub mod dgnb;
+pub mod disclosure;
 pub mod fingerplan;
 pub mod goals;
 pub mod land_use;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::company::{Cluster, Ownership};
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
+use super::disclosure::{self, publishable, Cell};
 use super::fingerplan::EXTRA_MEASURES_RADIUS_M;
 use super::goals::{self, Period, Premises, Progress};
 use super::mix::{entropy_index, share};
@@ -147,15 +148,21 @@ pub struct CompanyFacts {
     pub moved_out: Option<NaiveDate>,
     pub building_completed_on: Option<NaiveDate>,
     pub jobs: i64,
+    /// How many of them have jobs and no public job figure of their own.
+    pub private: i64,
 }
 
-/// The present companies of the area in one cluster.
+/// The present companies of the area in one cluster; their jobs are withheld (`None`) where the
+/// figure would tell a company's own ([`disclosure`]).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct ClusterRow {
     pub cluster: Option<Cluster>,
     pub companies: i64,
-    pub jobs: i64,
+    pub jobs: Option<i64>,
     pub floor_area_m2: f64,
+    /// How many of them have jobs and no public job figure of their own.
+    #[serde(default, skip_serializing)]
+    pub private: i64,
 }
 
 /// Planned homes and jobs of the plots with this target year, and those delivered (plots
@@ -283,6 +290,8 @@ pub struct Summary {
     pub goals: Vec<GoalOut>,
     /// The area's present companies by cluster, every cluster listed.
     pub clusters: Vec<ClusterRow>,
+    /// When a job figure of the clusters or the goals is withheld (null).
+    pub job_figures_withheld: &'static str,
     pub targets_by_year: Vec<TargetYearRow>,
     pub stages: Vec<StageRow>,
 }
@@ -481,11 +490,15 @@ pub struct GoalOut {
     /// The day the goal is measured on: the summary's, or the period's end once it has passed.
     pub evaluated_on: NaiveDate,
     pub definition: &'static str,
-    /// What the definition counts (new private jobs); `None` for goals measured by stage.
+    /// What the definition counts (new private jobs); `None` for goals measured by stage, and
+    /// where the figure is withheld (`achieved_withheld`).
     pub achieved: Option<i64>,
+    /// The counted figure is withheld: it would tell a company's own ([`disclosure::RULE`]).
+    pub achieved_withheld: bool,
     pub share_pct: Option<f64>,
-    pub by_cluster: BTreeMap<&'static str, i64>,
-    pub by_area: BTreeMap<String, i64>,
+    /// `None` where withheld ([`disclosure::RULE`]).
+    pub by_cluster: BTreeMap<&'static str, Option<i64>>,
+    pub by_area: BTreeMap<String, Option<i64>>,
     /// Homes or jobs of the area's plots by stage (the homes and jobs goals).
     #[serde(flatten)]
     pub progress: Option<Progress>,
@@ -665,12 +678,19 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
             .into_iter()
             .map(|cluster| {
                 let found = facts.clusters.iter().find(|c| c.cluster == Some(cluster));
+                let row = found.cloned().unwrap_or_default();
+                let jobs = Cell {
+                    jobs: row.jobs.unwrap_or(0),
+                    private: row.private,
+                };
                 ClusterRow {
                     cluster: Some(cluster),
-                    ..found.cloned().unwrap_or_default()
+                    jobs: jobs.published(),
+                    ..row
                 }
             })
             .collect(),
+        job_figures_withheld: disclosure::RULE,
         targets_by_year: facts.targets_by_year.clone(),
         stages: facts.stages.clone(),
     }
@@ -802,6 +822,7 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                 evaluated_on: on,
                 definition: PLANNED_BY_STAGE_DEFINITION,
                 achieved: None,
+                achieved_withheld: false,
                 share_pct: None,
                 by_cluster: BTreeMap::new(),
                 by_area: BTreeMap::new(),
@@ -822,9 +843,12 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                 }
                 "new_private_jobs" => {
                     out.definition = goals::NEW_PRIVATE_JOBS_DEFINITION;
-                    out.by_cluster = Cluster::ALL.iter().map(|c| (c.as_str(), 0)).collect();
+                    let mut by_cluster: BTreeMap<&'static str, Cell> = Cluster::ALL
+                        .iter()
+                        .map(|c| (c.as_str(), Cell::default()))
+                        .collect();
+                    let mut by_area: BTreeMap<String, Cell> = BTreeMap::new();
                     let in_scope = |area: &str| g.scope == "municipality" || g.scope == area;
-                    let mut achieved = 0;
                     for c in facts.companies.iter().filter(|c| in_scope(&c.area)) {
                         let premises = Premises {
                             ownership: c.ownership,
@@ -834,13 +858,38 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                             building_completed_on: c.building_completed_on,
                         };
                         let jobs = goals::new_private_jobs(&premises, period, on);
-                        achieved += jobs;
-                        *out.by_cluster.entry(c.cluster.as_str()).or_default() += jobs;
-                        *out.by_area.entry(c.area.clone()).or_default() += jobs;
+                        let counted = Cell {
+                            jobs,
+                            private: if jobs > 0 { c.private } else { 0 },
+                        };
+                        by_cluster
+                            .entry(c.cluster.as_str())
+                            .or_default()
+                            .add(counted);
+                        by_area.entry(c.area.clone()).or_default().add(counted);
                     }
-                    out.achieved = Some(achieved);
-                    out.share_pct = (g.target > 0)
-                        .then(|| (achieved as f64 * 1000.0 / g.target as f64).round() / 10.0);
+                    // The same total by cluster and by area: withheld by either, withheld.
+                    let (total_by_cluster, clusters_shown) =
+                        publishable(&by_cluster.values().copied().collect::<Vec<_>>());
+                    let (total_by_area, areas_shown) =
+                        publishable(&by_area.values().copied().collect::<Vec<_>>());
+                    let shown = |cell: &Cell, ok: bool| ok.then_some(cell.jobs);
+                    out.by_cluster = by_cluster
+                        .iter()
+                        .zip(clusters_shown)
+                        .map(|((k, cell), ok)| (*k, shown(cell, ok)))
+                        .collect();
+                    out.by_area = by_area
+                        .iter()
+                        .zip(areas_shown)
+                        .map(|((k, cell), ok)| (k.clone(), shown(cell, ok)))
+                        .collect();
+                    let achieved: i64 = by_cluster.values().map(|c| c.jobs).sum();
+                    out.achieved_withheld = !(total_by_cluster && total_by_area);
+                    out.achieved = (!out.achieved_withheld).then_some(achieved);
+                    out.share_pct = out.achieved.filter(|_| g.target > 0).map(|achieved| {
+                        (achieved as f64 * 1000.0 / g.target as f64).round() / 10.0
+                    });
                 }
                 _ => return None,
             }

@@ -75,6 +75,8 @@ WITH v AS (
     -- The companies of every area (the municipality's goals count them all), with what the
     -- goals' rule reads; the job figures are the planners' (public in aggregate only).
     SELECT c.cluster, c.ownership, ar.slug AS area, ar.id AS area_id, coalesce(ci.jobs, 0) AS jobs,
+           -- Companies whose own job figure is not published: no aggregate may rest on one or two.
+           (coalesce(ci.jobs, 0) > 0 AND c.jobs_published IS DISTINCT FROM ci.jobs)::int AS private,
            c.floor_area_m2, c.moved_in, c.moved_out, cb.completed_on AS building_completed_on,
            (c.moved_in IS NULL OR c.moved_in <= (coalesce($2, now()) AT TIME ZONE 'UTC')::date)
            AND (c.moved_out IS NULL OR c.moved_out > (coalesce($2, now()) AT TIME ZONE 'UTC')::date) AS present
@@ -147,10 +149,11 @@ SELECT
         FROM goals g WHERE g.scope = $1 OR g.scope = 'municipality') END AS goals,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(c ORDER BY c.area, c.cluster, c.ownership, c.moved_in,
                                                        c.moved_out, c.building_completed_on), '[]') FROM (
-        SELECT cluster, ownership, area, moved_in, moved_out, building_completed_on, sum(jobs) AS jobs
+        SELECT cluster, ownership, area, moved_in, moved_out, building_completed_on, sum(jobs) AS jobs,
+               sum(private) AS private
         FROM co GROUP BY 1, 2, 3, 4, 5, 6) AS c) END AS companies,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(c ORDER BY c.cluster), '[]') FROM (
-        SELECT cluster, count(*) AS companies, sum(jobs) AS jobs,
+        SELECT cluster, count(*) AS companies, sum(jobs) AS jobs, sum(private) AS private,
                coalesce(sum(floor_area_m2::numeric), 0)::float8 AS floor_area_m2
         FROM co WHERE present AND area_id = (SELECT id FROM a) GROUP BY 1) AS c) END AS clusters,
     CASE WHEN v.stale THEN (SELECT coalesce(json_agg(y ORDER BY y.year), '[]') FROM (

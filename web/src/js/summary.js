@@ -201,9 +201,15 @@ function table({ chart, columns, rows, rowData = () => ({}) }) {
 const clusterName = (c) => [h('span', { class: 'swatch', style: `background:${CLUSTER_COLOURS[c] || CLUSTER_COLOURS.other}`, 'aria-hidden': 'true' }),
   label('cluster', c)];
 
+/**
+ * A job figure the server withholds (null): it would tell one or two companies' own figures,
+ * which are public in aggregate only. The rule is the tooltip.
+ */
+const withheld = () => h('span', { class: 'withheld', dataset: { withheld: '' }, title: t('summary.withheld_rule') }, t('summary.jobs_withheld'));
+
 /** One line of figures, each a span named by its field: "2 companies · 350 jobs · 8,000 m²". */
 function figureLine(r) {
-  const parts = [['companies', () => fmt.count(r.companies, 'companies')], ['jobs', () => fmt.count(r.jobs ?? 0, 'jobs')],
+  const parts = [['companies', () => fmt.count(r.companies, 'companies')], ['jobs', () => (r.jobs === null ? withheld() : fmt.count(r.jobs ?? 0, 'jobs'))],
     ['floor_area_m2', () => fmt.squareMetres(r.floor_area_m2)]].filter(([field]) => field in r);
   return h('span', { class: 'figure-values' }, parts.map(([field, text], i) => [i ? ' · ' : '', h('span', { dataset: { field } }, text())]));
 }
@@ -215,7 +221,8 @@ function figureLine(r) {
 export function clusterFigures(rows, { chart, total = false }) {
   const byCluster = new Map(rows.map((r) => [r.cluster, r]));
   const clusters = [...CLUSTERS, ...rows.map((r) => r.cluster).filter((c) => !CLUSTERS.includes(c))];
-  const sum = (key) => rows.reduce((a, r) => a + (Number(r[key]) || 0), 0);
+  // A total of figures some of which are withheld is withheld too.
+  const sum = (key) => (rows.some((r) => r[key] === null) ? null : rows.reduce((a, r) => a + (Number(r[key]) || 0), 0));
   const fields = Object.fromEntries(['companies', 'jobs', 'floor_area_m2'].filter((k) => rows.some((r) => k in r)).map((k) => [k, sum(k)]));
   return h('ul', { class: 'figure-list', dataset: { chart } },
     clusters.map((c) => h('li', { dataset: { cluster: c } },
@@ -229,7 +236,8 @@ function clustersSection(s) {
   if (!rows.length) return null;
   return section(t('summary.clusters'),
     h('p', { class: 'note' }, t('summary.clusters_note')),
-    clusterFigures(rows, { chart: 'clusters', total: true }));
+    clusterFigures(rows, { chart: 'clusters', total: true }),
+    rows.some((r) => r.jobs === null) ? h('p', { class: 'note', dataset: { field: 'withheld_rule' } }, t('summary.withheld_rule')) : null);
 }
 
 /** A goal's period, and whether it has ended (in so many words), or null without a period. */
@@ -249,7 +257,10 @@ function countedGoal(g, head) {
   const target = Number(g.target) || 0;
   const achieved = Number(g.achieved) || 0;
   const scale = Math.max(target, achieved, 1);
-  const pct = g.share_pct != null ? fmt.percent(g.share_pct, 1) : fmt.share(target ? achieved / target : null, 1);
+  const pct = g.achieved_withheld ? t('value.none')
+    : g.share_pct != null ? fmt.percent(g.share_pct, 1) : fmt.share(target ? achieved / target : null, 1);
+  const jobs = (n) => (n === null ? withheld() : fmt.number(n));
+  const anyWithheld = g.achieved_withheld || Object.values(g.by_cluster || {}).includes(null) || Object.values(g.by_area || {}).includes(null);
   const byCluster = g.by_cluster && typeof g.by_cluster === 'object' ? g.by_cluster : {};
   const byArea = g.by_area && typeof g.by_area === 'object' ? g.by_area : {};
   const clusters = [...CLUSTERS.filter((c) => c in byCluster), ...Object.keys(byCluster).filter((c) => !CLUSTERS.includes(c))];
@@ -258,22 +269,23 @@ function countedGoal(g, head) {
     h('div', { class: 'goal-track', 'aria-hidden': 'true' },
       h('span', { class: 'goal-built', style: `width:${((achieved / scale) * 100).toFixed(1)}%` }),
       target ? h('span', { class: 'goal-target', style: `left:${((target / scale) * 100).toFixed(1)}%` }) : null),
-    h('p', { class: 'goal-text', dataset: { field: 'goal_achieved' } }, t('summary.goal_achieved', {
-      achieved: fmt.number(achieved), target: fmt.number(target), pct, date: fmt.date(g.evaluated_on),
-    })),
+    h('p', { class: 'goal-text', dataset: { field: 'goal_achieved' } }, g.achieved_withheld
+      ? t('summary.goal_withheld', { target: fmt.number(target), date: fmt.date(g.evaluated_on) })
+      : t('summary.goal_achieved', { achieved: fmt.number(achieved), target: fmt.number(target), pct, date: fmt.date(g.evaluated_on) })),
     goalPeriod(g),
     clusters.length ? table({
       chart: 'goal_by_cluster',
       columns: [[t('summary.goal_by_cluster')], [label('goal_metric', g.metric), true]],
-      rows: clusters.map((c) => [clusterName(c), fmt.number(byCluster[c])]),
+      rows: clusters.map((c) => [clusterName(c), jobs(byCluster[c])]),
       rowData: (i) => ({ cluster: clusters[i] }),
     }) : null,
     Object.keys(byArea).length ? table({
       chart: 'goal_by_area',
       columns: [[t('summary.goal_by_area')], [label('goal_metric', g.metric), true]],
-      rows: Object.entries(byArea).map(([area, n]) => [label('area', area), fmt.number(n)]),
+      rows: Object.entries(byArea).map(([area, n]) => [label('area', area), jobs(n)]),
       rowData: (i) => ({ area: Object.keys(byArea)[i] }),
     }) : null,
+    anyWithheld ? h('p', { class: 'note', dataset: { field: 'withheld_rule' } }, t('summary.withheld_rule')) : null,
     g.definition ? h('p', { class: 'goal-source', lang: 'en', dataset: { field: 'goal_definition' } }, g.definition) : null,
   ];
 }
@@ -303,7 +315,7 @@ function plannedGoal(g, head) {
 function goalsSection(s, slug) {
   const goals = arr(s.goals).filter((g) => !g.scope || g.scope === slug || g.scope === 'municipality');
   if (!goals.length) return null;
-  const counted = (g) => g.achieved !== null && g.achieved !== undefined;
+  const counted = (g) => (g.achieved !== null && g.achieved !== undefined) || g.achieved_withheld === true;
   return section(t('summary.goals'),
     goals.some((g) => !counted(g)) ? h('ul', { class: 'legend-inline', 'aria-hidden': 'true' },
       h('li', {}, h('span', { class: 'swatch goal-built' }), t('summary.legend_built')),
