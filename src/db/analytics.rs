@@ -255,8 +255,8 @@ pub async fn companies_near_plot(
          FROM unnest($3::text[]) WITH ORDINALITY AS k (cluster, n)
          LEFT JOIN (SELECT c.* FROM companies c, p
                     WHERE ST_DWithin(c.location, p.boundary, $2)
-                      AND (c.moved_in IS NULL OR c.moved_in <= current_date)
-                      AND (c.moved_out IS NULL OR c.moved_out > current_date)) AS c
+                      AND (c.moved_in IS NULL OR c.moved_in <= utc_today())
+                      AND (c.moved_out IS NULL OR c.moved_out > utc_today())) AS c
              ON c.cluster = k.cluster
          GROUP BY k.cluster, k.n ORDER BY k.n",
     )

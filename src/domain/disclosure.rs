@@ -54,8 +54,9 @@ impl Cell {
 /// Which of `cells`, the parts of a total that is published beside them, may be published
 /// (`true`), and whether the total may. A cell that discloses is withheld; then, while the
 /// withheld cells together still disclose (the total less the published cells tells their sum),
-/// the published cell with the fewest such companies is withheld too; the total is withheld when
-/// it discloses itself or nothing is left to withhold.
+/// the published cell with the most jobs is withheld too (beside a small one, a small second
+/// cell would leave the first nearly known); the total is withheld when it discloses itself or
+/// nothing is left to withhold.
 pub fn publishable(cells: &[Cell]) -> (bool, Vec<bool>) {
     let mut shown: Vec<bool> = cells.iter().map(|c| !c.discloses()).collect();
     let total = cells.iter().fold(Cell::default(), |mut t, c| {
@@ -75,12 +76,30 @@ pub fn publishable(cells: &[Cell]) -> (bool, Vec<bool>) {
         }
         let next = (0..cells.len())
             .filter(|&i| shown[i] && cells[i].private > 0)
-            .min_by_key(|&i| (cells[i].private, cells[i].jobs));
+            .max_by_key(|&i| (cells[i].jobs, cells[i].private));
         match next {
             Some(i) => shown[i] = false,
             None => return (false, shown),
         }
     }
+}
+
+/// Which cells of a second breakdown of the same total (a goal by area beside by cluster) may
+/// be published. Two breakdowns are the margins of a cross table (cluster × area), and with the
+/// companies collection telling who sits where, margins can give away a cross cell. So when any
+/// cross cell discloses (`cross_discloses`), every cell of the second breakdown that rests on
+/// such companies is withheld, except a lone one whose figure the total (when `total_shown`) and
+/// the public figures tell anyway. Otherwise the cells are checked as [`publishable`] checks
+/// them.
+pub fn publishable_beside(cells: &[Cell], total_shown: bool, cross_discloses: bool) -> Vec<bool> {
+    if !cross_discloses {
+        return publishable(cells).1;
+    }
+    let resting = cells.iter().filter(|c| c.private > 0).count();
+    cells
+        .iter()
+        .map(|c| c.private == 0 || (resting == 1 && total_shown))
+        .collect()
 }
 
 #[cfg(test)]
@@ -104,16 +123,34 @@ mod tests {
 
     #[test]
     fn a_withheld_cell_is_not_left_to_subtraction() {
-        // Three clusters of three companies and one of one: the one is withheld, and the
-        // smallest other is withheld with it so that the total does not give it away.
+        // Two clusters of three companies and one of one: the one is withheld, and the largest
+        // other with it, so that the total tells only their sum, and that loosely.
         let cells = [cell(300, 3), cell(90, 3), cell(40, 1), cell(0, 0)];
-        assert_eq!(publishable(&cells), (true, vec![true, false, false, true]));
+        assert_eq!(publishable(&cells), (true, vec![false, true, false, true]));
         // Two withheld cells of three companies together: nothing more is needed.
         let cells = [cell(300, 3), cell(90, 2), cell(40, 1)];
         assert_eq!(publishable(&cells), (true, vec![true, false, false]));
         // Nothing to withhold.
         let cells = [cell(300, 3), cell(90, 4), cell(0, 0)];
         assert_eq!(publishable(&cells), (true, vec![true, true, true]));
+    }
+
+    #[test]
+    fn a_second_breakdown_is_withheld_where_a_cross_cell_discloses() {
+        // By area beside by cluster: a cross cell of one company withholds both areas that rest
+        // on such companies, not the area without any.
+        let areas = [cell(8, 1), cell(710, 5), cell(0, 0)];
+        assert_eq!(
+            publishable_beside(&areas, true, true),
+            vec![false, false, true]
+        );
+        // A lone area is what the total says: published with it, withheld without it.
+        let areas = [cell(0, 0), cell(640, 4)];
+        assert_eq!(publishable_beside(&areas, true, true), vec![true, true]);
+        assert_eq!(publishable_beside(&areas, false, true), vec![true, false]);
+        // No cross cell discloses: the usual check.
+        let areas = [cell(300, 3), cell(400, 5)];
+        assert_eq!(publishable_beside(&areas, true, false), vec![true, true]);
     }
 
     #[test]

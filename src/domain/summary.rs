@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::company::{Cluster, Ownership};
 use super::dgnb::{self, DgnbLevel, DgnbPhase, DgnbRecord};
-use super::disclosure::{self, publishable, Cell};
+use super::disclosure::{self, publishable, publishable_beside, Cell};
 use super::fingerplan::EXTRA_MEASURES_RADIUS_M;
 use super::goals::{self, Period, Premises, Progress};
 use super::mix::{entropy_index, share};
@@ -674,26 +674,44 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
         },
         fingerplan: fingerplan_section(facts),
         goals: goals_section(facts, as_of.date_naive()),
-        clusters: Cluster::ALL
-            .into_iter()
-            .map(|cluster| {
-                let found = facts.clusters.iter().find(|c| c.cluster == Some(cluster));
-                let row = found.cloned().unwrap_or_default();
-                let jobs = Cell {
-                    jobs: row.jobs.unwrap_or(0),
-                    private: row.private,
-                };
-                ClusterRow {
-                    cluster: Some(cluster),
-                    jobs: jobs.published(),
-                    ..row
-                }
-            })
-            .collect(),
+        clusters: cluster_rows(facts),
         job_figures_withheld: disclosure::RULE,
         targets_by_year: facts.targets_by_year.clone(),
         stages: facts.stages.clone(),
     }
+}
+
+/// The area's present companies by cluster, every cluster listed, their jobs withheld as a
+/// table whose total may be known (a new area's companies are all new jobs of a goal, whose
+/// figure by area is that total).
+fn cluster_rows(facts: &Facts) -> Vec<ClusterRow> {
+    let rows: Vec<ClusterRow> = Cluster::ALL
+        .into_iter()
+        .map(|cluster| ClusterRow {
+            cluster: Some(cluster),
+            ..facts
+                .clusters
+                .iter()
+                .find(|c| c.cluster == Some(cluster))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    let cells: Vec<Cell> = rows
+        .iter()
+        .map(|r| Cell {
+            jobs: r.jobs.unwrap_or(0),
+            private: r.private,
+        })
+        .collect();
+    let (_, shown) = publishable(&cells);
+    rows.into_iter()
+        .zip(shown)
+        .map(|(row, ok)| ClusterRow {
+            jobs: ok.then_some(row.jobs.unwrap_or(0)),
+            ..row
+        })
+        .collect()
 }
 
 fn fingerplan_section(facts: &Facts) -> FingerplanOut {
@@ -848,6 +866,7 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                         .map(|c| (c.as_str(), Cell::default()))
                         .collect();
                     let mut by_area: BTreeMap<String, Cell> = BTreeMap::new();
+                    let mut cross: BTreeMap<(&'static str, &str), Cell> = BTreeMap::new();
                     let in_scope = |area: &str| g.scope == "municipality" || g.scope == area;
                     for c in facts.companies.iter().filter(|c| in_scope(&c.area)) {
                         let premises = Premises {
@@ -867,12 +886,20 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                             .or_default()
                             .add(counted);
                         by_area.entry(c.area.clone()).or_default().add(counted);
+                        cross
+                            .entry((c.cluster.as_str(), c.area.as_str()))
+                            .or_default()
+                            .add(counted);
                     }
-                    // The same total by cluster and by area: withheld by either, withheld.
-                    let (total_by_cluster, clusters_shown) =
+                    // By cluster as a table of its own; by area beside it (two margins of the
+                    // cluster × area table, see `publishable_beside`).
+                    let (total_shown, clusters_shown) =
                         publishable(&by_cluster.values().copied().collect::<Vec<_>>());
-                    let (total_by_area, areas_shown) =
-                        publishable(&by_area.values().copied().collect::<Vec<_>>());
+                    let areas_shown = publishable_beside(
+                        &by_area.values().copied().collect::<Vec<_>>(),
+                        total_shown,
+                        cross.values().any(|c| c.discloses()),
+                    );
                     let shown = |cell: &Cell, ok: bool| ok.then_some(cell.jobs);
                     out.by_cluster = by_cluster
                         .iter()
@@ -885,7 +912,7 @@ fn goals_section(facts: &Facts, today: NaiveDate) -> Vec<GoalOut> {
                         .map(|((k, cell), ok)| (k.clone(), shown(cell, ok)))
                         .collect();
                     let achieved: i64 = by_cluster.values().map(|c| c.jobs).sum();
-                    out.achieved_withheld = !(total_by_cluster && total_by_area);
+                    out.achieved_withheld = !total_shown;
                     out.achieved = (!out.achieved_withheld).then_some(achieved);
                     out.share_pct = out.achieved.filter(|_| g.target > 0).map(|achieved| {
                         (achieved as f64 * 1000.0 / g.target as f64).round() / 10.0

@@ -23,16 +23,13 @@ const FLOOR_AREA_MAX_M2: f64 = 500_000.0;
 /// The largest number of homes or jobs on one plot.
 const HOMES_JOBS_MAX: f64 = 50_000.0;
 
-/// Whether company `c` occupies its premises today (the UTC date, as the summary's goals and
-/// migration 0021's new day): moved in (or not known when) and not moved out.
+/// Whether company `c` occupies its premises today (`utc_today()` of migration 0021, the day of
+/// the summary's goals and of the new day): moved in (or not known when) and not moved out.
 fn present(c: &str) -> String {
     format!(
-        "(({c}.moved_in IS NULL OR {c}.moved_in <= {TODAY}) AND ({c}.moved_out IS NULL OR {c}.moved_out > {TODAY}))"
+        "(({c}.moved_in IS NULL OR {c}.moved_in <= utc_today()) AND ({c}.moved_out IS NULL OR {c}.moved_out > utc_today()))"
     )
 }
-
-/// Today's date in UTC, in SQL.
-const TODAY: &str = "(now() AT TIME ZONE 'UTC')::date";
 
 fn clusters() -> Kind {
     one_of(&Cluster::ALL, Cluster::as_str)

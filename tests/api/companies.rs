@@ -126,6 +126,19 @@ async fn the_goal_figures_match_the_hand_worked_fixture(pool: PgPool) {
     // The same municipal goals, the same figures, from Kildedal's summary.
     let k = get(&app, "/areas/kildedal/summary").await.json;
     assert_eq!(goal(&k, "3,000 new private jobs")["achieved"], 640);
+    // Kildedal's "other" rests on CO-15 (the café, from 2026-09-01) alone, with CO-18's public
+    // figure from 2027-08-01: withheld.
+    let other = k["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cluster"] == "other")
+        .unwrap();
+    assert_eq!(
+        (other["companies"].as_i64(), other["jobs"].is_null()),
+        (Some(1), true),
+        "{other}"
+    );
     // The homes goal keeps its progress by stage.
     let homes = goal(&k, "About 2,000 homes by 2035");
     assert!(homes["achieved"].is_null() && homes["built"].is_i64());

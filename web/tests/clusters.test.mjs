@@ -177,7 +177,8 @@ for (const lang of ['da', 'en']) {
           if (g.period_start) assert.ok(period.includes(longDate(lang, g.period_start)), period);
           const text = await item.locator('[data-field="goal_achieved"]').textContent();
           if (g.achieved_withheld) {
-            assert.ok(text.startsWith(lang === 'da' ? `Ikke oplyst af ${num(lang, g.target)}` : `Withheld, of ${num(lang, g.target)}`), text);
+            assert.ok(text.startsWith(lang === 'da' ? `Ikke oplyst (mål ${num(lang, g.target)})` : `Withheld (target ${num(lang, g.target)})`), text);
+            assert.equal(await item.locator('.goal-built').count(), 0, 'no bar for a withheld figure');
             for (const [cluster, n] of Object.entries(g.by_cluster)) {
               assert.equal(await item.locator(`[data-chart="goal_by_cluster"] tr[data-cluster="${cluster}"] td`).textContent(),
                 n === null ? WITHHELD[lang] : num(lang, n));

@@ -267,7 +267,8 @@ function countedGoal(g, head) {
   return [
     head(t('summary.goal_reached', { pct })),
     h('div', { class: 'goal-track', 'aria-hidden': 'true' },
-      h('span', { class: 'goal-built', style: `width:${((achieved / scale) * 100).toFixed(1)}%` }),
+      // A withheld figure draws no bar: an empty one would read as nothing achieved.
+      g.achieved_withheld ? null : h('span', { class: 'goal-built', style: `width:${((achieved / scale) * 100).toFixed(1)}%` }),
       target ? h('span', { class: 'goal-target', style: `left:${((target / scale) * 100).toFixed(1)}%` }) : null),
     h('p', { class: 'goal-text', dataset: { field: 'goal_achieved' } }, g.achieved_withheld
       ? t('summary.goal_withheld', { target: fmt.number(target), date: fmt.date(g.evaluated_on) })
