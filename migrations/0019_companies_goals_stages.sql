@@ -143,12 +143,7 @@ INSERT INTO goals (scope, metric, target, source, title, period_start, period_en
 ALTER TABLE history DROP CONSTRAINT history_entity_check;
 ALTER TABLE history ADD CONSTRAINT history_entity_check
     CHECK (entity IN ('plot', 'building', 'dgnb_record', 'plot_internal', 'document', 'company',
-                      'company_internal', 'goal'));
--- An admin's change of a goal (its period, target, source) is recorded like every change.
-CREATE TRIGGER goals_history AFTER INSERT OR DELETE ON goals
-    FOR EACH ROW EXECUTE FUNCTION record_history('goal', 'id', '');
-CREATE TRIGGER goals_history_update AFTER UPDATE ON goals
-    FOR EACH ROW WHEN (OLD IS DISTINCT FROM NEW) EXECUTE FUNCTION record_history('goal', 'id', '');
+                      'company_internal'));
 -- Public answers number the history without the internal entries (migration 0014).
 CREATE OR REPLACE FUNCTION history_public_seq() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -223,29 +218,33 @@ CREATE TRIGGER companies_building_tiles_update AFTER UPDATE ON companies
 CREATE TRIGGER companies_building_tiles_delete AFTER DELETE ON companies REFERENCING OLD TABLE AS changed_old
     FOR EACH STATEMENT EXECUTE FUNCTION companies_building_tiles();
 
-
--- `<relation>_as_of(ts)`: a table's rows as they stood at `ts`, rebuilt from the history as
--- 0011's functions do, for any table recorded under `entity`. Later tables call it too.
-CREATE FUNCTION history_define_as_of(relation text, entity text) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE format($f$
-        CREATE FUNCTION %1$I(ts timestamptz) RETURNS SETOF %2$I
-        LANGUAGE sql STABLE AS $body$
-            SELECT * FROM %2$I WHERE ts IS NULL
-            UNION ALL
-            SELECT r.*
-            FROM (SELECT h.new_row
-                  FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
-                        WHERE ts IS NOT NULL AND entity = %3$L AND changed_at <= ts
-                        ORDER BY entity_id, id DESC) AS last
-                  JOIN history h ON h.id = last.id
-                  WHERE last.operation <> 'delete'
-                  OFFSET 0) AS latest
-            CROSS JOIN LATERAL jsonb_populate_record(NULL::%2$I, latest.new_row) AS r
-        $body$
-    $f$, relation || '_as_of', relation, entity);
-END
+-- The companies as they stood at `ts` (as 0011's functions for the other tables).
+CREATE FUNCTION companies_as_of(ts timestamptz) RETURNS SETOF companies
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM companies WHERE ts IS NULL
+    UNION ALL
+    SELECT r.*
+    FROM (SELECT h.new_row
+          FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
+                WHERE ts IS NOT NULL AND entity = 'company' AND changed_at <= ts
+                ORDER BY entity_id, id DESC) AS last
+          JOIN history h ON h.id = last.id
+          WHERE last.operation <> 'delete'
+          OFFSET 0) AS latest
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::companies, latest.new_row) AS r
 $$;
-SELECT history_define_as_of('companies', 'company');
-SELECT history_define_as_of('company_internal', 'company_internal');
+
+CREATE FUNCTION company_internal_as_of(ts timestamptz) RETURNS SETOF company_internal
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM company_internal WHERE ts IS NULL
+    UNION ALL
+    SELECT r.*
+    FROM (SELECT h.new_row
+          FROM (SELECT DISTINCT ON (entity_id) id, operation FROM history
+                WHERE ts IS NOT NULL AND entity = 'company_internal' AND changed_at <= ts
+                ORDER BY entity_id, id DESC) AS last
+          JOIN history h ON h.id = last.id
+          WHERE last.operation <> 'delete'
+          OFFSET 0) AS latest
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::company_internal, latest.new_row) AS r
+$$;
