@@ -12,7 +12,7 @@ use plotline::export::{shapefile_names, FileFormat};
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::helpers::{assert_error, get, request, request_bytes, seeded, Answer};
+use crate::helpers::{assert_error, get, load, request, request_bytes, seeded, Answer};
 use crate::planners::planner_auth;
 
 /// Where a file answer is saved, and the path GDAL opens it by (a Shapefile inside its zip).
@@ -380,7 +380,7 @@ async fn exports_honour_filters_bbox_and_properties(pool: PgPool) {
 
 #[sqlx::test]
 async fn a_bad_format_or_an_export_too_large_is_a_json_400(pool: PgPool) {
-    plotline_load(&pool).await;
+    load(&pool).await;
     let mut state = plotline::AppState::new(pool.clone());
     state.max_export_features = 10;
     let app = plotline::app(state);
@@ -418,10 +418,6 @@ async fn a_bad_format_or_an_export_too_large_is_a_json_400(pool: PgPool) {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-}
-
-async fn plotline_load(pool: &PgPool) {
-    crate::helpers::load(pool).await;
 }
 
 #[sqlx::test]
