@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use sqlx::PgPool;
 
 use crate::domain::summary::{
-    failing_combinations, uncertified_combinations, AreaFacts, BuildingGroup, ClusterRow,
+    failing_combinations, uncertified_combinations, AreaFacts, BuildingGroup, ClusterFacts,
     CompanyFacts, Facts, GoalFacts, LargeOffice, ListedBuilding, PlotGroup, PlotRatioFacts,
     StageRow, TargetYearRow, YearRow,
 };
@@ -75,7 +75,7 @@ struct FactsRow {
     offices_outside_rule_count: Option<i64>,
     goals: Option<Json<Vec<GoalFacts>>>,
     companies: Option<Json<Vec<CompanyFacts>>>,
-    clusters: Option<Json<Vec<ClusterRow>>>,
+    clusters: Option<Json<Vec<ClusterFacts>>>,
     targets_by_year: Option<Json<Vec<TargetYearRow>>>,
     stages: Option<Json<Vec<StageRow>>>,
 }

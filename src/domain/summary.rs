@@ -152,17 +152,25 @@ pub struct CompanyFacts {
     pub private: i64,
 }
 
+/// The present companies of the area in one cluster.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+pub struct ClusterFacts {
+    pub cluster: Option<Cluster>,
+    pub companies: i64,
+    pub jobs: i64,
+    /// How many of them have jobs and no public job figure of their own.
+    pub private: i64,
+    pub floor_area_m2: f64,
+}
+
 /// The present companies of the area in one cluster; their jobs are withheld (`None`) where the
 /// figure would tell a company's own ([`disclosure`]).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClusterRow {
-    pub cluster: Option<Cluster>,
+    pub cluster: Cluster,
     pub companies: i64,
     pub jobs: Option<i64>,
     pub floor_area_m2: f64,
-    /// How many of them have jobs and no public job figure of their own.
-    #[serde(default, skip_serializing)]
-    pub private: i64,
 }
 
 /// Planned homes and jobs of the plots with this target year, and those delivered (plots
@@ -212,7 +220,7 @@ pub struct Facts {
     pub offices_outside_rule_count: usize,
     pub goals: Vec<GoalFacts>,
     pub companies: Vec<CompanyFacts>,
-    pub clusters: Vec<ClusterRow>,
+    pub clusters: Vec<ClusterFacts>,
     pub targets_by_year: Vec<TargetYearRow>,
     pub stages: Vec<StageRow>,
     pub list_limit: usize,
@@ -685,31 +693,28 @@ pub fn summarise(facts: &Facts, as_of: DateTime<Utc>) -> Summary {
 /// table whose total may be known (a new area's companies are all new jobs of a goal, whose
 /// figure by area is that total).
 fn cluster_rows(facts: &Facts) -> Vec<ClusterRow> {
-    let rows: Vec<ClusterRow> = Cluster::ALL
+    let rows: Vec<(Cluster, ClusterFacts)> = Cluster::ALL
         .into_iter()
-        .map(|cluster| ClusterRow {
-            cluster: Some(cluster),
-            ..facts
-                .clusters
-                .iter()
-                .find(|c| c.cluster == Some(cluster))
-                .cloned()
-                .unwrap_or_default()
+        .map(|cluster| {
+            let found = facts.clusters.iter().find(|c| c.cluster == Some(cluster));
+            (cluster, found.cloned().unwrap_or_default())
         })
         .collect();
     let cells: Vec<Cell> = rows
         .iter()
-        .map(|r| Cell {
-            jobs: r.jobs.unwrap_or(0),
+        .map(|(_, r)| Cell {
+            jobs: r.jobs,
             private: r.private,
         })
         .collect();
     let (_, shown) = publishable(&cells);
     rows.into_iter()
         .zip(shown)
-        .map(|(row, ok)| ClusterRow {
-            jobs: ok.then_some(row.jobs.unwrap_or(0)),
-            ..row
+        .map(|((cluster, row), ok)| ClusterRow {
+            cluster,
+            companies: row.companies,
+            jobs: ok.then_some(row.jobs),
+            floor_area_m2: row.floor_area_m2,
         })
         .collect()
 }
