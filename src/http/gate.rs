@@ -47,46 +47,48 @@ impl SingleFlight {
     }
 }
 
-/// A turn at reading the past.
-pub struct HistoryGate(Arc<Semaphore>);
-
-impl Default for HistoryGate {
-    fn default() -> Self {
-        HistoryGate(Arc::new(Semaphore::new(HISTORY_READS)))
-    }
+/// Turns at work that is scarce (one core, the whole history): at most so many at once, and a
+/// caller that cannot have one within its wait is refused with the error its kind says.
+pub struct Turns {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    refusal: fn() -> Error,
 }
 
-impl HistoryGate {
-    pub async fn turn(&self) -> Result<OwnedSemaphorePermit> {
-        match tokio::time::timeout(WAIT, Arc::clone(&self.0).acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(busy("the server is busy rebuilding other past states")),
+impl Turns {
+    /// Reconstructions of the past: [`HISTORY_READS`] at once, waiting at most [`WAIT`]; then
+    /// 503 with Retry-After.
+    pub fn history() -> Self {
+        Turns {
+            permits: Arc::new(Semaphore::new(HISTORY_READS)),
+            wait: WAIT,
+            refusal: || busy("the server is busy rebuilding other past states"),
         }
     }
-}
 
-/// A turn at writing an export file.
-pub struct ExportGate(Arc<Semaphore>);
-
-impl Default for ExportGate {
-    fn default() -> Self {
-        ExportGate(Arc::new(Semaphore::new(EXPORTS_AT_ONCE)))
-    }
-}
-
-impl ExportGate {
-    /// Waits for a turn for at most [`EXPORT_WAIT`]; then 429 with Retry-After.
-    pub async fn turn(&self) -> Result<OwnedSemaphorePermit> {
-        match tokio::time::timeout(EXPORT_WAIT, Arc::clone(&self.0).acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(permit),
-            _ => Err(Error::Client {
+    /// File exports: [`EXPORTS_AT_ONCE`] at once, waiting at most [`EXPORT_WAIT`]; then 429
+    /// with Retry-After.
+    pub fn exports() -> Self {
+        Turns {
+            permits: Arc::new(Semaphore::new(EXPORTS_AT_ONCE)),
+            wait: EXPORT_WAIT,
+            refusal: || {
+                Error::Client {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 code: "busy",
                 message: format!(
                     "{EXPORTS_AT_ONCE} exports are being written already; try again in a moment (see Retry-After)"
                 ),
                 details: json!({ "retry_after_s": EXPORT_WAIT.as_secs() }),
-            }),
+            }
+            },
+        }
+    }
+
+    pub async fn turn(&self) -> Result<OwnedSemaphorePermit> {
+        match tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err((self.refusal)()),
         }
     }
 }
@@ -106,7 +108,7 @@ mod tests {
 
     #[tokio::test]
     async fn exports_take_turns() {
-        let gate = ExportGate::default();
+        let gate = Turns::exports();
         let turns: Vec<_> =
             futures_util::future::join_all((0..EXPORTS_AT_ONCE).map(|_| gate.turn()))
                 .await

@@ -65,9 +65,9 @@ pub struct AppState {
     /// The vector tiles built, until a change meets them.
     pub tiles: std::sync::Arc<crate::tiles::TileCache>,
     /// Turns at reconstructing the past (`as_of`, the timeline): a few at a time.
-    pub history: std::sync::Arc<gate::HistoryGate>,
+    pub history: std::sync::Arc<gate::Turns>,
     /// Turns at writing export files (`f=gpkg`…): a few at a time.
-    pub exports: std::sync::Arc<gate::ExportGate>,
+    pub exports: std::sync::Arc<gate::Turns>,
     /// The most features one file export holds (`crate::export::MAX_FEATURES`).
     pub max_export_features: i64,
     /// Whether the database is reachable (503 at once while it is not).
@@ -105,8 +105,8 @@ impl AppState {
             secure_cookies: false,
             summaries: Default::default(),
             changes: Default::default(),
-            history: Default::default(),
-            exports: Default::default(),
+            history: std::sync::Arc::new(gate::Turns::history()),
+            exports: std::sync::Arc::new(gate::Turns::exports()),
             max_export_features: crate::export::MAX_FEATURES,
             counts: std::sync::Arc::new(moka::sync::Cache::new(10_000)),
             tiles: std::sync::Arc::new(crate::tiles::TileCache::new(

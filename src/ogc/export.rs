@@ -17,7 +17,7 @@ use super::collections::OgcCollection;
 use super::items::{self, ItemsQuery};
 use crate::export::{self, FileFormat, Plan, Row, Spooled, MAX_FEATURES};
 use crate::geo::Crs;
-use crate::http::gate::ExportGate;
+use crate::http::gate::Turns;
 use crate::schema::{sql, Role};
 use crate::{Error, Result};
 
@@ -61,7 +61,7 @@ pub(super) async fn spool(
     role: Role,
     format: FileFormat,
     max: i64,
-    gate: Option<&ExportGate>,
+    gate: Option<&Turns>,
 ) -> Result<Spooled> {
     let crs = file_crs(format, q.crs)?;
     let permit = match gate {
