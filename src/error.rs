@@ -83,6 +83,11 @@ impl Error {
         }
     }
 
+    /// 403: the caller is known but may not do this; the message says why.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::client(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
     /// 422: a value breaks a rule; `field` names it.
     pub fn unprocessable(field: &str, message: impl Into<String>) -> Self {
         Error::Client {

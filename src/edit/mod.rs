@@ -157,11 +157,10 @@ impl Actor<'_> {
         match self {
             Actor::Import => Ok(()),
             Actor::Caller(c) if c.may_edit_area(area_id) => Ok(()),
-            Actor::Caller(c) => Err(Error::client(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("{} may not edit {what}", c.username),
-            )),
+            Actor::Caller(c) => Err(Error::forbidden(format!(
+                "{} may not edit {what}",
+                c.username
+            ))),
         }
     }
 }

@@ -89,11 +89,10 @@ async fn upload(
     // about what the upload would have been refused for.
     let (entity, id, area) = owner(&state, &collection, &fid).await?;
     if !caller.may_edit_area(area) {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("{} may not edit this area", caller.username),
-        ));
+        return Err(Error::forbidden(format!(
+            "{} may not edit this area",
+            caller.username
+        )));
     }
     let body = super::upload_body(
         body,

@@ -179,11 +179,7 @@ async fn change(
     body: Bytes,
 ) -> Result<Response> {
     if caller.role != Role::Admin {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "only an admin may change a goal",
-        ));
+        return Err(Error::forbidden("only an admin may change a goal"));
     }
     let id = goal_id(&id)?;
     let body = super::json_body(&body)?;

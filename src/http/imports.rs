@@ -72,11 +72,10 @@ async fn create(
 ) -> Result<Response> {
     // Who may import comes first: a planner learns nothing about the upload.
     if caller.role != Role::Admin {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("only admins may import; {} is a planner", caller.username),
-        ));
+        return Err(Error::forbidden(format!(
+            "only admins may import; {} is a planner",
+            caller.username
+        )));
     }
     let body = super::upload_body(
         body,

@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -204,9 +204,7 @@ async fn metrics(
             Ok(Some(c)) if c.role == Role::Admin
         );
     if !admin {
-        return Err(Error::client(
-            StatusCode::FORBIDDEN,
-            "forbidden",
+        return Err(Error::forbidden(
             "the metrics are for admins and the configured scraper (PLOTLINE_METRICS_TOKEN)",
         ));
     }
