@@ -34,7 +34,7 @@ impl From<Format> for FileFormat {
 /// What to export, as the items request's parameters say it.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The collection: areas, plots, buildings, stations, brt_lines, brt_stops, cycle_superhighways.
+    /// The collection: areas, plots, buildings, companies, stations, brt_lines, brt_stops, cycle_superhighways.
     #[arg(long)]
     pub collection: String,
     /// The file format (a Shapefile is written as a zip).

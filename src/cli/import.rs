@@ -15,7 +15,7 @@ pub struct ImportArgs {
     /// named after their layer (`plots.gpkg`), or folders of them.
     #[arg(default_value = "geodata")]
     pub sources: Vec<String>,
-    /// The collection to import into: plots, buildings, areas, stations, brt_lines,
+    /// The collection to import into: plots, buildings, companies, areas, stations, brt_lines,
     /// brt_stops, cycle_superhighways.
     #[arg(long)]
     pub into: Option<String>,
